@@ -1409,6 +1409,9 @@ def _resampled_statistic(
 ) -> float:
     """Compute a coefficient on the matrix restricted to (resampled) rows and columns."""
     sub = matrix[rows_idx][:, cols_idx]
+    rated = ~np.isnan(sub).all(axis=0)
+    if len(np.unique(cols_idx[rated])) < 2:
+        return float("nan")  # one distinct rater (drawn repeatedly) carries no agreement
     if coefficient == "alpha":
         return _matrix_alpha(sub, values, level)
     sub = sub[:, ~np.isnan(sub).all(axis=0)]
@@ -1453,7 +1456,8 @@ def compare_reliability(
     resample : {"targets", "targets_raters"}, default "targets"
         ``"targets"``: a cluster bootstrap of candidates (a candidate's ratings in both
         groups travel together, keeping paired designs paired). ``"targets_raters"``: a
-        two-way cluster bootstrap resampling candidates and raters independently, so the
+        two-way cluster bootstrap resampling candidates and, independently, raters (within
+        strata: raters in both groups, in the first only, in the second only), so the
         interval also reflects which raters happened to be on the panels.
     n_boot : int, default 2000
         Number of bootstrap resamples.
@@ -1575,14 +1579,26 @@ def compare_reliability(
             _resampled_statistic(mat, every_t, every_r, coefficient, values, level_name)
             for mat in mats
         ]
+        # Raters are resampled within strata (raters of both groups, of a only, of b only),
+        # so each group keeps its panel size and shared raters stay shared.
+        in_a = ~np.isnan(mats[0]).all(axis=0)
+        in_b = ~np.isnan(mats[1]).all(axis=0)
+        strata = [
+            s
+            for s in (
+                np.nonzero(in_a & in_b)[0],
+                np.nonzero(in_a & ~in_b)[0],
+                np.nonzero(~in_a & in_b)[0],
+            )
+            if len(s)
+        ]
         diffs = np.empty(n_boot)
         for b in range(n_boot):
             t_idx = rng.integers(0, len(all_targets), len(all_targets))
-            r_idx = (
-                rng.integers(0, len(all_raters), len(all_raters))
-                if resample == "targets_raters"
-                else every_r
-            )
+            if resample == "targets_raters":
+                r_idx = np.concatenate([rng.choice(s, len(s)) for s in strata])
+            else:
+                r_idx = every_r
             diffs[b] = _resampled_statistic(
                 mats[0], t_idx, r_idx, coefficient, values, level_name
             ) - _resampled_statistic(mats[1], t_idx, r_idx, coefficient, values, level_name)
