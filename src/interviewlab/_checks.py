@@ -21,7 +21,7 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> None:
     >>> check_choice("level", "nomnal", ("nominal", "ordinal"))
     Traceback (most recent call last):
     ...
-    interviewlab.errors.InterviewLabError: level='nomnal' is not allowed; use one of 'nominal', 'ordinal'.
+    interviewlab.errors.InterviewLabError: level='nomnal' is not allowed; use one of 'nominal', ...
     """
     allowed = tuple(allowed)
     if value not in allowed:

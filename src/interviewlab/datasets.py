@@ -88,8 +88,19 @@ def read_dataset(name: str) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def load_study(name: str) -> Study:
-    """Load a bundled study (a ``kind == "study"`` dataset) as a validated :class:`Study`.
+def load_study(name: str | Path) -> Study:
+    """Load a bundled study by name, or a study folder or workbook by path.
+
+    Parameters
+    ----------
+    name : str or pathlib.Path
+        A ``kind == "study"`` name from :func:`list_datasets` (e.g. ``"demo"``), or the
+        path of a study folder or ``.xlsx`` workbook.
+
+    Returns
+    -------
+    Study
+        The validated study.
 
     Examples
     --------
@@ -99,7 +110,9 @@ def load_study(name: str) -> Study:
     """
     from interviewlab.study import Study
 
-    path = dataset_path(name)
+    if Path(name).exists():
+        return Study.load(name)
+    path = dataset_path(str(name))
     if not path.is_dir():
         raise InterviewLabError(f"{name!r} is a table; read it with read_dataset({name!r}).")
     return Study.load(path)

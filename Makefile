@@ -1,0 +1,42 @@
+# The README's commands. Each sets up .venv first (created if missing, refreshed when
+# pyproject.toml changes), so a fresh machine needs only Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup report test lint typecheck pytest bench clean-reports
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+## make report: run every report on the bundled demo study into reports/
+report: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/interviewlab report all --study demo
+
+## make test: pytest (with doctests of src/), ruff and mypy
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/pytest -q
+
+## make bench: performance benchmarks (timings are printed, not asserted)
+bench: $(STAMP)
+	@for script in benchmarks/bench_*.py; do \
+		echo "== $$script"; MPLBACKEND=Agg $(BIN)/python $$script || exit 1; \
+	done
+
+clean-reports:
+	find reports -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

@@ -1,0 +1,51 @@
+"""Rebuild the bundled ``demo`` study (``python datasets/build_demo.py``).
+
+The demo is simulated with a fixed seed, so this script reproduces it byte for byte;
+``tests/test_datasets.py`` checks that it does. The planted effects are recorded in
+``demo/study.toml`` under ``[planted]``.
+"""
+
+from pathlib import Path
+
+from interviewlab.simulate import simulate_study
+
+DEMO_OPTIONS = {
+    "seed": 20261122,
+    "name": "demo",
+    "n_candidates": 600,
+    "n_raters": 12,
+    "n_questions": 5,
+    "n_requisitions": 10,
+    "panel_size": 3,
+    "design": "between",
+    "missing_group_rate": 0.02,
+    "focal": ("ethnicity", "Black"),
+    "format_effect": -0.1,
+    "focal_format_effect": -0.4,
+    "similarity_bonus": 0.3,
+    "rater_majority_share": 0.85,
+    "internal_bonus": 0.3,
+    "recording_penalty": 0.6,
+    "focal_recording_gap": 0.1,
+    "completion_rate": 0.9,
+    "stage_bias": {"completed_async": -0.6, "shortlisted": -0.5},
+}
+
+
+def build(folder: Path) -> Path:
+    """Simulate the demo study and save it to ``folder``."""
+    study = simulate_study(**DEMO_OPTIONS)
+    meta = dict(study.meta)
+    meta["description"] = (
+        "Synthetic demo: 600 applicants to 10 requisitions, an async (recorded) or live "
+        "panel interview (random, between candidates), 12 raters in panels of 3, five "
+        "questions scored 1-5. Planted: an async penalty for Black candidates, a "
+        "similar-to-me bonus on ethnicity with a mostly White rater pool, an internal-"
+        "candidate bonus, a recording-quality penalty, and adverse impact against Black "
+        "candidates at completion of the async stage and at shortlisting."
+    )
+    return type(study)(meta=meta, candidates=study.candidates, ratings=study.ratings).save(folder)
+
+
+if __name__ == "__main__":
+    print(build(Path(__file__).parent / "demo"))

@@ -1,0 +1,176 @@
+"""The ``interviewlab`` command: validate a study, simulate one, run reports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from interviewlab.errors import InterviewLabError
+
+__all__ = ["main"]
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from interviewlab.datasets import load_study
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study = load_study(args.path)
+    print(f"OK: study {study.name!r} from {args.path}")
+    print(
+        f"  {len(study.candidates)} candidates, {len(study.ratings)} ratings, "
+        f"{study.ratings['rater_id'].nunique()} raters, "
+        f"{study.ratings['question_id'].nunique()} questions, "
+        f"scale {study.scale[0]:g}-{study.scale[1]:g}"
+    )
+    for title, table in study.summary().items():
+        print(f"\n{title}:")
+        print(table.to_string(index=False))
+    for warning in caught:
+        print(f"\nwarning: {warning.message}")
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from interviewlab.simulate import simulate_study
+
+    bias = {}
+    for item in args.stage_bias or []:
+        stage, _, value = item.partition("=")
+        if not value:
+            raise InterviewLabError(f"--stage-bias {item!r} must look like STAGE=VALUE.")
+        bias[stage] = float(value)
+    study = simulate_study(
+        seed=args.seed,
+        name=args.name or Path(args.out).stem,
+        n_candidates=args.candidates,
+        n_raters=args.raters,
+        n_questions=args.questions,
+        design=args.design,
+        format_effect=args.format_effect,
+        focal_format_effect=args.focal_format_effect,
+        similarity_bonus=args.similarity_bonus,
+        internal_bonus=args.internal_bonus,
+        recording_penalty=args.recording_penalty,
+        stage_bias=bias,
+    )
+    path = study.save(args.out)
+    print(f"Wrote {len(study.candidates)} candidates and {len(study.ratings)} ratings to {path}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from interviewlab.reports import available_reports, run_report
+
+    params: dict[str, str] = {}
+    for key, value in args.param or []:
+        params[key] = value
+    names = available_reports() if args.name == "all" else [args.name]
+    written = []
+    for name in names:
+        study = None if name == "panel_training" and args.name == "all" else args.study
+        print(f"Running report {name!r} ...", flush=True)
+        folder = run_report(name, study=study, out=args.out, params=params, progress=not args.quiet)
+        written.append(folder)
+    print("\nReports written:")
+    for folder in written:
+        print(f"  {folder / (folder.name.split('-')[0] + '.html')}")
+        print(f"    tables, figures and provenance.json in {folder}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``interviewlab`` command."""
+    parser = argparse.ArgumentParser(
+        prog="interviewlab",
+        description="Measure bias and format effects in job interviews.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser(
+        "validate",
+        help="check a study folder or workbook and summarise it",
+        description="Load a study (folder, .xlsx workbook or bundled name), "
+        "report every problem with its file, line and column, and print "
+        "counts per format, group and stage.",
+    )
+    p.add_argument("path", help="study folder, .xlsx workbook, or bundled study name (demo)")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser(
+        "simulate",
+        help="write a simulated study with planted biases",
+        description="Simulate a study with known planted effects (see "
+        "interviewlab.simulate_study) and save it as a folder or .xlsx.",
+    )
+    p.add_argument("out", help="output folder (or .xlsx workbook)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--name", help="study name (default: the folder name)")
+    p.add_argument("--candidates", type=int, default=600)
+    p.add_argument("--raters", type=int, default=12)
+    p.add_argument("--questions", type=int, default=5)
+    p.add_argument("--design", choices=("between", "within"), default="between")
+    p.add_argument(
+        "--format-effect", type=float, default=0.0, help="async-minus-live shift for everyone"
+    )
+    p.add_argument(
+        "--focal-format-effect",
+        type=float,
+        default=0.0,
+        help="extra async shift for the focal group",
+    )
+    p.add_argument(
+        "--similarity-bonus",
+        type=float,
+        default=0.0,
+        help="similar-to-me bonus when rater and candidate share ethnicity",
+    )
+    p.add_argument("--internal-bonus", type=float, default=0.0)
+    p.add_argument("--recording-penalty", type=float, default=0.0)
+    p.add_argument(
+        "--stage-bias",
+        action="append",
+        metavar="STAGE=VALUE",
+        help="planted bias against the focal group at a stage (repeatable)",
+    )
+    p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser(
+        "report",
+        help="run a report notebook into reports/",
+        description="Execute a report notebook with papermill and write "
+        "reports/<name>-<study>/ (notebook, HTML, tables, figures, provenance).",
+    )
+    p.add_argument("name", help="report notebook name, or 'all'")
+    p.add_argument(
+        "--study", default="demo", help="study folder, workbook or bundled name (default demo)"
+    )
+    p.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        metavar=("KEY", "VALUE"),
+        help="notebook parameter (repeatable)",
+    )
+    p.add_argument("--out", help="folder for the reports (default ./reports)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except InterviewLabError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

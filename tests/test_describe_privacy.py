@@ -1,0 +1,72 @@
+"""Descriptive summaries (checked against scipy) and small-cell suppression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats
+
+import interviewlab as il
+
+
+def test_score_summary_matches_scipy_t_interval() -> None:
+    rng = np.random.default_rng(0)
+    ratings = pd.DataFrame(
+        {
+            "candidate_id": np.repeat([f"c{i}" for i in range(40)], 3),
+            "g": np.repeat(rng.choice(["a", "b"], 40), 3),
+            "score": rng.integers(1, 6, 120).astype(float),
+        }
+    )
+    out = il.score_summary(ratings, by="g", confidence=0.9).set_index("g")
+    per_candidate = ratings.groupby(["g", "candidate_id"])["score"].mean()
+    for group, values in per_candidate.groupby(level="g"):
+        # independent: scipy's t interval over the candidates' mean scores
+        low, high = stats.t.interval(
+            0.9, len(values) - 1, loc=values.mean(), scale=stats.sem(values)
+        )
+        assert_allclose(
+            out.loc[group, ["ci_low", "ci_high"]].astype(float), [low, high], rtol=1e-12
+        )
+        assert out.loc[group, "n"] == len(values)
+        assert out.loc[group, "n_ratings"] == 3 * len(values)
+
+
+def test_score_summary_keeps_missing_groups_and_rejects_bad_scores() -> None:
+    ratings = pd.DataFrame(
+        {"candidate_id": ["a", "b", "c"], "g": ["x", None, "x"], "score": [1.0, 2.0, 3.0]}
+    )
+    out = il.score_summary(ratings, by="g", min_n=1)
+    assert out["n"].sum() == 3  # the rating with a missing group is kept, as its own row
+    with pytest.raises(il.InterviewLabError, match="non-numeric"):
+        il.score_summary(ratings.assign(score=["1", "x", "2"]), by="g")
+    with pytest.raises(il.InterviewLabError, match="no column"):
+        il.score_summary(ratings, by="sex")
+
+
+def test_suppression_blanks_small_cells_only() -> None:
+    table = pd.DataFrame(
+        {
+            "group": ["a", "b", "c"],
+            "n": [10, 9, 0],
+            "rate": [0.5, 0.2, np.nan],
+            "flag": [True, False, False],
+        }
+    )
+    out = il.suppress_small_cells(table, counts="n", min_cell_size=10)
+    assert out["suppressed"].tolist() == [False, True, False]
+    assert out.loc[1, ["n", "rate"]].isna().all()
+    assert out.loc[0, "rate"] == 0.5
+    assert table.loc[1, "n"] == 9  # input untouched
+    with pytest.raises(il.InterviewLabError, match="min_cell_size=0"):
+        il.suppress_small_cells(table, counts="n", min_cell_size=0)
+
+
+def test_identifier_check() -> None:
+    with pytest.raises(il.InterviewLabError, match="identifier column"):
+        il.check_no_identifiers(pd.DataFrame({"candidate_id": ["c1"]}))
+    with pytest.raises(il.InterviewLabError, match="'C00042'"):
+        il.check_no_identifiers(pd.DataFrame({"group": ["C00042"]}), identifiers={"C00042"})
+    il.check_no_identifiers(pd.DataFrame({"group": ["White"]}), identifiers={"C00042"})

@@ -1,0 +1,147 @@
+"""Reports: executed notebooks, HTML without code, suppressed tables, provenance."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import interviewlab as il
+from interviewlab.cli import main
+
+DEMO_IDS = set(il.load_study("demo").candidates["candidate_id"])
+
+
+@pytest.fixture(scope="module")
+def overview(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    return il.run_report("study_overview", study="demo", out=out, progress=False)
+
+
+def test_report_folder_contents(overview: Path) -> None:
+    assert overview.name == "study_overview-demo"
+    for name in ("study_overview.ipynb", "study_overview.html", "tables.xlsx", "provenance.json"):
+        assert (overview / name).is_file(), name
+    assert len(list((overview / "tables").glob("*.csv"))) >= 5
+    assert len(list((overview / "figures").glob("*.png"))) >= 2
+    sheets = pd.read_excel(overview / "tables.xlsx", sheet_name=None)
+    assert set(sheets) == {p.stem[:31] for p in (overview / "tables").glob("*.csv")}
+
+
+def test_html_has_no_code_and_no_identifier(overview: Path) -> None:
+    html = (overview / "study_overview.html").read_text()
+    assert "import interviewlab" not in html
+    assert "il.load_study" not in html
+    assert 'class="jp-CodeMirrorEditor' not in html  # no code editors (CSS may name them)
+    assert '<div class="highlight' not in html
+    assert "data:image/png;base64" in html  # figures embedded
+    assert not re.search(r"<script[^>]*src=\"https?://", html)  # no remote scripts
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    assert not any(cid in text for cid in DEMO_IDS)
+
+
+def test_tables_are_suppressed_and_anonymous(overview: Path) -> None:
+    for path in (overview / "tables").glob("*.csv"):
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        assert "candidate_id" not in table.columns
+        assert not DEMO_IDS & set(table.to_numpy().ravel()), path.name
+        if "n" in table.columns and "suppressed" in table.columns:
+            n = pd.to_numeric(table["n"], errors="coerce")
+            assert not ((n > 0) & (n < 10)).any(), path.name
+    by_eth = pd.read_csv(overview / "tables" / "mean_score_by_format_and_ethnicity.csv")
+    # the demo has fewer than 10 candidates of unknown ethnicity per format: suppressed
+    missing = by_eth[by_eth["ethnicity"].isna()]
+    assert len(missing) == 2 and missing["suppressed"].all() and missing["mean"].isna().all()
+
+
+def test_provenance(overview: Path) -> None:
+    prov = json.loads((overview / "provenance.json").read_text())
+    assert prov["study"] == "demo"
+    assert prov["seed"] == 20261122
+    assert set(prov["inputs_sha256"]) == {"study.toml", "candidates.csv", "ratings.csv"}
+    assert all(len(h) == 64 for h in prov["inputs_sha256"].values())
+    assert prov["parameters"]["min_cell_size"] == 10
+    assert prov["libraries"]["pandas"]
+
+
+def test_running_twice_gives_identical_tables(overview: Path, tmp_path: Path) -> None:
+    again = il.run_report("study_overview", study="demo", out=tmp_path, progress=False)
+    first = sorted((overview / "tables").glob("*.csv"))
+    assert [p.name for p in first] == sorted(p.name for p in (again / "tables").glob("*.csv"))
+    for path in first:
+        assert path.read_bytes() == (again / "tables" / path.name).read_bytes(), path.name
+
+
+def test_min_cell_size_parameter(tmp_path: Path) -> None:
+    folder = il.run_report(
+        "study_overview",
+        study="demo",
+        out=tmp_path,
+        params={"min_cell_size": "100"},
+        progress=False,
+    )
+    table = pd.read_csv(folder / "tables" / "candidates_by_ethnicity.csv")
+    assert table.loc[table["ethnicity"] == "Black", "suppressed"].item()
+    assert not table.loc[table["ethnicity"] == "White", "suppressed"].item()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["report", "nosuch"], "no report notebook 'nosuch'", id="notebook"),
+        pytest.param(
+            ["report", "study_overview", "-p", "colour", "red"],
+            r"no parameter\(s\) \['colour'\]",
+            id="parameter",
+        ),
+        pytest.param(
+            ["report", "study_overview", "-p", "min_cell_size", "ten"],
+            "must be of type int",
+            id="parameter-type",
+        ),
+        pytest.param(
+            ["report", "study_overview", "--study", "/no/such/study"],
+            "neither an existing folder",
+            id="study",
+        ),
+    ],
+)
+def test_bad_report_requests_fail_cleanly(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert main([*args, "--out", str(tmp_path), "--quiet"]) == 2
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_failing_cell_names_notebook_and_keeps_partial(tmp_path: Path) -> None:
+    # min_cell_size=0 is refused by the library inside the notebook: a failing cell
+    with pytest.raises(
+        il.InterviewLabError,
+        match=r"failed in notebook study_overview\.ipynb, "
+        r"cell \d+ .*min_cell_size=0",
+    ) as info:
+        il.run_report(
+            "study_overview",
+            study="demo",
+            out=tmp_path,
+            params={"min_cell_size": 0},
+            progress=False,
+        )
+    assert "partial executed notebook is kept" in str(info.value)
+    assert (tmp_path / "study_overview-demo" / "study_overview.ipynb").is_file()
+
+
+def test_committed_notebooks_are_clean() -> None:
+    import nbformat
+
+    for path in (Path(il.__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, path.name
+        assert "study" in tagged[0].source and "min_cell_size" in tagged[0].source
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, path.name
