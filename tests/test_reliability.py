@@ -412,6 +412,10 @@ def test_alpha_rejects_bad_options():
         krippendorff_alpha(data, level="interval", confidence=95)
     with pytest.raises(InterviewLabError, match="no column"):
         krippendorff_alpha(data, level="interval", unit="candidate")
+    with pytest.raises(InterviewLabError, match="needs their order"):
+        krippendorff_alpha(data.assign(score="x" + data["score"].astype(str)), level="ordinal")
+    with pytest.raises(InterviewLabError, match="resample='raters'"):
+        krippendorff_alpha(data, level="ordinal", n_boot=10, resample="raters")  # type: ignore[arg-type]
     with pytest.raises(InterviewLabError, match="numeric"):
         krippendorff_alpha(data.assign(score="x" + data["score"].astype(str)), level="interval")
 
@@ -772,3 +776,29 @@ def test_compare_rejects_bad_groups_and_options():
         compare_reliability(two_formats(0), coefficient="kappa", n_boot=200)  # type: ignore[arg-type]
     with pytest.raises(InterviewLabError, match="too few"):
         compare_reliability(two_formats(0), n_boot=10)
+
+
+def test_alpha_two_way_bootstrap_is_centred_and_wider_with_rater_effects():
+    # Raters differ in severity: resampling raters too widens the interval. Copies of a
+    # rater must not pair with each other; if they did, the resampled alphas would be
+    # biased upwards and the interval would sit well above the estimate.
+    data = with_missing(complete_ratings(1, n=200, k=6, rater_sd=0.5), 0.2, 1)
+    units = krippendorff_alpha(data, level="interval", n_boot=500, seed=1).iloc[0]
+    both = krippendorff_alpha(
+        data, level="interval", n_boot=500, seed=1, resample="units_raters"
+    ).iloc[0]
+    assert both["ci_method"] == "bootstrap percentile (two-way: units and raters resampled)"
+    width = both["ci_high"] - both["ci_low"]
+    assert width > units["ci_high"] - units["ci_low"]
+    assert abs((both["ci_low"] + both["ci_high"]) / 2 - both["estimate"]) < 0.3 * width
+
+
+def test_alpha_two_way_without_copies_equals_point_estimate():
+    # With every rater drawn once, the two-way statistic is plain alpha.
+    from interviewlab.reliability import _matrix_alpha
+
+    data = with_missing(complete_ratings(2, n=40, k=5), 0.3, 2)
+    wide = data.pivot(index="candidate_id", columns="rater_id", values="score").to_numpy()
+    direct = krippendorff_alpha(data, level="ordinal")["estimate"].iloc[0]
+    codes = wide - 1  # scores 1..5 -> codes 0..4 (all five levels occur)
+    assert_allclose(_matrix_alpha(codes, np.arange(5.0), "ordinal", np.ones(5)), direct, rtol=1e-12)

@@ -16,6 +16,7 @@ says what to do.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -479,44 +480,90 @@ def _unit_counts(
 
 
 def _alpha_from_counts(
-    counts: np.ndarray, values: np.ndarray, level: str, weights: np.ndarray | None = None
+    counts: np.ndarray,
+    values: np.ndarray,
+    level: str,
+    weights: np.ndarray | None = None,
+    divisor: np.ndarray | None = None,
 ) -> np.ndarray:
     """Krippendorff's alpha for each row of unit ``weights`` (one row of ones if None).
 
     ``counts`` holds pairable units only (at least two values each). The coincidence matrix
     is never formed unit by unit: the observed disagreement of each unit is a closed-form
     function of its category counts, so a resample is a weighted sum over units.
+    ``divisor`` replaces each unit's ``m_u - 1`` (the number of partners of each value),
+    which the two-way bootstrap needs when copies of one rater must not pair up.
     """
     m = counts.sum(axis=1)
+    div = m - 1 if divisor is None else divisor
     w = np.ones((1, counts.shape[0])) if weights is None else weights
     n_c = w @ counts
     n = n_c.sum(axis=1)
     if level == "nominal":
-        per_unit = (m**2 - (counts**2).sum(axis=1)) / (m - 1)
+        per_unit = (m**2 - (counts**2).sum(axis=1)) / div
         observed = w @ per_unit
         expected = n**2 - (n_c**2).sum(axis=1)
     elif level == "interval":
         s1 = counts @ values
         s2 = counts @ values**2
-        per_unit = 2 * (m * s2 - s1**2) / (m - 1)
+        per_unit = 2 * (m * s2 - s1**2) / div
         observed = w @ per_unit
         expected = 2 * (n * (n_c @ values**2) - (n_c @ values) ** 2)
     elif level == "ratio":
         total = values[:, None] + values[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
             delta = np.where(total == 0, 0.0, ((values[:, None] - values[None, :]) / total) ** 2)
-        per_unit = ((counts @ delta) * counts).sum(axis=1) / (m - 1)
+        per_unit = ((counts @ delta) * counts).sum(axis=1) / div
         observed = w @ per_unit
         expected = ((n_c @ delta) * n_c).sum(axis=1)
     else:  # ordinal: squared differences of mid-ranks of the pooled values
         mid = np.cumsum(n_c, axis=1) - n_c / 2
         s1 = counts @ mid.T
         s2 = counts @ (mid**2).T
-        per_unit_b = 2 * (m[:, None] * s2 - s1**2) / (m - 1)[:, None]
+        per_unit_b = 2 * (m[:, None] * s2 - s1**2) / div[:, None]
         observed = np.einsum("bu,ub->b", w, per_unit_b)
         expected = 2 * (n * (n_c * mid**2).sum(axis=1) - ((n_c * mid).sum(axis=1)) ** 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.asarray(1 - (n - 1) * observed / expected, dtype=float)
+
+
+def _alpha_two_way_boot(
+    part: pd.DataFrame,
+    unit: str,
+    rater: str,
+    codes: np.ndarray,
+    values: np.ndarray,
+    level: str,
+    rng: np.random.Generator,
+    n_boot: int,
+) -> np.ndarray:
+    """Bootstrap alphas resampling units and raters independently (two-way cluster)."""
+    q = len(values)
+    u_codes, u_levels = pd.factorize(part[unit], sort=True)
+    r_codes, r_levels = pd.factorize(part[rater], sort=True)
+    n_u, n_r = len(u_levels), len(r_levels)
+    # per rater: units x categories one-hot counts, stacked as (raters, units * q)
+    onehot = np.zeros((n_r, n_u * q))
+    onehot[r_codes, u_codes * q + codes] = 1.0
+    rated = np.zeros((n_r, n_u))
+    rated[r_codes, u_codes] = 1.0
+    out = np.full(n_boot, np.nan)
+    for b in range(n_boot):
+        r_draw = np.bincount(rng.integers(0, n_r, n_r), minlength=n_r).astype(float)
+        counts = (r_draw @ onehot).reshape(n_u, q)
+        m = counts.sum(axis=1)
+        # Pairs of values from two copies of one rater are not pairs of raters: each value
+        # pairs with the m_u - v_r values of other raters, on average (m^2 - sum v^2) / m.
+        own = r_draw**2 @ rated
+        distinct = (r_draw > 0) @ rated
+        u_draw = np.bincount(rng.integers(0, n_u, n_u), minlength=n_u)
+        keep = (distinct >= 2) & (u_draw > 0)
+        if keep.sum() < 2:
+            continue
+        divisor = (m[keep] ** 2 - own[keep]) / m[keep]
+        weights = u_draw[keep][None, :].astype(float)
+        out[b] = _alpha_from_counts(counts[keep], values, level, weights, divisor)[0]
+    return out
 
 
 def krippendorff_alpha(
@@ -529,6 +576,7 @@ def krippendorff_alpha(
     categories: Sequence[Any] | None = None,
     n_boot: int = 0,
     seed: Seed = None,
+    resample: Literal["units", "units_raters"] = "units",
     by: str | Sequence[str] | None = None,
     confidence: float = 0.95,
     min_n: int = 20,
@@ -554,6 +602,10 @@ def krippendorff_alpha(
         Number of bootstrap resamples of units for the interval (0: no interval).
     seed : int or numpy.random.Generator, optional
         Seed of the bootstrap.
+    resample : {"units", "units_raters"}, default "units"
+        ``"units"``: resample units (candidates) with all their ratings; fast and
+        vectorised. ``"units_raters"``: a two-way cluster bootstrap that also resamples the
+        raters, so the interval reflects which raters happened to be on the panel (slower).
     by : str or list of str, optional
         Compute alpha per value of these columns; the output then leads with them.
     confidence : float, default 0.95
@@ -596,8 +648,14 @@ def krippendorff_alpha(
     distribution of alpha by drawing pairable values from the observed coincidences, which
     treats pairs as independent; resampling whole units keeps the dependence between the
     ratings of one candidate and is the usual choice when candidates are the sampled units.
-    Resamples in which every value is the same (alpha undefined) are discarded and
-    counted in a warning.
+    The two-way bootstrap (``resample="units_raters"``) draws units and raters
+    independently with replacement; a rater drawn twice enters twice, but the two copies
+    of a rater's value are not paired with each other (that would be spurious perfect
+    agreement): each value pairs only with the values of other raters, the divisor
+    ``m_u - 1`` becoming ``(m_u^2 - sum_r v_r^2) / m_u`` for rater multiplicities
+    ``v_r``. Units left with fewer than two distinct raters are not pairable in that
+    resample. Resamples in which alpha is undefined (no
+    variation) are discarded and counted in a warning.
 
     Validated against Krippendorff (2011, "Computing Krippendorff's alpha-reliability"),
     4 observers x 12 units with missing data: nominal .743, ordinal .815, interval .849,
@@ -624,6 +682,7 @@ def krippendorff_alpha(
     """
     frame, by_cols = _check_common(data, [unit, rater, score], by, confidence)
     check_choice("level", level, LEVELS)
+    check_choice("resample", resample, ("units", "units_raters"))
     _check_n_boot(n_boot)
     _check_min_n(min_n)
     rng = _rng(seed)
@@ -631,12 +690,16 @@ def krippendorff_alpha(
     for keys, part in _by_groups(frame, by_cols):
         part, n_missing = _drop_missing(part, score)
         _check_duplicates(part, unit, rater, keys, what="unit")
+        if level == "ordinal" and categories is None:
+            if not pd.api.types.is_numeric_dtype(part[score]):
+                raise InterviewLabError(
+                    f"level='ordinal' with non-numeric scores{_where(keys)} needs their order: "
+                    "pass categories=[lowest, ..., highest]."
+                )
         codes, values = _category_codes(
-            part[score], categories, numeric=level != "nominal" and level != "ordinal", what=level
+            part[score], categories, numeric=level in ("interval", "ratio"), what=level
         )
-        if level == "ordinal":
-            values = np.arange(len(values), dtype=float)
-        elif level == "nominal":
+        if level in ("nominal", "ordinal"):
             values = np.arange(len(values), dtype=float)
         if level == "ratio" and (np.asarray(values, dtype=float) < 0).any():
             raise InterviewLabError("level='ratio' needs non-negative scores.")
@@ -661,21 +724,31 @@ def krippendorff_alpha(
         ci_low = ci_high = float("nan")
         ci_method = "none (n_boot=0)"
         if n_boot > 0:
-            weights = _resample_counts(rng, n_units, n_boot).astype(float)
-            boot = _alpha_from_counts(counts, vals, level, weights)
+            if resample == "units":
+                weights = _resample_counts(rng, n_units, n_boot).astype(float)
+                boot = _alpha_from_counts(counts, vals, level, weights)
+            else:
+                boot = _alpha_two_way_boot(part, unit, rater, codes, vals, level, rng, n_boot)
             ok = np.isfinite(boot)
             if not ok.all():
-                import warnings
-
                 warnings.warn(
                     f"{int((~ok).sum())} of {n_boot} bootstrap resamples{_where(keys)} had no "
                     "variation (alpha undefined) and were discarded.",
                     InterviewLabWarning,
                     stacklevel=2,
                 )
+            if ok.sum() < 2:
+                raise InterviewLabError(
+                    f"Fewer than two bootstrap resamples{_where(keys)} gave a defined alpha; "
+                    "the data are too sparse for a bootstrap interval."
+                )
             tail = (1 - confidence) / 2
             ci_low, ci_high = (float(x) for x in np.quantile(boot[ok], [tail, 1 - tail]))
-            ci_method = "bootstrap percentile (units resampled)"
+            ci_method = (
+                "bootstrap percentile (units resampled)"
+                if resample == "units"
+                else "bootstrap percentile (two-way: units and raters resampled)"
+            )
         rows.append(
             {
                 **keys,
@@ -1377,17 +1450,26 @@ def cronbach_alpha(
 # --------------------------------------------------------------------------------------
 
 
-def _matrix_alpha(matrix: np.ndarray, values: np.ndarray, level: str) -> float:
-    """Krippendorff's alpha of a units x raters matrix of category codes (NaN: missing)."""
+def _matrix_alpha(
+    matrix: np.ndarray, values: np.ndarray, level: str, rater_draws: np.ndarray
+) -> float:
+    """Alpha of a units x raters matrix of category codes (NaN: missing), raters weighted.
+
+    ``rater_draws[r]`` is how often rater ``r`` was drawn; copies of one rater do not pair
+    with each other (see :func:`krippendorff_alpha`, two-way bootstrap).
+    """
     q = len(values)
     ok = ~np.isnan(matrix)
-    rows = np.nonzero(ok)[0]
-    codes = matrix[ok].astype(np.int64)
-    counts = np.bincount(rows * q + codes, minlength=matrix.shape[0] * q).reshape(-1, q)
-    counts = counts[counts.sum(axis=1) >= 2].astype(float)
+    counts = np.stack([((matrix == c) * rater_draws).sum(axis=1) for c in range(q)], axis=1)
+    m = counts.sum(axis=1)
+    own = (ok * rater_draws**2).sum(axis=1)
+    distinct = (ok * (rater_draws > 0)).sum(axis=1)
+    keep = distinct >= 2
+    counts, m, own = counts[keep], m[keep], own[keep]
     if counts.shape[0] < 2 or (counts.sum(axis=0) > 0).sum() < 2:
         return float("nan")
-    return float(_alpha_from_counts(counts, values, level)[0])
+    divisor = (m**2 - own) / m
+    return float(_alpha_from_counts(counts.astype(float), values, level, None, divisor)[0])
 
 
 def _matrix_icc(matrix: np.ndarray, form: str) -> float:
@@ -1413,7 +1495,8 @@ def _resampled_statistic(
     if len(np.unique(cols_idx[rated])) < 2:
         return float("nan")  # one distinct rater (drawn repeatedly) carries no agreement
     if coefficient == "alpha":
-        return _matrix_alpha(sub, values, level)
+        draws = np.bincount(cols_idx, minlength=matrix.shape[1]).astype(float)
+        return _matrix_alpha(matrix[rows_idx], values, level, draws)
     sub = sub[:, ~np.isnan(sub).all(axis=0)]
     sub = sub[~np.isnan(sub).all(axis=1)]
     return _matrix_icc(sub, ICC_TYPES[COEFFICIENTS.index(coefficient)])
@@ -1491,8 +1574,10 @@ def compare_reliability(
     the same candidates under different rater panels, so the difference is bootstrapped.
     The p-value is ``2 * min(P*(d <= 0), P*(d >= 0))`` over the resampled differences
     (capped at 1), which agrees with whether the percentile interval covers 0. In the
-    two-way bootstrap, a rater drawn twice enters twice; for agreement coefficients this
-    adds some spurious perfect agreement, so prefer ``"targets"`` when panels are large.
+    two-way bootstrap a rater drawn twice enters twice: for the ICC as a duplicated column
+    (the usual rater bootstrap), for alpha without pairing the copies with each other (as
+    in :func:`krippendorff_alpha`). Resamples with fewer than two distinct raters in a
+    group are discarded.
     Resamples where a coefficient is undefined (e.g. no variance) are discarded and counted
     in a warning.
 
@@ -1604,8 +1689,6 @@ def compare_reliability(
             ) - _resampled_statistic(mats[1], t_idx, r_idx, coefficient, values, level_name)
         ok = np.isfinite(diffs)
         if not ok.all():
-            import warnings
-
             warnings.warn(
                 f"{int((~ok).sum())} of {n_boot} resamples{_where(keys)} gave an undefined "
                 "coefficient and were discarded.",
