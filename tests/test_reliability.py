@@ -460,6 +460,42 @@ def test_gwet_and_fleiss_irrcac_raw4raters(kripp2011):
     assert_allclose([kap["ci_low"], kap["ci_high"]], [0.424, 1.0], atol=0.0005)
 
 
+@pytest.mark.parametrize(
+    "func, dataset, expected",
+    [
+        # irrCAC weighting vignette, quadratic weights, cac.raw4raters:
+        # gwet.ac1.raw -> AC2 0.914, se 0.10396, CI (0.685, 1)
+        pytest.param(gwet_ac, "raw4raters", (0.914, 0.10396, 0.685, 1.0), id="ac2-raw4raters"),
+        # fleiss.kappa.raw -> 0.86494, se 0.14603, CI (0.544, 1)
+        pytest.param(
+            fleiss_kappa, "raw4raters", (0.86494, 0.14603, 0.544, 1.0), id="fk-raw4raters"
+        ),
+        # distrib.6raters with quadratic.weights(1:5): gwet.ac1.dist -> 0.4837438,
+        # stderr 0.1058227, (0.257, 0.711); fleiss.kappa.dist -> 0.2511909, stderr
+        # 0.1457381, (-0.061, 0.564)
+        pytest.param(gwet_ac, "distrib6", (0.4837438, 0.1058227, 0.257, 0.711), id="ac2-distrib6"),
+        pytest.param(
+            fleiss_kappa, "distrib6", (0.2511909, 0.1457381, -0.061, 0.564), id="fk-distrib6"
+        ),
+    ],
+)
+def test_quadratic_weighted_irrcac(func, dataset, expected, kripp2011, fleiss1971):
+    if dataset == "raw4raters":
+        res = func(kripp2011, unit="unit", rater="observer", score="value", weights="quadratic")
+    else:
+        first15 = fleiss1971[fleiss1971["patient"] <= 15]
+        res = func(
+            first15, unit="patient", rater="rating_slot", score="diagnosis", weights="quadratic"
+        )
+    row = res.iloc[0]
+    digits = 5e-8 if dataset == "distrib6" else 5e-6
+    # AC2 on raw4raters is printed as 0.914 (three decimals) by irrCAC.
+    est_tol = 5e-4 if expected[0] == 0.914 else digits
+    assert_allclose(row["estimate"], expected[0], atol=est_tol)
+    assert_allclose(row["se"], expected[1], atol=digits)
+    assert_allclose([row["ci_low"], row["ci_high"]], expected[2:], atol=5e-4)
+
+
 def test_two_rater_table_irrcac_estimates():
     # irrCAC README, cont3x3abstractors: gwet.ac1.table 0.8493305, scott2.table (Fleiss'
     # kappa for two raters is Scott's pi) 0.7962397, krippen2.table 0.7972585.

@@ -322,6 +322,7 @@ def icc(
     by: str | Sequence[str] | None = None,
     confidence: float = 0.95,
     method: Literal["anova", "reml"] = "anova",
+    min_n: int = 20,
 ) -> pd.DataFrame:
     """Intraclass correlations: the six Shrout & Fleiss (1979) forms with exact F intervals.
 
@@ -344,6 +345,8 @@ def icc(
         ``"anova"``: the two-way ANOVA mean squares of a complete design. ``"reml"`` (a
         mixed-model ICC for incomplete panels) is reserved for the mixed-model engine and
         currently raises an error.
+    min_n : int, default 20
+        Fewer targets than this set ``small_sample``.
 
     Returns
     -------
@@ -353,7 +356,7 @@ def icc(
         and model); ``estimate``; ``ci_low`` and ``ci_high`` at ``confidence``; ``f``,
         ``df1``, ``df2`` and ``p_value`` of the F test of no target variance;
         ``n_targets``; ``n_raters``; ``ci_method`` (``"exact F"``, or ``"F (Satterthwaite
-        df)"`` for the absolute-agreement forms).
+        df)"`` for the absolute-agreement forms); ``small_sample`` (``n_targets < min_n``).
 
     Raises
     ------
@@ -402,6 +405,7 @@ def icc(
     """
     frame, by_cols = _check_common(data, [target, rater, score], by, confidence)
     check_choice("method", method, ICC_METHODS)
+    _check_min_n(min_n)
     if method == "reml":
         raise InterviewLabError(
             "method='reml' (the mixed-model ICC for incomplete panels) is not available yet: "
@@ -411,7 +415,10 @@ def icc(
     rows: list[dict[str, Any]] = []
     for keys, part in _by_groups(frame, by_cols):
         matrix = _wide_complete(part, target, rater, score, keys)
-        rows.extend(_icc_table(matrix, confidence, keys))
+        rows.extend(
+            {**row, "small_sample": row["n_targets"] < min_n}
+            for row in _icc_table(matrix, confidence, keys)
+        )
     columns = [
         "type",
         "label",
@@ -425,6 +432,7 @@ def icc(
         "n_targets",
         "n_raters",
         "ci_method",
+        "small_sample",
     ]
     return _assemble(rows, by_cols, columns).set_index("type")
 
