@@ -1180,11 +1180,12 @@ def funnel(
         ``stage_number`` (1-based), the ``group`` columns, ``category``, ``role``,
         ``entered`` (passed the previous stage; all applicants at stage 1), ``passed``,
         ``stage_rate``, ``stage_reference``, ``stage_impact_ratio``,
-        ``stage_ci_low``/``stage_ci_high``, ``stage_below_threshold``, ``stage_p_fisher``,
+        ``stage_ci_low``/``stage_ci_high``, ``stage_below_threshold``, ``stage_p_fisher``
+        (two-sided Fisher exact, unadjusted),
         ``applicants``, ``cumulative_rate`` (passed / applicants),
         ``cumulative_reference``, ``cumulative_impact_ratio``,
         ``cumulative_ci_low``/``cumulative_ci_high``, ``cumulative_below_threshold``,
-        ``cumulative_p_fisher``, ``small_sample`` (either comparison is small),
+        ``cumulative_p_fisher`` (unadjusted), ``small_sample`` (either comparison is small),
         ``small_sample_reason``.
 
     Notes
