@@ -227,6 +227,14 @@ def test_icc_degenerate_inputs_raise(mutate, message):
         icc(mutate(complete_ratings(3, n=10, k=3)))
 
 
+def test_icc_and_cronbach_need_numeric_scores():
+    data = complete_ratings(0)
+    with pytest.raises(InterviewLabError, match="numeric scores"):
+        icc(data.assign(score=data["score"].astype(str)))
+    with pytest.raises(InterviewLabError, match="numeric scores"):
+        cronbach_alpha(rubric_scores(0).assign(score="high"))
+
+
 def test_icc_does_not_mutate_input():
     data = complete_ratings(5)
     copy = data.copy()

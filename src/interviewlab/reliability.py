@@ -144,6 +144,15 @@ def _check_duplicates(
         )
 
 
+def _require_numeric(part: pd.DataFrame, score: str, what: str, keys: dict[str, Any]) -> None:
+    """Raise unless the score column is numeric."""
+    if not pd.api.types.is_numeric_dtype(part[score]):
+        raise InterviewLabError(
+            f"{what} needs numeric scores{_where(keys)}, but column {score!r} has dtype "
+            f"{part[score].dtype}; convert the rubric levels to numbers first."
+        )
+
+
 def _t_interval(
     estimate: float, se: float, df: int, confidence: float, bounds: tuple[float, float]
 ) -> tuple[float, float]:
@@ -187,6 +196,7 @@ def _wide_complete(
     part: pd.DataFrame, target: str, rater: str, score: str, keys: dict[str, Any]
 ) -> np.ndarray:
     """Return the targets x raters matrix, raising if the design is not complete."""
+    _require_numeric(part, score, "The ICC", keys)
     _check_duplicates(part, target, rater, keys)
     t_codes, t_levels = pd.factorize(part[target], sort=True)
     r_codes, r_levels = pd.factorize(part[rater], sort=True)
@@ -341,7 +351,7 @@ def icc(
         ``"format"``); the output then leads with them.
     confidence : float, default 0.95
         Confidence level of the intervals.
-    method : {"anova"}, default "anova"
+    method : {"anova", "reml"}, default "anova"
         ``"anova"``: the two-way ANOVA mean squares of a complete design. ``"reml"`` (a
         mixed-model ICC for incomplete panels) is reserved for the mixed-model engine and
         currently raises an error.
@@ -1397,6 +1407,7 @@ def cronbach_alpha(
     _check_min_n(min_n)
     rows = []
     for keys, part in _by_groups(frame, by_cols):
+        _require_numeric(part, score, "Cronbach's alpha", keys)
         dup = part.duplicated([target, item], keep=False).to_numpy()
         if dup.any():
             raise InterviewLabError(
