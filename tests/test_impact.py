@@ -177,6 +177,20 @@ def test_zero_selected_interval_uses_half_correction():
     assert_allclose([out["ci_low"], out["ci_high"]], ci, rtol=1e-10)
 
 
+def test_selection_rates_by_cell_with_unknown():
+    data = expand({"a": (3, 10), "b": (4, 10)})
+    data["site"] = ["n", "s"] * 10
+    data.loc[0, "group"] = "UNKNOWN"  # matched case-insensitively
+    table = impact.selection_rates(data, group="group", selected="selected", by="site")
+    assert list(table.columns[:3]) == ["site", "group", "category"]
+    assert table["n"].sum() == 20
+    unknown = table[table["unknown"]]
+    assert len(unknown) == 1 and unknown["site"].iloc[0] == "n"
+    known = table[~table["unknown"]]
+    assert_allclose(known.groupby("site")["share"].sum(), 1.0)
+    assert_allclose(table["rate"], table["selected"] / table["n"])
+
+
 def test_wilson_interval_matches_scipy_binomtest():
     data = expand({"a": (81, 263), "b": (0, 7), "c": (7, 7)})
     table = impact.selection_rates(data, group="group", selected="selected")
@@ -635,6 +649,36 @@ def test_mantel_haenszel_uninformative_strata_are_counted():
     assert_allclose(mh["odds_ratio"], 1 / 0.9046968, rtol=1e-7)
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_mantel_haenszel_random_strata_match_statsmodels(seed):
+    rng = np.random.default_rng(seed)
+    size = 600
+    data = pd.DataFrame(
+        {
+            "req": rng.integers(0, 8, size),
+            "sex": rng.choice(["f", "m"], size),
+            "selected": (rng.random(size) < 0.35).astype(int),
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InterviewLabWarning)
+        mh = impact.mantel_haenszel(
+            data, group="sex", selected="selected", strata="req", focal="f", reference="m"
+        ).iloc[0]
+    tables = []
+    for _, part in data.groupby("req"):
+        f = part[part["sex"] == "f"]["selected"]
+        m = part[part["sex"] == "m"]["selected"]
+        tables.append([[f.sum(), (1 - f).sum()], [m.sum(), (1 - m).sum()]])
+    ref = StratifiedTable(np.array(tables, dtype=float).transpose(1, 2, 0))
+    assert_allclose(mh["odds_ratio"], ref.oddsratio_pooled, rtol=1e-12)
+    assert_allclose([mh["ci_low"], mh["ci_high"]], ref.oddsratio_pooled_confint(), rtol=1e-12)
+    null = ref.test_null_odds(correction=True)
+    assert_allclose([mh["chi2_corrected"], mh["p_value_corrected"]], [null.statistic, null.pvalue])
+    assert_allclose(mh["breslow_day_chi2"], ref.test_equal_odds().statistic, rtol=1e-10)
+    assert_allclose(mh["impact_ratio_mh"], ref.riskratio_pooled, rtol=1e-12)
+
+
 def test_single_stratum_mh_risk_ratio_interval_is_katz():
     # Greenland-Robins variance reduces to Katz's for one stratum: scipy relative_risk.
     data = expand({"f": (30, 90), "m": (50, 110)}, group="sex").assign(site="one")
@@ -713,6 +757,17 @@ def test_funnel_stages_and_cumulative():
     product = wide["s1"] * wide["s2"] * wide["s3"]
     last = table[table["stage"] == "s3"].set_index("category")["cumulative_rate"]
     assert_allclose(last.loc[product.index], product, rtol=1e-12)
+
+
+@quiet
+def test_funnel_by_cells_equal_separate_funnels():
+    data = funnel_data()
+    data["site"] = np.where(np.arange(len(data)) % 2 == 0, "x", "y")
+    together = impact.funnel(data, group="group", stages=["s1", "s2", "s3"], by="site")
+    for site, part in data.groupby("site"):
+        alone = impact.funnel(part, group="group", stages=["s1", "s2", "s3"])
+        mine = together[together["site"] == site].drop(columns="site").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, alone.reset_index(drop=True))
 
 
 def test_funnel_rejects_unordered_stages():

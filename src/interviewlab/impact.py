@@ -1177,7 +1177,8 @@ def funnel(
     -------
     pandas.DataFrame
         One row per ``by`` cell, stage and category: the ``by`` columns, ``stage``,
-        ``stage_number`` (1-based), the ``group`` columns, ``category``, ``role``,
+        ``stage_number`` (1-based), the ``group`` columns, ``category``, ``role`` (in
+        the stage comparison; exclusions follow the applicant counts),
         ``entered`` (passed the previous stage; all applicants at stage 1), ``passed``,
         ``stage_rate``, ``stage_reference``, ``stage_impact_ratio``,
         ``stage_ci_low``/``stage_ci_high``, ``stage_below_threshold``, ``stage_p_fisher``
@@ -2049,6 +2050,10 @@ def audit_table(
     -----
     The profiles only choose the reference rule, the threshold and the columns; the
     statistics are those of :func:`impact_ratios` and :func:`relative_likelihood`.
+    NYC LL144 asks for sex, race/ethnicity and their intersection separately: call
+    ``audit_table`` once with ``group="sex"``, once with the ethnicity column and once
+    with both. Each table shows its unknown row (the count the rule requires) and its
+    excluded categories with their counts and rates.
 
     Examples
     --------
