@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+from interviewlab.audit import findings, pooled_stage_audit, stage_audit, stage_entrants
 from interviewlab.datasets import list_datasets, load_study, read_dataset
-from interviewlab.describe import score_summary
+from interviewlab.describe import count_units, mean_over, score_summary
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
+from interviewlab.impact import (
+    audit_table,
+    funnel,
+    impact_ratios,
+    mantel_haenszel,
+    question_gaps,
+    relative_likelihood,
+    score_gaps,
+    scoring_rate_sweep,
+    scoring_rates,
+    selection_rates,
+)
 from interviewlab.plots import plot_bars, plot_estimates
 from interviewlab.privacy import check_no_identifiers, suppress_small_cells
+from interviewlab.reliability import (
+    cohen_kappa,
+    compare_reliability,
+    cronbach_alpha,
+    fleiss_kappa,
+    gwet_ac,
+    icc,
+    krippendorff_alpha,
+)
 from interviewlab.reports import ReportWriter, available_reports, run_report
 from interviewlab.simulate import simulate_study
 from interviewlab.study import Problem, Study, StudyError
@@ -22,15 +44,38 @@ __all__ = [
     "Study",
     "StudyError",
     "__version__",
+    "audit_table",
     "available_reports",
     "check_no_identifiers",
+    "cohen_kappa",
+    "compare_reliability",
+    "count_units",
+    "cronbach_alpha",
+    "findings",
+    "fleiss_kappa",
+    "funnel",
+    "gwet_ac",
+    "icc",
+    "impact_ratios",
+    "krippendorff_alpha",
     "list_datasets",
     "load_study",
+    "mantel_haenszel",
+    "mean_over",
     "plot_bars",
     "plot_estimates",
+    "pooled_stage_audit",
+    "question_gaps",
     "read_dataset",
+    "relative_likelihood",
     "run_report",
+    "score_gaps",
     "score_summary",
+    "scoring_rate_sweep",
+    "scoring_rates",
+    "selection_rates",
     "simulate_study",
+    "stage_audit",
+    "stage_entrants",
     "suppress_small_cells",
 ]

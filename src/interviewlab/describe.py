@@ -11,7 +11,7 @@ from scipy import stats
 from interviewlab._checks import as_list, check_fraction, require_columns, require_frame
 from interviewlab.errors import InterviewLabError
 
-__all__ = ["score_summary"]
+__all__ = ["count_units", "mean_over", "score_summary"]
 
 
 def score_summary(
@@ -95,3 +95,81 @@ def score_summary(
     out["ci_high"] = np.where(ok, out["mean"] + t * out["se"], np.nan)
     out["small_sample"] = out["n"] < min_n
     return out.reset_index()
+
+
+def mean_over(
+    data: pd.DataFrame,
+    *,
+    over: str,
+    keep: Sequence[str],
+    score: str = "score",
+) -> pd.DataFrame:
+    """Average scores over one facet (e.g. questions), keeping the identifying columns.
+
+    Used to build, say, one score per candidate and rater (the mean over the rubric's
+    questions) before an ICC, or one score per candidate and question (the mean over the
+    panel's raters) before Cronbach's alpha.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long ratings.
+    over : str
+        The facet averaged away; it must not be in ``keep``.
+    keep : list of str
+        Columns that identify the rows of the result (missing values kept as a group).
+    score : str
+        The score column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``keep`` columns, ``score`` (the mean) and ``n_ratings`` (how many were averaged).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"c": ["a", "a", "b"], "q": [1, 2, 1], "score": [2.0, 4.0, 5.0]})
+    >>> mean_over(d, over="q", keep=["c"])
+       c  score  n_ratings
+    0  a    3.0          2
+    1  b    5.0          1
+    """
+    require_frame(data, "ratings")
+    keep = list(keep)
+    if over in keep:
+        raise InterviewLabError(f"over={over!r} cannot also be in keep={keep}.")
+    require_columns(data, [over, *keep, score], "ratings")
+    grouped = data.groupby(keep, dropna=False, sort=True)[score]
+    out = grouped.agg(["mean", "size"]).rename(columns={"mean": score, "size": "n_ratings"})
+    return out.reset_index()
+
+
+def count_units(
+    data: pd.DataFrame,
+    *,
+    by: str | Sequence[str],
+    unit: str = "candidate_id",
+) -> pd.DataFrame:
+    """Number of distinct units (people) per group, for small-cell checks.
+
+    A statistic over answers (candidate x question) can rest on many answers but few
+    people; suppression must count the people.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns and ``n_candidates`` (missing group values kept as a group).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"candidate_id": ["a", "a", "b"], "g": ["x", "x", "y"]})
+    >>> count_units(d, by="g")
+       g  n_candidates
+    0  x             1
+    1  y             1
+    """
+    require_frame(data, "data")
+    groups = as_list(by)
+    require_columns(data, [*groups, unit], "data")
+    counts = data.groupby(groups, dropna=False, sort=True)[unit].nunique()
+    return counts.rename("n_candidates").reset_index()

@@ -2004,6 +2004,7 @@ def audit_table(
     reference: Hashable | Sequence[Hashable] | None = None,
     entered: str | None = None,
     min_share: float | None = None,
+    min_count: int = 0,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """The adverse-impact table a regulator expects, from the shared statistics.
@@ -2036,6 +2037,10 @@ def audit_table(
         For "wres": the 0/1 column of those shortlisted.
     min_share : float, optional
         Overrides the profile's exclusion share (0.02 for "ll144", else 0).
+    min_count : int, default 0
+        Categories with fewer applicants are shown but excluded from the comparison
+        and never the reference (e.g. a report's minimum cell size, so that a
+        suppressed category's rate is not disclosed as the reference rate).
     confidence : float, default 0.95
         Level of the intervals.
 
@@ -2043,8 +2048,8 @@ def audit_table(
     -------
     pandas.DataFrame
         For "ugesp", "ofccp" and "ll144": the ``by`` and ``group`` columns,
-        ``category`` and the profile's columns of :func:`impact_ratios` (for "ofccp"
-        also ``exceeds_2sd``). For "wres": the table of :func:`relative_likelihood`.
+        ``category``, the profile's columns of :func:`impact_ratios` (for "ofccp"
+        also ``exceeds_2sd``), and ``excluded`` with ``excluded_reason``. For "wres": the table of :func:`relative_likelihood`.
 
     Notes
     -----
@@ -2094,9 +2099,11 @@ def audit_table(
         by=by,
         confidence=confidence,
         min_share=spec.min_share if min_share is None else min_share,
+        min_count=min_count,
     )
     exceeds = pd.array(table["z"].abs().to_numpy() >= 2, dtype="boolean")
     exceeds[table["z"].isna().to_numpy()] = pd.NA
     table["exceeds_2sd"] = exceeds
     lead = [*as_list(by), *as_list(group), "category"]
-    return table[[*lead, *spec.columns]]
+    tail = [c for c in ("excluded", "excluded_reason") if c not in spec.columns]
+    return table[[*lead, *spec.columns, *tail]]

@@ -92,6 +92,8 @@ def suppress_small_cells(
             continue
         if col in count_cols:
             out[col] = out[col].astype("Int64").mask(small)
+        elif pd.api.types.is_integer_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].astype("Int64").mask(small)
         elif pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
             out[col] = out[col].astype(float).mask(small)
     out["suppressed"] = small
