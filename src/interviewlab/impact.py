@@ -2049,7 +2049,8 @@ def audit_table(
     pandas.DataFrame
         For "ugesp", "ofccp" and "ll144": the ``by`` and ``group`` columns,
         ``category``, the profile's columns of :func:`impact_ratios` (for "ofccp"
-        also ``exceeds_2sd``), and ``excluded`` with ``excluded_reason``. For "wres": the table of :func:`relative_likelihood`.
+        also ``exceeds_2sd``), and ``excluded`` with ``excluded_reason``. For "wres": the
+        table of :func:`relative_likelihood`.
 
     Notes
     -----
