@@ -32,6 +32,7 @@ from interviewlab.reliability import (
 from interviewlab.reports import ReportWriter, available_reports, run_report
 from interviewlab.simulate import simulate_study
 from interviewlab.study import Problem, Study, StudyError
+from interviewlab.training import appointment_table, bias_estimates, simulate_scenarios
 
 __version__ = "0.1.0"
 
@@ -44,8 +45,10 @@ __all__ = [
     "Study",
     "StudyError",
     "__version__",
+    "appointment_table",
     "audit_table",
     "available_reports",
+    "bias_estimates",
     "check_no_identifiers",
     "cohen_kappa",
     "compare_reliability",
@@ -74,6 +77,7 @@ __all__ = [
     "scoring_rate_sweep",
     "scoring_rates",
     "selection_rates",
+    "simulate_scenarios",
     "simulate_study",
     "stage_audit",
     "stage_entrants",

@@ -84,7 +84,8 @@ def stage_audit(
     -------
     pandas.DataFrame
         ``stage``, ``stage_number``, then the profile's columns; for every profile but
-        "wres", also ``reference_rate`` (the rate the ratios are taken against).
+        "wres", also ``reference`` and ``reference_rate`` (the category and rate the
+        ratios are taken against).
 
     Examples
     --------
@@ -130,8 +131,10 @@ def stage_audit(
             ratio = table["impact_ratio"].to_numpy(dtype=float)
             with np.errstate(divide="ignore", invalid="ignore"):
                 implied = np.where(ratio > 0, rate / ratio, np.nan)
-            ref = table.loc[table["role"] == "reference", "rate"]
-            table["reference_rate"] = float(ref.iloc[0]) if len(ref) else np.nanmax(implied)
+            ref = table.loc[table["role"] == "reference"]
+            table["reference_rate"] = float(ref["rate"].iloc[0]) if len(ref) else np.nanmax(implied)
+            if "reference" not in table.columns:
+                table["reference"] = ref["category"].iloc[0] if len(ref) else pd.NA
         table.insert(0, "stage_number", number)
         table.insert(0, "stage", stage)
         parts.append(table)
@@ -202,7 +205,8 @@ def findings(table: pd.DataFrame, *, profile: Profile, alpha: float = 0.05) -> p
     """The rows of a stage audit that a reader must not miss, with the reason.
 
     A row is a finding when, under ``profile``: "ugesp" and "ll144" - its impact ratio is
-    below the threshold; "ofccp" - its multiplicity-adjusted p-value is below ``alpha``;
+    below four-fifths (LL144 itself sets no threshold; the line is context); "ofccp" -
+    its multiplicity-adjusted p-value is below ``alpha``;
     "wres" - the relative likelihood's interval excludes 1. Suppressed rows (small
     cells) are never findings: their figures are not shown.
 
@@ -215,7 +219,12 @@ def findings(table: pd.DataFrame, *, profile: Profile, alpha: float = 0.05) -> p
     check_fraction("alpha", alpha)
     shown = ~table["suppressed"].astype(bool) if "suppressed" in table.columns else True
     if profile in ("ugesp", "ll144"):
-        flag = table["below_threshold"].fillna(False).astype(bool)
+        if "below_threshold" in table.columns:
+            flag = table["below_threshold"].fillna(False).astype(bool)
+        else:
+            # LL144 tables carry no verdict column: the rule sets no threshold, so the
+            # four-fifths line is used as context (a tolerance guards float round-off)
+            flag = (table["impact_ratio"] < 0.8 - 1e-12).fillna(False).astype(bool)
         reason = "impact ratio below the four-fifths threshold"
     elif profile == "ofccp":
         flag = table["p_adjusted"].lt(alpha).fillna(False).astype(bool)

@@ -71,7 +71,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     names = available_reports() if args.name == "all" else [args.name]
     written = []
     for name in names:
-        study = None if name == "panel_training" and args.name == "all" else args.study
+        # the training notebook simulates its own candidates unless a study is named
+        study = (
+            args.study if args.study is not None else (None if name == "panel_training" else "demo")
+        )
         print(f"Running report {name!r} ...", flush=True)
         folder = run_report(name, study=study, out=args.out, params=params, progress=not args.quiet)
         written.append(folder)
@@ -146,7 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("name", help="report notebook name, or 'all'")
     p.add_argument(
-        "--study", default="demo", help="study folder, workbook or bundled name (default demo)"
+        "--study",
+        default=None,
+        help="study folder, workbook or bundled name (default: demo; panel_training "
+        "simulates its own candidates unless a study is given)",
     )
     p.add_argument(
         "-p",

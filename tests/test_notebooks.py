@@ -1,0 +1,127 @@
+"""Every report notebook runs on the demo study and shows its planted effects."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import interviewlab as il
+
+DEMO = il.load_study("demo")
+DEMO_IDS = set(DEMO.candidates["candidate_id"])
+NOTEBOOKS = ["reliability", "adverse_impact_audit", "panel_training"]
+
+
+def _run(name: str, out: Path) -> Path:
+    study = None if name == "panel_training" else "demo"
+    return il.run_report(name, study=study, out=out, progress=False)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("reports")
+    return {name: _run(name, out) for name in NOTEBOOKS}
+
+
+def _table(reports: dict[str, Path], notebook: str, name: str) -> pd.DataFrame:
+    return pd.read_csv(reports[notebook] / "tables" / f"{name}.csv")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_report_is_complete_and_private(reports: dict[str, Path], name: str) -> None:
+    folder = reports[name]
+    html = (folder / f"{name}.html").read_text()
+    assert "import interviewlab" not in html and "il.load_study" not in html
+    assert '<div class="highlight' not in html
+    assert "data:image/png;base64" in html
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    assert not any(cid in text for cid in DEMO_IDS)
+    for path in (folder / "tables").glob("*.csv"):
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        assert not DEMO_IDS & set(table.to_numpy().ravel()), path.name
+    assert (folder / "provenance.json").is_file() and (folder / "tables.xlsx").is_file()
+
+
+def test_reliability_tables(reports: dict[str, Path]) -> None:
+    alpha = _table(reports, "reliability", "alpha_by_format")
+    assert {"format", "estimate", "ci_low", "ci_high", "n_units", "ci_method"} <= set(alpha.columns)
+    assert set(alpha["format"]) == {"async", "live"}
+    assert (alpha["ci_low"] < alpha["estimate"]).all() and (
+        alpha["estimate"] < alpha["ci_high"]
+    ).all()
+    icc = _table(reports, "reliability", "icc_by_panel")
+    assert {"format", "panel_id", "type", "estimate", "ci_low", "ci_high", "p_value"} <= set(
+        icc.columns
+    )
+    assert set(icc["type"]) == {"ICC2", "ICC2k"}
+    comparison = _table(reports, "reliability", "format_comparison")
+    assert {"difference", "ci_low", "ci_high", "p_value"} <= set(comparison.columns)
+
+
+def test_audit_flags_the_planted_adverse_impact(reports: dict[str, Path]) -> None:
+    # the demo plants a shortlisting penalty against Black candidates (study.toml [planted])
+    audit = _table(reports, "adverse_impact_audit", "audit_ugesp_ethnicity")
+    row = audit[(audit["stage"] == "shortlisted") & (audit["category"] == "Black")].iloc[0]
+    assert row["below_threshold"] and row["p_fisher"] < 0.001
+    funnel = _table(reports, "adverse_impact_audit", "funnel_ethnicity")
+    assert {
+        "stage",
+        "entered",
+        "passed",
+        "stage_rate",
+        "stage_impact_ratio",
+        "cumulative_impact_ratio",
+    } <= set(funnel.columns)
+    pooled = _table(reports, "adverse_impact_audit", "pooled_ethnicity")
+    black = pooled[(pooled["stage"] == "shortlisted") & (pooled["focal"] == "Black")].iloc[0]
+    assert black["ci_high"] < 1 and black["p_value"] < 0.001
+    gaps = _table(reports, "adverse_impact_audit", "score_gaps_ethnicity")
+    assert gaps.set_index("group").loc["Black", "ci_high"] < 0  # the planted async penalty
+    html = (reports["adverse_impact_audit"] / "adverse_impact_audit.html").read_text()
+    summary = html.index("Executive summary")
+    assert summary < html.index("The funnel, group by group")
+    assert "ethnicity = <strong>Black</strong>" in html[summary : html.index("The funnel")]
+
+
+def test_training_recovers_what_it_planted(reports: dict[str, Path]) -> None:
+    estimates = _table(reports, "panel_training", "bias_estimates")
+    diverse = estimates[estimates["scenario"] == "diverse panel"].set_index("effect")
+    assert diverse.loc["similar-to-me bonus", "p_value"] < 0.001
+    homogeneous = estimates[estimates["scenario"] == "as planted"].set_index("effect")
+    assert pd.isna(homogeneous.loc["similar-to-me bonus", "estimate"])
+    appointments = _table(reports, "panel_training", "appointments_by_scenario")
+    black = appointments[appointments["category"] == "Black"].set_index("scenario")
+    assert black.loc["as planted", "below_threshold"]
+    assert black.loc["as planted", "impact_ratio"] < black.loc["no planted bias", "impact_ratio"]
+
+
+@pytest.mark.parametrize("name", ["reliability", "adverse_impact_audit"])
+def test_rerun_gives_identical_tables(reports: dict[str, Path], name: str, tmp_path: Path) -> None:
+    again = _run(name, tmp_path)
+    first = sorted((reports[name] / "tables").glob("*.csv"))
+    assert first
+    for path in first:
+        assert path.read_bytes() == (again / "tables" / path.name).read_bytes(), path.name
+
+
+def test_audit_profiles_run(tmp_path: Path) -> None:
+    for profile in ("ofccp", "ll144", "wres"):
+        folder = il.run_report(
+            "adverse_impact_audit",
+            study="demo",
+            out=tmp_path / profile,
+            params={"profile": profile},
+            progress=False,
+        )
+        assert (folder / "tables" / f"audit_{profile}_ethnicity.csv").is_file()
+    with pytest.raises(il.InterviewLabError, match=r"profile='eeoc' is not one of"):
+        il.run_report(
+            "adverse_impact_audit",
+            study="demo",
+            out=tmp_path / "bad",
+            params={"profile": "eeoc"},
+            progress=False,
+        )
