@@ -77,10 +77,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         )
         print(f"Running report {name!r} ...", flush=True)
         folder = run_report(name, study=study, out=args.out, params=params, progress=not args.quiet)
-        written.append(folder)
+        written.append((name, folder))
     print("\nReports written:")
-    for folder in written:
-        print(f"  {folder / (folder.name.split('-')[0] + '.html')}")
+    for name, folder in written:
+        print(f"  {folder / (name + '.html')}")
         print(f"    tables, figures and provenance.json in {folder}")
     return 0
 
