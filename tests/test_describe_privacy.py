@@ -49,19 +49,42 @@ def test_score_summary_keeps_missing_groups_and_rejects_bad_scores() -> None:
 def test_suppression_blanks_small_cells_only() -> None:
     table = pd.DataFrame(
         {
-            "group": ["a", "b", "c"],
-            "n": [10, 9, 0],
-            "rate": [0.5, 0.2, np.nan],
-            "flag": [True, False, False],
+            "group": ["a", "b", "c", "d"],
+            "n": [10, 9, 0, 40],
+            "rate": [0.5, 0.2, np.nan, 0.3],
+            "flag": [True, False, False, True],
+            "excluded_reason": ["", "n=9 < 10", "", ""],
         }
     )
     out = il.suppress_small_cells(table, counts="n", min_cell_size=10)
-    assert out["suppressed"].tolist() == [False, True, False]
-    assert out.loc[1, ["n", "rate"]].isna().all()
-    assert out.loc[0, "rate"] == 0.5
+    # b is small; a (the smallest other non-empty row) is hidden too, so b cannot be
+    # recovered from a total shown elsewhere; the empty group c discloses nobody
+    assert out["suppressed"].tolist() == [True, True, False, False]
+    assert out["suppression"].tolist() == ["complementary", "fewer than 10", "", ""]
+    assert out.loc[1, ["n", "rate", "flag", "excluded_reason"]].isna().all()  # text too
+    assert out.loc[3, "rate"] == 0.3 and out.loc[3, "flag"]
     assert table.loc[1, "n"] == 9  # input untouched
     with pytest.raises(il.InterviewLabError, match="min_cell_size=0"):
         il.suppress_small_cells(table, counts="n", min_cell_size=0)
+
+
+def test_suppression_within_margins_and_reference() -> None:
+    table = pd.DataFrame(
+        {
+            "stage": ["s1"] * 3 + ["s2"] * 3,
+            "category": ["x", "y", "z"] * 2,
+            "role": ["reference", "compared", "compared"] * 2,
+            "n": [50, 40, 30, 5, 40, 30],
+            "impact_ratio": [1.0, 0.9, 0.8, 1.0, 0.5, 0.4],
+        }
+    )
+    out = il.suppress_small_cells(table, counts="n", within="stage")
+    assert not out.loc[out["stage"] == "s1", "suppressed"].any()
+    # the s2 reference has 5 people: every ratio of s2 would reveal its rate
+    s2 = out[out["stage"] == "s2"]
+    assert s2["suppressed"].all() and s2["impact_ratio"].isna().all()
+    assert s2["suppression"].tolist()[1:] == ["reference suppressed"] * 2
+    assert s2["category"].tolist() == ["x", "y", "z"]  # labels stay
 
 
 def test_identifier_check() -> None:

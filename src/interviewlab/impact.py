@@ -979,7 +979,9 @@ def mantel_haenszel(
         (Greenland-Robins interval), ``crude_odds_ratio`` and ``crude_impact_ratio``
         (pooling all strata into one table), ``n_strata``, ``n_strata_informative``
         (strata with both groups present), ``n`` (applicants in informative strata),
-        ``n_uninformative`` (applicants in strata where one group is absent),
+        ``n_focal`` and ``n_reference`` (applicants of each group, all strata),
+        ``n_uninformative``
+        (applicants in strata where one group is absent),
         ``n_other`` (rows in neither group).
 
     Warns
@@ -1135,6 +1137,8 @@ def mantel_haenszel(
             "n_strata": n_strata,
             "n_strata_informative": n_info,
             "n": int(total.sum()),
+            "n_focal": int((a + b).sum()),
+            "n_reference": int((c + d).sum()),
             "n_uninformative": n_uninformative,
             "n_other": n_other,
         }

@@ -2,11 +2,20 @@
 
 A report must never show an individual candidate. Two rules enforce it:
 
-* :func:`suppress_small_cells` blanks every statistic computed from fewer than
+* :func:`suppress_small_cells` blanks every figure computed from fewer than
   ``min_cell_size`` people (and says so in a ``suppressed`` column), so that a reader
-  cannot recover an individual's outcome from a tiny group;
+  cannot recover an individual's outcome from a tiny group. Within each margin of the
+  table (e.g. each stage) it also blanks a second row when only one would be blank, so
+  the hidden row cannot be recovered by subtracting the others from a total shown
+  elsewhere, and it blanks the whole margin when the row the others are compared with
+  (``role == "reference"``) is blank, since every ratio would reveal its rate;
 * :func:`check_no_identifiers` refuses a table that carries an identifier column
   (``candidate_id`` and the like) or one of the study's identifier values.
+
+Suppression works within one table. Figures that could be combined across tables (an
+intersectional table against its one-column margins) are protected by the
+complementary suppression in each table, not by a search across tables: review
+published tables together when cells are close to the minimum.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from interviewlab.errors import InterviewLabError
 __all__ = [
     "DEFAULT_MIN_CELL_SIZE",
     "IDENTIFIER_COLUMNS",
+    "LABEL_COLUMNS",
     "check_no_identifiers",
     "suppress_small_cells",
 ]
@@ -32,13 +42,42 @@ DEFAULT_MIN_CELL_SIZE = 10
 #: Column names that identify a person and may never appear in a report table.
 IDENTIFIER_COLUMNS = ("candidate_id", "recording", "name", "email")
 
+#: Columns that label a row (never blanked); every other column of a suppressed row is.
+LABEL_COLUMNS = (
+    "stage",
+    "stage_number",
+    "scenario",
+    "category",
+    "role",
+    "reference",
+    "focal",
+    "group",
+    "group_a",
+    "group_b",
+    "effect",
+    "question",
+    "question_id",
+    "format",
+    "panel_id",
+    "type",
+    "label",
+    "level",
+    "coefficient",
+    "method",
+    "ci_method",
+    "quantile",
+    "cutoff",
+    "planted",
+)
+
 
 def suppress_small_cells(
     table: pd.DataFrame,
     *,
     counts: str | Sequence[str],
     min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
-    keep: str | Sequence[str] | None = None,
+    within: str | Sequence[str] | None = None,
+    labels: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Blank the figures of rows that rest on fewer than ``min_cell_size`` people.
 
@@ -52,52 +91,91 @@ def suppress_small_cells(
         not suppressed (an empty group discloses nobody).
     min_cell_size : int
         The smallest number of people a figure may rest on (default 10).
-    keep : str or list of str, optional
-        Columns never blanked (the labels of the row); by default every non-numeric
-        column is kept.
+    within : str or list of str, optional
+        Columns defining the table's margins (e.g. ``"stage"``): complementary
+        suppression works within each margin. By default the whole table is one margin.
+    labels : str or list of str, optional
+        Columns that label rows and are never blanked. By default: the leading
+        non-numeric columns and any column named in :data:`LABEL_COLUMNS`.
 
     Returns
     -------
     pandas.DataFrame
-        A copy with the numeric columns of suppressed rows set to missing, the count
-        columns replaced by ``<NA>`` too, and a boolean ``suppressed`` column.
+        A copy in which every non-label column of a suppressed row is missing, with a
+        boolean ``suppressed`` column and a ``suppression`` column saying why
+        (``"fewer than N"``, ``"complementary"`` or ``"reference suppressed"``).
 
     Examples
     --------
-    >>> t = pd.DataFrame({"group": ["a", "b"], "n": [25, 4], "rate": [0.4, 0.75]})
-    >>> suppress_small_cells(t, counts="n")
-      group     n  rate  suppressed
-    0     a    25   0.4       False
-    1     b  <NA>   NaN        True
+    >>> t = pd.DataFrame({"group": ["a", "b", "c"], "n": [25, 4, 30],
+    ...                   "rate": [0.4, 0.75, 0.5]})
+    >>> suppress_small_cells(t, counts="n")[["group", "n", "rate", "suppression"]]
+      group     n  rate    suppression
+    0     a  <NA>   NaN  complementary
+    1     b  <NA>   NaN  fewer than 10
+    2     c    30   0.5
     """
-    if min_cell_size < 1:
-        raise InterviewLabError(f"min_cell_size={min_cell_size!r} must be at least 1.")
+    if not isinstance(min_cell_size, int | np.integer) or min_cell_size < 1:
+        raise InterviewLabError(f"min_cell_size={min_cell_size!r} must be a whole number >= 1.")
     count_cols = as_list(counts)
-    require_columns(table, count_cols, "the report table")
-    n = table[count_cols].apply(pd.to_numeric, errors="coerce")
-    small = ((n < min_cell_size) & (n > 0)).any(axis=1).to_numpy()
-    out = table.copy()
-    keep_cols = (
-        set(as_list(keep))
-        if keep is not None
-        else {
-            c
-            for c in out.columns
-            if not pd.api.types.is_numeric_dtype(out[c]) or pd.api.types.is_bool_dtype(out[c])
-        }
+    margin_cols = as_list(within)
+    require_columns(table, [*count_cols, *margin_cols], "the report table")
+    out = table.reset_index(drop=True).copy()
+    n = out[count_cols].apply(pd.to_numeric, errors="coerce")
+    primary = ((n < min_cell_size) & (n > 0)).any(axis=1).to_numpy().copy()
+    size = n.min(axis=1).to_numpy(dtype=float)
+    reason = np.where(primary, f"fewer than {min_cell_size}", "").astype(object)
+    margins = (
+        out.groupby(margin_cols, dropna=False, sort=False).indices.values()
+        if margin_cols
+        else [np.arange(len(out))]
     )
-    keep_cols -= set(count_cols)
-    for col in out.columns:
-        if col in keep_cols:
+    roles = out["role"].astype(str).to_numpy() if "role" in out.columns else None
+    for rows in margins:
+        rows = np.asarray(rows)
+        hidden = primary[rows]
+        if roles is not None and np.any(hidden & (roles[rows] == "reference")):
+            newly = rows[~hidden]
+            reason[newly] = "reference suppressed"
+            primary[newly] = True
             continue
-        if col in count_cols:
-            out[col] = out[col].astype("Int64").mask(small)
-        elif pd.api.types.is_integer_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
-            out[col] = out[col].astype("Int64").mask(small)
-        elif pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
-            out[col] = out[col].astype(float).mask(small)
-    out["suppressed"] = small
+        candidates = rows[~hidden & (size[rows] > 0)]
+        if hidden.sum() == 1 and candidates.size >= 1:
+            # complementary suppression: also hide the smallest shown non-empty row of the
+            # margin (rows never compared, such as "unknown", count like any other)
+            pick = candidates[
+                np.nanargmin(np.where(np.isnan(size[candidates]), np.inf, size[candidates]))
+            ]
+            reason[pick] = "complementary"
+            primary[pick] = True
+    keep = set(as_list(labels)) if labels is not None else _default_labels(out)
+    keep -= set(count_cols)
+    keep |= set(margin_cols)
+    for col in out.columns:
+        if col in keep:
+            continue
+        values = out[col]
+        if pd.api.types.is_bool_dtype(values) or str(values.dtype) == "boolean":
+            out[col] = values.astype("boolean").mask(primary)
+        elif pd.api.types.is_integer_dtype(values):
+            out[col] = values.astype("Int64").mask(primary)
+        elif pd.api.types.is_numeric_dtype(values):
+            out[col] = values.astype(float).mask(primary)
+        else:
+            out[col] = values.astype(object).mask(primary)
+    out["suppressed"] = primary
+    out["suppression"] = reason
     return out
+
+
+def _default_labels(table: pd.DataFrame) -> set[str]:
+    labels = {c for c in table.columns if c in LABEL_COLUMNS}
+    for col in table.columns:
+        values = table[col]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            break
+        labels.add(col)
+    return labels
 
 
 def check_no_identifiers(
@@ -110,10 +188,19 @@ def check_no_identifiers(
     table : pandas.DataFrame
         The table about to be shown or written.
     identifiers : iterable of str
-        The study's candidate identifiers; none may appear anywhere in the table
-        (index included).
+        The study's candidate identifiers; none may appear among the table's column
+        names or its text values (index included). Numeric columns are not searched:
+        in an aggregate table a count equal to a numeric identifier is not one.
     where : str
         Name of the table, for the message.
+
+    Examples
+    --------
+    >>> check_no_identifiers(pd.DataFrame({"group": ["a"]}), identifiers={"C1"})
+    >>> check_no_identifiers(pd.DataFrame({"label": ["C1"]}), identifiers={"C1"})
+    Traceback (most recent call last):
+    ...
+    interviewlab.errors.InterviewLabError: The table shows candidate identifier 'C1' ...
     """
     bad_cols = [c for c in map(str, table.columns) if c.lower() in IDENTIFIER_COLUMNS]
     if bad_cols:
@@ -121,16 +208,23 @@ def check_no_identifiers(
             f"The {where} has identifier column(s) {bad_cols}; report tables must aggregate "
             "over candidates and never list them."
         )
-    ids = set(identifiers)
+    ids = {str(i) for i in identifiers}
     if not ids:
         return
+    named = ids & set(map(str, table.columns))
+    if named:
+        raise InterviewLabError(
+            f"The {where} has a column named after candidate identifier {sorted(named)[0]!r}; "
+            "report tables must never list individual candidates."
+        )
     frame = table.reset_index()
     for col in frame.columns:
-        values = frame[col]
-        if values.dtype == object or pd.api.types.is_string_dtype(values):
-            hit = values.astype(str).isin(ids).to_numpy()
-            if np.any(hit):
-                raise InterviewLabError(
-                    f"The {where} shows candidate identifier {values[hit].iloc[0]!r} in column "
-                    f"{col!r}; report tables must never list individual candidates."
-                )
+        if pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
+            continue
+        values = frame[col].dropna().astype(str)
+        hit = values.isin(ids).to_numpy()
+        if np.any(hit):
+            raise InterviewLabError(
+                f"The {where} shows candidate identifier {values[hit].iloc[0]!r} in column "
+                f"{col!r}; report tables must never list individual candidates."
+            )

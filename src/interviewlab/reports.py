@@ -401,19 +401,23 @@ class ReportWriter:
         name: str,
         *,
         counts: str | Sequence[str] | None = None,
+        within: str | Sequence[str] | None = None,
         index: bool = False,
     ) -> pd.DataFrame:
         """Suppress small cells, check for identifiers, write ``tables/<name>.csv``.
 
         ``counts`` names the columns with the number of people behind each row; a table
-        with no such column (e.g. a model summary) is written as it is. Returns the
-        table as shown.
+        with no such column (e.g. a planted-value table) is written as it is. ``within``
+        names the columns of the table's margins for complementary suppression (see
+        :func:`interviewlab.privacy.suppress_small_cells`). Returns the table as shown.
         """
         if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
             raise InterviewLabError(f"Table name {name!r} may only use letters, digits, _ and -.")
         shown = table.reset_index() if index else table
         if counts is not None:
-            shown = suppress_small_cells(shown, counts=counts, min_cell_size=self.min_cell_size)
+            shown = suppress_small_cells(
+                shown, counts=counts, min_cell_size=self.min_cell_size, within=within
+            )
             if shown["suppressed"].any():
                 self.suppressed_tables.append(name)
         check_no_identifiers(shown, identifiers=self._identifiers, where=f"table {name!r}")
@@ -456,5 +460,8 @@ class ReportWriter:
         names = ", ".join(sorted(set(self.suppressed_tables)))
         return (
             f"Figures resting on fewer than {self.min_cell_size} people are suppressed "
-            f"(shown blank, marked in the 'suppressed' column) in: {names}."
+            "(shown blank, marked in the 'suppressed' column, with the reason in "
+            "'suppression'), together with one more row of the same margin where that "
+            "row alone could be recovered by subtraction, or a whole margin whose "
+            f"reference group is suppressed. Tables affected: {names}."
         )
