@@ -173,6 +173,21 @@ BAD_INPUTS = [
         id="unknown-question",
     ),
     pytest.param(
+        {"ratings": RATINGS.replace("format,score", "format,score,score")},
+        r"ratings\.csv, line 1, column 'score': the header names column 'score' twice",
+        id="duplicate-header",
+    ),
+    pytest.param(
+        {"ratings": _replace(RATINGS, "c2,r1,q1,live,2", "c2,r1,q1,live,2,")},
+        r"ratings\.csv, line 5: has 6 fields but the header has 5",
+        id="extra-field",
+    ),
+    pytest.param(
+        {"toml": _replace(STUDY_TOML, 'ethnicity = "White"', 'ethnicty = "White"')},
+        r"\[groups\.reference\] names 'ethnicty', which is not in \[groups\] columns",
+        id="reference-typo",
+    ),
+    pytest.param(
         {"toml": _replace(STUDY_TOML, "[rubric]\nmin = 1\nmax = 5\n", "")},
         r"needs a \[rubric\] table",
         id="no-rubric",
@@ -317,3 +332,49 @@ def test_cli_validate_summary(capsys: pytest.CaptureFixture) -> None:
     out = capsys.readouterr().out
     assert "OK: study 'demo'" in out
     assert "completed_async" in out and "async" in out and "ethnicity" in out
+
+
+def test_line_numbers_count_blank_lines_and_multiline_fields(tmp_path: Path) -> None:
+    # a blank line after the header and a quoted comment spanning two lines: the bad
+    # score is on physical line 6 of the file
+    ratings = (
+        "candidate_id,rater_id,question_id,format,score,comment\n"
+        "\n"
+        'c1,r1,q1,async,4,"fine"\n'
+        'c1,r1,q2,async,5,"two\nlines"\n'
+        "c1,r2,q1,async,9,\n"
+    )
+    with pytest.raises(StudyError) as info:
+        Study.load(write_study(tmp_path / "s", ratings=ratings))
+    assert [(p.line, p.column) for p in info.value.problems] == [(6, "score")]
+
+
+def test_trailing_empty_column_is_harmless(tmp_path: Path) -> None:
+    ratings = "\n".join(line + "," for line in RATINGS.splitlines()) + "\n"
+    study = Study.load(write_study(tmp_path / "s", ratings=ratings))
+    assert list(study.ratings.columns) == [
+        "candidate_id",
+        "rater_id",
+        "question_id",
+        "format",
+        "score",
+    ]
+
+
+def test_from_frames_accepts_float_and_bool_outcomes() -> None:
+    import io
+
+    candidates = pd.read_csv(io.StringIO(CANDIDATES))
+    candidates["appointed"] = candidates["appointed"].astype(float)  # 1.0 / 0.0
+    candidates["shortlisted"] = candidates["shortlisted"].astype(bool)
+    ratings = pd.read_csv(io.StringIO(RATINGS))
+    meta = {
+        "name": "t",
+        "rubric": {"min": 1, "max": 5},
+        "groups": {"columns": ["sex", "ethnicity"], "unknown": ["prefer not to say"]},
+        "stages": {"order": ["completed_async", "shortlisted", "appointed"]},
+    }
+    study = Study.from_frames(meta, candidates, ratings)
+    assert study.candidates["appointed"].tolist() == [1, 0, 0, 0]
+    assert study.candidates["shortlisted"].tolist() == [1, 1, 0, 0]
+    assert candidates["appointed"].dtype == float  # the caller's frame is unchanged

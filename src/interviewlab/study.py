@@ -35,6 +35,7 @@ is not UTF-8) gives an :class:`~interviewlab.errors.InterviewLabWarning`.
 from __future__ import annotations
 
 import copy
+import csv
 import io
 import itertools
 import tomllib
@@ -177,7 +178,8 @@ class Study:
         """Validate in-memory tables as a study; the caller's objects are not modified.
 
         The frames are converted to text and validated exactly as files would be, so
-        the same rules and messages apply.
+        the same rules and messages apply; line numbers count the header as line 1, as
+        in a CSV file (row ``i`` of the frame is line ``i + 2``).
         """
         meta_copy = copy.deepcopy(dict(meta))
         tables = {
@@ -427,9 +429,23 @@ def _toml_error_line(err: tomllib.TOMLDecodeError) -> int | None:
 
 
 def _frame_as_text(frame: pd.DataFrame) -> str:
+    """CSV text of an in-memory table.
+
+    Whole-number floats and booleans are written as integers, so a 0/1 column that
+    pandas read as 1.0 is still 0/1.
+    """
     if not isinstance(frame, pd.DataFrame):
         raise InterviewLabError(f"Expected a pandas DataFrame, got {type(frame).__name__}.")
-    return frame.to_csv(index=False, lineterminator="\n")
+    out = frame.copy()
+    for col in out.columns:
+        values = out[col]
+        if pd.api.types.is_bool_dtype(values):
+            out[col] = values.astype("Int64")
+        elif pd.api.types.is_float_dtype(values):
+            finite = values.dropna().to_numpy(dtype=float)
+            if finite.size and np.all(np.isfinite(finite)) and np.all(finite == np.round(finite)):
+                out[col] = values.astype("Int64")
+    return out.to_csv(index=False, lineterminator="\n")
 
 
 def _flatten(meta: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -451,37 +467,87 @@ def _toml_value(value: Any) -> str:
 
 # ---------------------------------------------------------------------- validation
 def _parse_csv(text: str, label: str, problems: list[Problem]) -> pd.DataFrame | None:
+    """Parse CSV text into a frame of strings indexed by each record's physical line.
+
+    Blank lines are skipped but counted, and a quoted field spanning lines keeps the
+    line where its record starts, so problems point at the line an editor shows.
+    """
     if not text.strip():
         problems.append(Problem(label, "is empty; it needs a header row and one row per record."))
         return None
+    records: list[list[str]] = []
+    starts: list[int] = []
+    reader = csv.reader(io.StringIO(text))
+    end = 0
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except pd.errors.ParserError as err:
-        problems.append(Problem(label, f"is not a well-formed CSV file ({err})."))
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            if any(field.strip() for field in record):
+                records.append([field.strip() for field in record])
+                starts.append(start)
+    except csv.Error as err:
+        problems.append(Problem(label, f"is not a well-formed CSV file ({err}).", line=end + 1))
         return None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
+    header, rows, lines = records[0], records[1:], starts[1:]
+    while (
+        header
+        and not header[-1]
+        and all(len(r) < len(header) or not r[len(header) - 1] for r in rows)
+    ):
+        header = header[:-1]  # a trailing empty column (a comma after every header)
+        rows = [r[: len(header)] if len(r) > len(header) else r for r in rows]
+    before = len(problems)
+    for position, name in enumerate(header, start=1):
+        if not name:
+            problems.append(
+                Problem(label, f"column {position} of the header has no name.", line=starts[0])
+            )
+        elif header.index(name) != position - 1:
+            problems.append(
+                Problem(
+                    label,
+                    f"the header names column {name!r} twice (columns "
+                    f"{header.index(name) + 1} and {position}); keep one.",
+                    line=starts[0],
+                    column=name,
+                )
+            )
+    for record, line in zip(rows, lines, strict=True):
+        if len(record) != len(header):
+            problems.append(
+                Problem(
+                    label,
+                    f"has {len(record)} fields but the header has "
+                    f"{len(header)}; look for an extra comma or a missing "
+                    "value.",
+                    line=line,
+                )
+            )
+    if len(problems) > before:
+        return None
+    if not rows:
         problems.append(Problem(label, "has a header but no rows."))
         return None
-    return frame.apply(lambda col: col.str.strip())
-
-
-def _lines(mask: pd.Series | np.ndarray) -> list[int]:
-    """1-based line numbers (header is line 1) of the rows where ``mask`` is true."""
-    return [int(i) + 2 for i in np.flatnonzero(np.asarray(mask))]
+    return pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="line"), dtype=str)
 
 
 def _add_rows(
     problems: list[Problem],
     label: str,
     column: str | None,
-    mask: pd.Series | np.ndarray,
+    mask: pd.Series,
     message: Any,
 ) -> None:
-    """Add one problem per flagged row; ``message`` may be a callable of the row index."""
-    for idx in np.flatnonzero(np.asarray(mask)):
-        text = message(int(idx)) if callable(message) else message
-        problems.append(Problem(label, text, line=int(idx) + 2, column=column))
+    """Add one problem per flagged row.
+
+    The row's line is the mask's index; ``message`` may be a callable of the row's
+    position.
+    """
+    flags = np.asarray(mask, dtype=bool)
+    lines = mask.index.to_numpy()
+    for position in np.flatnonzero(flags):
+        text = message(int(position)) if callable(message) else message
+        problems.append(Problem(label, text, line=int(lines[position]), column=column))
 
 
 def _check_meta(meta: dict[str, Any], problems: list[Problem]) -> None:
@@ -503,6 +569,18 @@ def _check_meta(meta: dict[str, Any], problems: list[Problem]) -> None:
             problems.append(Problem(label, "rubric 'min' and 'max' must be numbers."))
         elif lo >= hi:
             problems.append(Problem(label, f"rubric min ({lo}) must be below max ({hi})."))
+    groups = meta.get("groups", {})
+    if isinstance(groups, dict) and isinstance(groups.get("reference", {}), dict):
+        declared = groups.get("columns", [])
+        for col in groups.get("reference", {}):
+            if col not in declared:
+                problems.append(
+                    Problem(
+                        label,
+                        f"[groups.reference] names {col!r}, which is not in [groups] columns "
+                        f"{declared}; fix the spelling or add the column.",
+                    )
+                )
     for section, key in (
         ("groups", "columns"),
         ("stages", "order"),
@@ -720,9 +798,12 @@ def _validate(
     for stage in stages:
         candidates[stage] = stage_values[stage]
     if "internal" in candidates.columns:
-        candidates["internal"] = pd.to_numeric(candidates["internal"]).astype("Int8")
+        internal = candidates["internal"].where(candidates["internal"] != "")
+        candidates["internal"] = pd.to_numeric(internal).astype("Int8")
     ratings = rat.copy()
     ratings["score"] = scores.astype(float)
+    candidates = candidates.reset_index(drop=True)
+    ratings = ratings.reset_index(drop=True)
 
     # ---- warnings for usable data
     reference = groups_meta.get("reference", {})
