@@ -50,6 +50,10 @@ SINGULAR_TOL = 1e-4
 #: fewer levels than this make a variance component's estimate fragile
 FEW_LEVELS = 5
 _LOG_2PI = float(np.log(2.0 * np.pi))
+#: profile searches stop beyond this multiple of the residual variance (interval end inf)
+_UNBOUNDED = 1e6
+#: value of the profile excess where the deviance cannot be evaluated (extreme variances)
+_FAR_OUTSIDE = 1e6
 
 
 @contextmanager
@@ -458,7 +462,12 @@ def _profile_interval(
             s2 = float(np.exp(x[0]))
             return dev.full(np.insert(x[1:], j, np.sqrt(c / s2)), s2)
 
-        x, _ = _minimise(inner, warm["x"], bounds, ftol=1e-11)
+        try:
+            x, _ = _minimise(inner, warm["x"], bounds, ftol=1e-11)
+        except InterviewLabError:
+            # the system loses positive definiteness only at extreme variances, far
+            # outside the interval: count such a point as outside
+            return _FAR_OUTSIDE
         warm["x"] = x
         return inner(x) - base - cut
 
@@ -470,6 +479,8 @@ def _profile_interval(
             inside, outside = outside, outside * step
             if outside < estimate * 1e-8:
                 return 0.0
+            if outside > _UNBOUNDED * sigma2:
+                return np.inf
         warm["x"] = x_hat
         a, b = sorted((inside, outside))
         return float(sopt.brentq(excess, a, b, xtol=1e-12 * sigma2, rtol=1e-5))
@@ -615,7 +626,8 @@ def fit_mixed(
       intervals from the normal distribution (Wald z; no Satterthwaite or
       Kenward-Roger correction, so with few levels of a factor they are liberal).
     * Variances: profile-likelihood intervals (chi-square with 1 df; at a zero estimate
-      the lower end is 0 and the interval is conservative).
+      the lower end is 0 and the interval is conservative). With very few levels the
+      profile may not reach the cut-off: the upper end is then ``inf``.
     * ``loglik`` is the REML log restricted likelihood in the convention of lme4 and
       statsmodels (including the ``log|X'V^-1X|`` term), so it equals statsmodels'
       ``MixedLMResults.llf`` for the same model.
