@@ -103,6 +103,16 @@ def test_min_cell_size_parameter(tmp_path: Path) -> None:
             id="parameter-type",
         ),
         pytest.param(
+            ["report", "study_overview", "-p", "study", "mine"],
+            r"set by the report runner: pass the study with --study",
+            id="study-as-parameter",
+        ),
+        pytest.param(
+            ["report", "all", "-p", "min_cel_size", "5"],
+            r"No report notebook has the parameter\(s\) \['min_cel_size'\]",
+            id="all-parameter-typo",
+        ),
+        pytest.param(
             ["report", "study_overview", "--study", "/no/such/study"],
             "neither an existing folder",
             id="study",
@@ -145,3 +155,10 @@ def test_committed_notebooks_are_clean() -> None:
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert not cell.outputs and cell.execution_count is None, path.name
+
+
+def test_simulate_cli_rejects_bad_stage_bias(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["simulate", str(tmp_path / "s"), "--stage-bias", "shortlisted=abc"]) == 2
+    assert "STAGE=NUMBER" in capsys.readouterr().err
+    assert main(["simulate", str(tmp_path / "s"), "--candidates", "50", "--raters", "6"]) == 0
+    assert il.Study.load(tmp_path / "s").planted["n_candidates"] == 50

@@ -129,11 +129,25 @@ def test_homogeneous_rater_pool() -> None:
         pytest.param({"stage_bias": {"hired": -1}}, "unknown stage", id="stage"),
         pytest.param({"shortlist_rate": 1.5}, "shortlist_rate=1.5 must be", id="rate"),
         pytest.param({"n_candidates": 0}, "n_candidates must be a positive", id="size"),
+        pytest.param({"seed": None}, "seed=None must be a whole number", id="seed"),
     ],
 )
 def test_bad_options(options: dict, message: str) -> None:
     with pytest.raises(il.InterviewLabError, match=message):
-        il.simulate_study(seed=1, **options)
+        il.simulate_study(**{"seed": 1, **options})
+
+
+def test_single_group_pool_with_majority_share() -> None:
+    groups = {"ethnicity": {"White": 1.0}, "sex": {"female": 0.5, "male": 0.5}}
+    study = il.simulate_study(
+        seed=1,
+        n_candidates=30,
+        n_raters=6,
+        groups=groups,
+        focal=("ethnicity", "White"),
+        rater_majority_share=0.5,
+    )
+    assert set(study.planted["rater_group"].values()) == {"White"}
 
 
 def test_demo_is_reproducible_from_its_build_script(tmp_path) -> None:

@@ -40,9 +40,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     bias = {}
     for item in args.stage_bias or []:
         stage, _, value = item.partition("=")
-        if not value:
-            raise InterviewLabError(f"--stage-bias {item!r} must look like STAGE=VALUE.")
-        bias[stage] = float(value)
+        try:
+            bias[stage] = float(value)
+        except ValueError:
+            raise InterviewLabError(
+                f"--stage-bias {item!r} must look like STAGE=NUMBER, e.g. shortlisted=-0.4."
+            ) from None
     study = simulate_study(
         seed=args.seed,
         name=args.name or Path(args.out).stem,
@@ -63,20 +66,30 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from interviewlab.reports import available_reports, run_report
+    from interviewlab.reports import available_reports, notebook_parameters, run_report
 
-    params: dict[str, str] = {}
-    for key, value in args.param or []:
-        params[key] = value
-    names = available_reports() if args.name == "all" else [args.name]
+    params: dict[str, str] = dict(args.param or [])
+    run_all = args.name == "all"
+    names = available_reports() if run_all else [args.name]
+    accepted = {name: set(notebook_parameters(name)) for name in names}
+    if run_all:
+        # with 'all', a parameter goes to the notebooks that have it; check them first so
+        # that a typo stops the run before any report is written
+        nowhere = sorted(set(params) - set().union(*accepted.values()))
+        if nowhere:
+            raise InterviewLabError(
+                f"No report notebook has the parameter(s) {nowhere}; see each notebook's "
+                "first code cell for its parameters."
+            )
     written = []
     for name in names:
-        # the training notebook simulates its own candidates unless a study is named
-        study = (
-            args.study if args.study is not None else (None if name == "panel_training" else "demo")
-        )
+        if name == "panel_training" and (run_all or args.study is None):
+            study = None  # the training notebook simulates its own candidates
+        else:
+            study = args.study if args.study is not None else "demo"
+        own = {k: v for k, v in params.items() if not run_all or k in accepted[name]}
         print(f"Running report {name!r} ...", flush=True)
-        folder = run_report(name, study=study, out=args.out, params=params, progress=not args.quiet)
+        folder = run_report(name, study=study, out=args.out, params=own, progress=not args.quiet)
         written.append((name, folder))
     print("\nReports written:")
     for name, folder in written:

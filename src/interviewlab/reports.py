@@ -222,7 +222,13 @@ def run_report(
     notebook = _notebook_path(name)
     defaults = notebook_parameters(name)
     params = dict(params or {})
-    unknown = sorted(set(params) - set(defaults) - {"study", "output_dir"})
+    reserved = sorted({"study", "output_dir"} & set(params))
+    if reserved:
+        raise InterviewLabError(
+            f"Parameter(s) {reserved} are set by the report runner: pass the study with "
+            "--study (or study=) and the folder with --out (or out=)."
+        )
+    unknown = sorted(set(params) - set(defaults))
     if unknown:
         raise InterviewLabError(
             f"Notebook {name!r} has no parameter(s) {unknown}; its parameters are "
@@ -242,8 +248,11 @@ def run_report(
         study_seed = None
         values["study"] = None
     folder = Path(out or Path.cwd() / "reports") / f"{name}-{study_name}"
+    # a report folder holds one run: clear what an earlier run left
     for sub in ("tables", "figures"):
         shutil.rmtree(folder / sub, ignore_errors=True)
+    for stale in (f"{name}.html", f"{name}.ipynb", "tables.xlsx", "provenance.json"):
+        (folder / stale).unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
     values["output_dir"] = str(folder)
     executed = folder / f"{name}.ipynb"
@@ -354,7 +363,9 @@ def _write_workbook(folder: Path) -> None:
                 suffix += 1
                 sheet = f"{path.stem[:28]}_{suffix}"
             used.add(sheet)
-            pd.read_csv(path).to_excel(writer, sheet_name=sheet, index=False)
+            # labels such as "NA" or "None" stay text; only empty cells are missing
+            table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+            table.to_excel(writer, sheet_name=sheet, index=False)
 
 
 class ReportWriter:

@@ -12,18 +12,20 @@ The generative model (all effects on the rubric's score scale, before rounding):
 
 with ``ability ~ N(0, ability_sd)``, ``difficulty ~ N(0, question_sd)``,
 ``severity ~ N(0, rater_sd)``, ``noise ~ N(0, noise_sd)``, ``recording_quality ~
-Beta(4, 1.5)`` (lower for the focal group by ``focal_recording_gap``) and ``centre`` the
-rubric's midpoint. Scores are rounded to whole points and clipped to the rubric.
-``same_group`` is 1 when the rater and the candidate share the value of
-``similarity_column``. Raters sit in panels of ``panel_size``; each candidate is rated
-by one panel in each format they take. ``design="between"`` gives each candidate one
-format at random; ``design="within"`` gives both, in counterbalanced order.
+Beta(4, 1.5)`` (lower for the focal group by ``focal_recording_gap``, then clipped to
+[0, 1], so a large gap is partly absorbed at 0) and ``centre`` the rubric's midpoint.
+Scores are rounded to whole points and clipped to the rubric. ``same_group`` is 1 when
+the rater and the candidate share the value of ``similarity_column``. Raters sit in
+panels of ``panel_size``; each candidate is rated by one panel in each format they take.
+``design="between"`` gives each candidate one format at random; ``design="within"``
+gives both, in counterbalanced order.
 
 Stages are decided in order, within each requisition:
 
-1. ``completed_async``: each candidate completes the first (recorded) interview with
-   probability ``completion_rate`` (log-odds shifted by ``stage_bias[stage]`` for the
-   focal group). Only completers are rated.
+1. ``completed_async``: each candidate completes the first interview stage (the
+   recorded interview of an async-first process; in the ``between`` design half the
+   candidates take a live panel instead) with probability ``completion_rate`` (log-odds
+   shifted by ``stage_bias[stage]`` for the focal group). Only completers are rated.
 2. ``shortlisted``: completers whose mean score plus ``stage_bias[stage]`` (in score
    points) puts them in the top ``shortlist_rate`` of completers of their requisition.
 3. ``appointed``: the top ``appoint_rate`` of the shortlisted by the same rule.
@@ -140,8 +142,9 @@ def simulate_study(
     Returns
     -------
     Study
-        A validated study whose ``meta["planted"]`` holds every option above and the
-        true rater severities, rater groups and question difficulties.
+        A validated study whose ``meta["planted"]`` holds every option above
+        (``rater_majority_share`` only when given) and the true rater severities, rater
+        groups and question difficulties.
 
     Examples
     --------
@@ -180,6 +183,10 @@ def simulate_study(
     check_fraction("focal_recording_gap", focal_recording_gap, open_interval=False)
     if rater_majority_share is not None:
         check_fraction("rater_majority_share", rater_majority_share, open_interval=False)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise InterviewLabError(
+            f"seed={seed!r} must be a whole number, so that the study can be reproduced."
+        )
 
     rng = np.random.default_rng(seed)
     lo, hi = scale
@@ -210,11 +217,12 @@ def simulate_study(
     sim_values = list(sim_shares)
     sim_probs = np.array(list(sim_shares.values()), dtype=float)
     sim_probs /= sim_probs.sum()
-    if rater_majority_share is not None:
+    if rater_majority_share is not None and sim_probs.size > 1:
         major = int(np.argmax(sim_probs))
         rest = np.delete(sim_probs, major)
         rest = rest / rest.sum() * (1 - rater_majority_share) if rest.sum() > 0 else rest
         sim_probs = np.insert(rest, major, rater_majority_share)
+        sim_probs /= sim_probs.sum()
     rater_group = rng.choice(sim_values, size=n_raters, p=sim_probs)
     n_panels = n_raters // panel_size
     panel_of_rater = np.repeat(np.arange(n_panels), panel_size)
@@ -313,8 +321,16 @@ def simulate_study(
     cand["recording_quality"] = np.round(quality, 3)
 
     planted: dict[str, Any] = {
-        "seed": seed,
+        "seed": int(seed),
         "design": design,
+        "n_candidates": n_candidates,
+        "n_raters": n_raters,
+        "n_questions": n_questions,
+        "n_requisitions": n_requisitions,
+        "panel_size": panel_size,
+        "scale": [lo, hi],
+        "groups": {col: {k: float(v) for k, v in shares.items()} for col, shares in groups.items()},
+        "missing_group_rate": missing_group_rate,
         "focal_column": focal_col,
         "focal_value": focal_val,
         "ability_sd": ability_sd,

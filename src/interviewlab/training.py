@@ -183,12 +183,14 @@ def bias_estimates(study: Study, *, confidence: float = 0.95) -> pd.DataFrame:
       errors clustered by candidate. Only candidates whose panel mixes rater
       groups inform it; with a homogeneous rater pool it is confounded with the
       candidate's group and is estimated as missing.
-    * Internal bonus: regression of the candidate's mean score on ``internal``.
-    * Format penalty for the focal group: regression of each candidate's mean score per
-      format on async, focal and their interaction (the interaction is the estimate),
-      errors clustered by candidate.
-    * Recording penalty: among async candidates, the slope of mean score on lost
+    * The other effects are regressions of each candidate's mean score per format (and
+      panel) with panel indicators, since candidates rated by the same panel share its
+      severity, and errors clustered by candidate. Internal bonus: on ``internal`` and
+      format. Format penalty for the focal group: the async x focal interaction, with
+      async and focal. Recording penalty: among async candidates, the slope on lost
       recording quality (1 - quality), sign flipped to match the planted penalty.
+    * An effect whose regressor does not vary (e.g. no internal candidate) or that
+      rests on fewer than 20 candidates is reported as missing, not as zero.
 
     Scores are rounded and clipped to the rubric, which attenuates every effect a
     little, so coverage is approximate.
@@ -207,20 +209,24 @@ def bias_estimates(study: Study, *, confidence: float = 0.95) -> pd.DataFrame:
 
     # similar-to-me, within candidate
     sim_col = planted["similarity_column"]
+    # candidates whose group is not recorded cannot be classified as same or different:
+    # they are left out of this regression (and counted out of ``n``)
+    recorded = cand.loc[r["candidate_id"], sim_col].notna().to_numpy()
+    rs = r[recorded]
     same = (
-        r["rater_id"].map(planted["rater_group"]).to_numpy()
-        == cand.loc[r["candidate_id"], sim_col].to_numpy()
+        rs["rater_id"].map(planted["rater_group"]).to_numpy()
+        == cand.loc[rs["candidate_id"], sim_col].to_numpy()
     ).astype(float)
     # regressors: rater and question indicators (one of each dropped) and the same-group
     # indicator, all demeaned within candidate, over all ratings (candidates whose panel
     # shares or lacks their group only help estimate the rater effects); by
     # Frisch-Waugh-Lovell the coefficient of "same" equals that of a regression with
     # candidate, rater and question effects
-    raters = pd.get_dummies(r["rater_id"], drop_first=True, dtype=float)
-    questions = pd.get_dummies(r["question_id"], drop_first=True, dtype=float)
+    raters = pd.get_dummies(rs["rater_id"], drop_first=True, dtype=float)
+    questions = pd.get_dummies(rs["question_id"], drop_first=True, dtype=float)
     x = np.column_stack([raters.to_numpy(), questions.to_numpy(), same])
-    y = r["score"].to_numpy(dtype=float)
-    groups = r["candidate_id"].to_numpy()
+    y = rs["score"].to_numpy(dtype=float)
+    groups = rs["candidate_id"].to_numpy()
     codes = pd.factorize(groups)[0]
     counts = np.bincount(codes)
 
@@ -246,56 +252,65 @@ def bias_estimates(study: Study, *, confidence: float = 0.95) -> pd.DataFrame:
         )
     )
 
-    # candidate-level mean scores per format
-    per = r.groupby(["candidate_id", "format"], as_index=False)["score"].mean()
-    per = per.join(cand, on="candidate_id")
-    overall = per.groupby("candidate_id")["score"].mean()
-    internal = cand.loc[overall.index, "internal"].astype(float).to_numpy()
-    est = _cluster_ols(
-        overall.to_numpy(), sm.add_constant(internal), overall.index.to_numpy(), confidence
+    # candidate-level mean scores per format (and panel: candidates rated by the same
+    # panel share its severity, so panel indicators enter every regression below)
+    keys = ["candidate_id", "format", *(["panel_id"] if "panel_id" in r.columns else [])]
+    per = r.groupby(keys, as_index=False)["score"].mean().join(cand, on="candidate_id")
+    panels = (
+        pd.get_dummies(per["panel_id"], drop_first=True, dtype=float).to_numpy()
+        if "panel_id" in per.columns
+        else np.empty((len(per), 0))
     )
-    rows.append(
-        (
-            "internal-candidate bonus",
-            planted["internal_bonus"],
-            *est,
-            len(overall),
-            "OLS of mean score on internal, robust SE",
-        )
-    )
-
     is_async = (per["format"] == "async").to_numpy(dtype=float)
     focal = (per[planted["focal_column"]] == planted["focal_value"]).to_numpy(dtype=float)
-    design = np.column_stack([np.ones(len(per)), is_async, focal, is_async * focal])
-    est = _cluster_ols(per["score"].to_numpy(), design, per["candidate_id"].to_numpy(), confidence)
-    rows.append(
-        (
-            f"async penalty for {planted['focal_value']}",
-            planted["focal_format_effect"],
-            *est,
-            int(per["candidate_id"].nunique()),
-            "OLS async x focal interaction, cluster-robust by candidate",
-        )
-    )
+    ids = per["candidate_id"].to_numpy()
 
-    asyn = per[per["format"] == "async"]
-    if "recording_quality" in asyn.columns and len(asyn) >= 20:
-        lost = 1 - asyn["recording_quality"].to_numpy(dtype=float)
-        est = _cluster_ols(
-            asyn["score"].to_numpy(),
-            sm.add_constant(lost),
-            asyn["candidate_id"].to_numpy(),
-            confidence,
-        )
-        est = (-est[0], est[1], -est[3], -est[2], est[4])
-        rows.append(
-            (
-                "recording-quality penalty",
-                planted["recording_penalty"],
-                *est,
-                len(asyn),
-                "OLS of async mean score on lost quality, robust SE (sign flipped)",
-            )
+    def effect(
+        label: str,
+        true: float,
+        x: np.ndarray,
+        controls: list[np.ndarray],
+        used: np.ndarray,
+        method: str,
+        sign: float = 1.0,
+    ) -> None:
+        """Regress mean score on [1, panels, controls, x] over ``used``; report x's slope."""
+        n_used = int(pd.unique(ids[used]).size)
+        if n_used < 20 or np.ptp(x[used]) == 0:
+            rows.append((label, true, *(np.nan,) * 5, n_used, method))
+            return
+        design = np.column_stack([np.ones(len(per)), panels, *controls, x])[used]
+        est = _cluster_ols(per["score"].to_numpy()[used], design, ids[used], confidence)
+        if sign < 0:
+            est = (-est[0], est[1], -est[3], -est[2], est[4])
+        rows.append((label, true, *est, n_used, method))
+
+    everyone = np.ones(len(per), dtype=bool)
+    effect(
+        "internal-candidate bonus",
+        planted["internal_bonus"],
+        per["internal"].astype(float).to_numpy(),
+        [is_async],
+        everyone,
+        "OLS of mean score on internal, panel and format effects, cluster-robust",
+    )
+    effect(
+        f"async penalty for {planted['focal_value']}",
+        planted["focal_format_effect"],
+        is_async * focal,
+        [is_async, focal],
+        everyone,
+        "OLS async x focal interaction, panel effects, cluster-robust by candidate",
+    )
+    if "recording_quality" in per.columns:
+        effect(
+            "recording-quality penalty",
+            planted["recording_penalty"],
+            1 - per["recording_quality"].astype(float).to_numpy(),
+            [],
+            is_async == 1,
+            "OLS of async mean score on lost quality, panel effects, cluster-robust (sign flipped)",
+            sign=-1.0,
         )
 
     out = pd.DataFrame(
