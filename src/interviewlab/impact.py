@@ -1174,8 +1174,12 @@ def funnel(
         Ordered 0/1 stage columns (e.g. ``["completed_async", "shortlisted",
         "appointed"]``). Passing a stage requires passing the previous one.
     reference, threshold, by, confidence, min_share, min_count, small_n, unknown
-        As in :func:`impact_ratios`; ``min_share`` and ``min_count`` apply to the number
-        of applicants (entering stage 1), so a category keeps its role at every stage.
+        As in :func:`impact_ratios`. ``min_share`` applies to the category's share of
+        applicants (entering stage 1). ``min_count`` applies, at each stage, to the
+        number entering it (a category with fewer entrants is listed but neither
+        compared nor used as that stage's reference) and, for the cumulative figures, to
+        the number of applicants. A named ``reference`` with fewer entrants than
+        ``min_count`` at some stage is an error: lower ``min_count`` or choose another.
 
     Returns
     -------
