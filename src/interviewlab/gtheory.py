@@ -331,7 +331,7 @@ def g_study(
             frame = frame.drop(columns=[facet_list[0]]).rename(columns={"__local": facet_list[0]})
         table = _anova_components(frame, effects, sizes, nesting, confidence)
     else:
-        table = _reml_components(frame, effects, object, facet_list, design, confidence)
+        table = _reml_components(frame, effects, object, facet_list, confidence)
 
     raw = table["raw_variance"].to_numpy()
     if np.any(raw < 0):
@@ -375,7 +375,6 @@ def _reml_components(
     effects: list[tuple[frozenset[str], str]],
     obj: str,
     facets: list[str],
-    design: str,
     confidence: float,
 ) -> pd.DataFrame:
     """REML components: random intercepts for all effects but the highest-order one."""
@@ -387,7 +386,6 @@ def _reml_components(
     with _single_threaded_blas():
         fit = _fit(mixed_design, method="reml", confidence=confidence, variance_ci=True)
     v = fit.variances
-    del design
     return pd.DataFrame(
         {
             "raw_variance": v["variance"].to_numpy(),

@@ -516,7 +516,6 @@ def _blup_tables(
     theta = f.theta
     a = dev.absorbed
     n = dev.n
-    rows = np.arange(n)
     resid = design.y - design.X @ beta
     b_rest: dict[int, np.ndarray] = {}
     offset = 0
@@ -544,11 +543,9 @@ def _blup_tables(
         ]
         b_mat = theta[a] * (sp.hstack(blocks, format="csr") @ sp.diags(scale))
         dinv_b = sp.diags(1.0 / f.d) @ b_mat
-        t = (dinv_b @ lr_inv.T) if q else np.zeros((dev.sizes[a], 0))
-        var_a = var_a + np.sum(np.asarray(t) ** 2, axis=1)
-    del rows
+        spread = np.asarray(dinv_b @ lr_inv.T)
+        var_a = var_a + np.sum(spread**2, axis=1)
     tables: dict[str, pd.DataFrame] = {}
-    offset = 0
     for j, component in enumerate(design.components):
         counts = np.bincount(design.codes[j], minlength=dev.sizes[j])
         if j == a:
