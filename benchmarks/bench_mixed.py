@@ -110,7 +110,10 @@ def main() -> None:
         }
         for what, value in rel.items():
             print(f"  max relative difference, {what}: {value:.2e}")
-        print(f"  loglik ours {fit.loglik:.6f}, statsmodels {ref.llf:.6f}")
+        print(
+            f"  loglik ours {fit.loglik:.8f}, statsmodels {ref.llf:.8f} "
+            f"(ours - statsmodels = {fit.loglik - ref.llf:+.2e})"
+        )
     print(fit_ci.variances.to_string(index=False))
 
     big = simulate(5000, 50, 4, 5, seed=2)
