@@ -386,9 +386,9 @@ class ReportWriter:
     Examples
     --------
     >>> writer = ReportWriter(None, min_cell_size=10)
-    >>> t = pd.DataFrame({"group": ["a", "b"], "n": [40, 3], "rate": [0.5, 1.0]})
-    >>> writer.table(t, "rates", counts="n")["suppressed"].tolist()
-    [False, True]
+    >>> t = pd.DataFrame({"group": ["a", "b", "c"], "n": [40, 3, 25], "rate": [0.5, 1.0, 0.4]})
+    >>> writer.table(t, "rates", counts="n")["suppression"].tolist()
+    ['', 'fewer than 10', 'complementary']
     >>> writer.suppressed_tables
     ['rates']
     """
