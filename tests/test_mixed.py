@@ -439,3 +439,46 @@ def test_icc_reml_bootstrap_interval_is_reproducible_and_brackets_estimate():
     pd.testing.assert_frame_equal(a, b)
     assert ((a["ci_low"] <= a["estimate"]) & (a["estimate"] <= a["ci_high"])).all()
     assert (a["p_value"] < 0.001).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    theta=st.lists(st.floats(0.0, 3.0), min_size=3, max_size=3),
+    reml=st.booleans(),
+)
+def test_profiled_criterion_equals_dense_likelihood(seed, theta, reml):
+    # the Schur-complement evaluation equals the textbook profiled (RE)ML criterion
+    # computed densely from V = I + sum_j theta_j^2 Z_j Z_j' (Harville 1977; Bates et al.
+    # 2015, eq. 34 and 41) on random unbalanced designs with three crossed factors
+    from interviewlab import mixed
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    df = pd.DataFrame(
+        {
+            "a": rng.integers(0, 7, n),
+            "b": rng.integers(0, 4, n),
+            "c": rng.integers(0, 3, n),
+            "x": rng.normal(size=n),
+            "y": rng.normal(size=n),
+        }
+    )
+    design = mixed._build_design(df, "y ~ x", ["a", "b", "c"])
+    dev = mixed._Deviance(design, reml=reml)
+    th = np.asarray(theta)
+    v = np.eye(n)
+    for t, col in zip(th, ["a", "b", "c"], strict=True):
+        z = pd.get_dummies(df[col]).to_numpy(float)
+        v += t**2 * z @ z.T
+    x, y = design.X, design.y
+    vi_x, vi_y = np.linalg.solve(v, x), np.linalg.solve(v, y)
+    xvx = x.T @ vi_x
+    beta = np.linalg.solve(xvx, x.T @ vi_y)
+    r = y - x @ beta
+    rss = r @ np.linalg.solve(v, r)
+    dof = n - 2 if reml else n
+    expected = np.linalg.slogdet(v)[1] + dof * (1 + np.log(2 * np.pi * rss / dof))
+    if reml:
+        expected += np.linalg.slogdet(xvx)[1]
+    assert_allclose(dev.criterion(th), expected, rtol=1e-9)

@@ -318,13 +318,18 @@ def _gradient(fun: Any, x: np.ndarray, lower: Sequence[float | None]) -> np.ndar
 
 
 def _minimise(
-    fun: Any, x0: np.ndarray, lower: Sequence[float | None], *, ftol: float = 1e-14
+    fun: Any,
+    x0: np.ndarray,
+    lower: Sequence[float | None],
+    *,
+    ftol: float = 1e-14,
+    retry: bool = True,
 ) -> tuple[np.ndarray, bool]:
     """Bounded L-BFGS-B with finite-difference gradients; returns (x, converged).
 
-    A parameter that ends on its bound of 0 is re-tried from an interior start, and the
-    better of the two optima is kept, so that the stationary point at 0 of the even
-    criterion is not mistaken for a minimum.
+    With ``retry``, a parameter that ends on its bound of 0 is re-tried from an interior
+    start and the better of the two optima kept, so that the stationary point at 0 of
+    the even criterion is not mistaken for the minimum.
     """
 
     def run(start: np.ndarray) -> Any:
@@ -339,12 +344,12 @@ def _minimise(
 
     best = run(np.asarray(x0, dtype=float))
     at_bound = [i for i, lo in enumerate(lower) if lo is not None and best.x[i] - lo < 1e-6]
-    if at_bound:
+    if retry and at_bound:
         retry_start = np.asarray(best.x, dtype=float).copy()
         retry_start[at_bound] = 0.5
-        retry = run(retry_start)
-        if retry.fun < best.fun - 1e-10:
-            best = retry
+        second = run(retry_start)
+        if second.fun < best.fun - 1e-10:
+            best = second
     return np.asarray(best.x, dtype=float), bool(best.success)
 
 
@@ -463,7 +468,7 @@ def _profile_interval(
             return dev.full(np.insert(x[1:], j, np.sqrt(c / s2)), s2)
 
         try:
-            x, _ = _minimise(inner, warm["x"], bounds, ftol=1e-11)
+            x, _ = _minimise(inner, warm["x"], bounds, ftol=1e-10, retry=False)
         except InterviewLabError:
             # the system loses positive definiteness only at extreme variances, far
             # outside the interval: count such a point as outside
@@ -483,7 +488,7 @@ def _profile_interval(
                 return np.inf
         warm["x"] = x_hat
         a, b = sorted((inside, outside))
-        return float(sopt.brentq(excess, a, b, xtol=1e-12 * sigma2, rtol=1e-5))
+        return float(sopt.brentq(excess, a, b, xtol=1e-12 * sigma2, rtol=1e-4))
 
     upper = end(2.0)
     if not residual and theta[j] < SINGULAR_TOL:
@@ -615,8 +620,9 @@ def fit_mixed(
     ``log|R_X|^2`` and with ``n`` for ``n - p``). The factor with most levels is absorbed
     exactly by a Schur complement because its block of ``Z'Z`` is diagonal, so each
     evaluation costs a dense Cholesky over the *other* factors' levels only; ``theta`` is
-    optimised by L-BFGS-B bounded at 0 (the criterion is even in each ``theta_j``, so
-    central differences at the bound are valid).
+    optimised by L-BFGS-B bounded at 0 with finite-difference gradients, one-sided at
+    the bound (the criterion is even in each ``theta_j``, so 0 is always a stationary
+    point: a component ending there is re-tried from an interior start).
 
     * Fixed effects: ``beta`` from the same factorisation, covariance
       ``sigma^2 (R_X'R_X)^-1`` (= ``sigma^2 (X'V^-1X)^-1``), two-sided p-values and
