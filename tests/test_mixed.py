@@ -482,3 +482,41 @@ def test_profiled_criterion_equals_dense_likelihood(seed, theta, reml):
     if reml:
         expected += np.linalg.slogdet(xvx)[1]
     assert_allclose(dev.criterion(th), expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "random",
+    [
+        pytest.param(["cand", "rater"], id="one-factor-absorbed"),
+        pytest.param(["cand", "rater", "cand:rater"], id="nested-block-absorbed"),
+    ],
+)
+def test_blups_and_conditional_se_match_dense_formulas(random):
+    # conditional modes u = (L'Z'ZL + I)^-1 L'Z'(y - X beta) and conditional variances
+    # sigma^2 L (L'Z'ZL + I)^-1 L (Henderson's mixed-model equations), computed densely
+    from interviewlab import mixed
+
+    df = crossed_with_interaction(21)
+    fit = quiet_fit(df, "score ~ C(question)", random=random, variance_ci=False)
+    design = mixed._build_design(df, "score ~ C(question)", random)
+    uses_blocks = mixed._Deviance(design, reml=True).block is not None
+    assert uses_blocks == ("cand:rater" in random)
+    var = fit.variances.set_index("component")["variance"]
+    blocks, lam = [], []
+    for comp in random:
+        parts = comp.split(":")  # integer key sorting like the (cand, rater) tuples
+        key = sum(df[part] * 1000 ** (len(parts) - 1 - i) for i, part in enumerate(parts))
+        z = pd.get_dummies(key).to_numpy(float)
+        blocks.append(z)
+        lam.append(np.full(z.shape[1], np.sqrt(var[comp] / var["residual"])))
+    z, lam = np.hstack(blocks), np.concatenate(lam)
+    x = patsy.dmatrix("C(question)", df, return_type="dataframe").to_numpy()
+    beta = fit.fixed["estimate"].to_numpy()
+    zl = z * lam
+    m_inv = np.linalg.inv(zl.T @ zl + np.eye(len(lam)))
+    b = lam * (m_inv @ zl.T @ (df["score"].to_numpy() - x @ beta))
+    se = np.sqrt(var["residual"] * np.diag(m_inv) * lam**2)
+    ours_b = np.concatenate([fit.blups(c)["blup"] for c in random])
+    ours_se = np.concatenate([fit.blups(c)["se"] for c in random])
+    assert_allclose(ours_b, b, rtol=1e-7, atol=1e-10)
+    assert_allclose(ours_se, se, rtol=1e-7)

@@ -12,9 +12,10 @@ squares problem is solved by one Cholesky factorisation from which the profiled
 (restricted) log-likelihood follows in closed form.
 
 Speed comes from the structure of random-intercept models: ``Z_a'Z_a`` is diagonal for
-every factor ``a``, so the factor with the most levels (usually the candidate, or the
-candidate x rater interaction) is absorbed exactly by a Schur complement, leaving a small
-dense system over the remaining levels and the fixed effects.
+every factor ``a``, and factors nested in ``a`` (``candidate:rater`` in ``candidate``)
+add only small blocks, one per level of ``a``. That block-diagonal part is absorbed
+exactly by a Schur complement, leaving a small dense system over the levels of the
+other factors (raters, questions) and the fixed effects.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ _LOG_2PI = float(np.log(2.0 * np.pi))
 _UNBOUNDED = 1e6
 #: value of the profile excess where the deviance cannot be evaluated (extreme variances)
 _FAR_OUTSIDE = 1e6
+#: largest block (levels of nested factors per level of the grouping factor) absorbed
+_MAX_BLOCK = 60
 
 
 @contextmanager
@@ -182,10 +185,110 @@ class _Factor:
 
     theta: np.ndarray
     chol: np.ndarray  # lower Cholesky factor of the Schur complement (rest levels, X, y)
-    d: np.ndarray  # diagonal of the absorbed block: theta_a^2 n_a + 1
+    d: np.ndarray  # diagonal of the absorbed block: theta_a^2 n_a + 1 (one factor absorbed)
     logdet_z: float
     logdet_x: float
     rss: float  # penalised residual sum of squares r^2
+    blocks: np.ndarray | None = None  # Cholesky factors of the absorbed blocks (block path)
+
+
+def _nesting_group(design: _Design) -> tuple[int, list[int]]:
+    """The factor whose nested factors (itself included) have the most levels.
+
+    A factor is nested in another when each of its levels occurs with one level of the
+    other only (``candidate:rater`` in ``candidate``). All factors nested in one factor
+    form a block-diagonal part of ``Z'Z``, one block per level of that factor, which is
+    absorbed exactly.
+    """
+    k = len(design.codes)
+    best, best_set, best_levels = 0, [0], -1
+    for g in range(k):
+        members = []
+        for j in range(k):
+            pairs = design.codes[j] * len(design.levels[g]) + design.codes[g]
+            if len(np.unique(pairs)) == len(design.levels[j]):
+                members.append(j)
+        levels = sum(len(design.levels[j]) for j in members)
+        if levels > best_levels:
+            best, best_set, best_levels = g, members, levels
+    n_groups = len(design.levels[best])
+    block_size = 0
+    for j in best_set:
+        owner = np.zeros(len(design.levels[j]), dtype=np.int64)
+        owner[design.codes[j]] = design.codes[best]
+        block_size += int(np.bincount(owner, minlength=n_groups).max())
+    if block_size > _MAX_BLOCK:
+        return int(np.argmax([len(lv) for lv in design.levels])), [best]
+    return best, best_set
+
+
+class _Blocks:
+    """Absorption of all factors nested in a grouping factor: one dense block per level.
+
+    For level ``g`` of the grouping factor, the block holds the levels of the nested
+    factors that occur with it (padded to a common size with inert positions); ``K``
+    holds their co-occurrence counts and ``C = Z_A'W`` their coupling to the rest.
+    """
+
+    def __init__(self, design: _Design, group: int, nested: list[int]) -> None:
+        n_groups = len(design.levels[group])
+        self.nested = [group, *[j for j in nested if j != group]]
+        # position of each level of each nested factor inside its group's block
+        self.position: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        fill = np.zeros(n_groups, dtype=np.int64)
+        for j in self.nested:
+            q_j = len(design.levels[j])
+            owner = np.zeros(q_j, dtype=np.int64)
+            owner[design.codes[j]] = design.codes[group]
+            slot = np.empty(q_j, dtype=np.int64)
+            for level in range(q_j):
+                slot[level] = fill[owner[level]]
+                fill[owner[level]] += 1
+            self.position[j] = (owner, slot)
+        self.n_groups = n_groups
+        self.size = int(fill.max())
+        self.factor_at = np.full((n_groups, self.size), -1, dtype=np.int64)
+        for j in self.nested:
+            owner, slot = self.position[j]
+            self.factor_at[owner, slot] = j
+        n = len(design.y)
+        flat = [
+            self.position[j][0][design.codes[j]] * self.size + self.position[j][1][design.codes[j]]
+            for j in self.nested
+        ]
+        counts = np.zeros((n_groups * self.size, self.size))
+        local = [f % self.size for f in flat]
+        for row in flat:
+            for col in local:
+                np.add.at(counts, (row, col), 1.0)
+        self.counts = counts.reshape(n_groups, self.size, self.size)
+        rows = np.concatenate(flat)
+        cols = np.tile(np.arange(n), len(flat))
+        self.z_a = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(n_groups * self.size, n)
+        )
+        self.coupling = np.zeros((n_groups, self.size, 0))
+
+    def set_coupling(self, w: sp.csr_matrix) -> None:
+        """Store ``C = Z_A'W`` block by block."""
+        c = (self.z_a @ w).toarray()
+        self.coupling = c.reshape(self.n_groups, self.size, w.shape[1])
+
+    def scale(self, theta: np.ndarray) -> np.ndarray:
+        """Relative SD at every block position (0 at padding)."""
+        ext = np.append(theta, 0.0)
+        return ext[self.factor_at]
+
+    def absorb(self, theta: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+        """Block Cholesky factors, their log-determinant and ``C' T M^-1 T C``."""
+        t = self.scale(theta)
+        m = t[:, :, None] * t[:, None, :] * self.counts
+        m[:, np.arange(self.size), np.arange(self.size)] += 1.0
+        chol = np.linalg.cholesky(m)
+        logdet = 2.0 * float(np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2))))
+        half = np.linalg.solve(chol, t[:, :, None] * self.coupling)
+        correction = np.einsum("gbi,gbj->ij", half, half)
+        return chol, logdet, correction
 
 
 class _Deviance:
@@ -195,7 +298,8 @@ class _Deviance:
     system ``[Lambda'Z'Z Lambda + I, ...; ..., X'X, X'y; ..., y'y]`` reduces to
     ``S = s s' * (W'W - theta_a^2 C' diag(1/d) C) + I_rest`` with ``C = Z_a'W`` and
     ``d = theta_a^2 n_a + 1``. Its Cholesky factor gives ``log|L|^2``, ``log|R_X|^2`` and
-    ``r^2``.
+    ``r^2``. When other factors are nested in a grouping factor, all of them are absorbed
+    together, block by block (:class:`_Blocks`), with the same algebra.
     """
 
     def __init__(self, design: _Design, *, reml: bool) -> None:
@@ -205,9 +309,16 @@ class _Deviance:
         self.n = n
         self.p = design.X.shape[1]
         sizes = [len(lv) for lv in design.levels]
-        self.absorbed = int(np.argmax(sizes))
-        self.rest = [j for j in range(len(sizes)) if j != self.absorbed]
         self.sizes = sizes
+        self.absorbed = int(np.argmax(sizes))
+        group, nested = _nesting_group(design)
+        self.block: _Blocks | None = None
+        if len(nested) > 1:
+            self.block = _Blocks(design, group, nested)
+            self.absorbed = group
+            self.rest = [j for j in range(len(sizes)) if j not in nested]
+        else:
+            self.rest = [j for j in range(len(sizes)) if j != self.absorbed]
         rows = np.arange(n)
         blocks = []
         for j in self.rest:
@@ -217,6 +328,13 @@ class _Deviance:
         self.q_rest = int(sum(sizes[j] for j in self.rest))
         self.m = w.shape[1]
         self.wtw = (w.T @ w).toarray()
+        self.rest_slot = np.concatenate(
+            [np.full(sizes[j], i, dtype=np.int64) for i, j in enumerate(self.rest)]
+            or [np.zeros(0, dtype=np.int64)]
+        )
+        if self.block is not None:
+            self.block.set_coupling(w)
+            return
         za = sp.csr_matrix(
             (np.ones(n), (design.codes[self.absorbed], rows)), (sizes[self.absorbed], n)
         )
@@ -234,23 +352,20 @@ class _Deviance:
                 block = self.c_sparse[inverse == i]
                 products[i] = (block.T @ block).toarray()
             self.count_products = products
-        self.rest_slot = np.concatenate(
-            [np.full(sizes[j], i, dtype=np.int64) for i, j in enumerate(self.rest)]
-            or [np.zeros(0, dtype=np.int64)]
-        )
 
     def factor(self, theta: np.ndarray) -> _Factor:
         """Factorise the penalised system at ``theta`` (one value per component)."""
         theta = np.asarray(theta, dtype=float)
-        ta2 = theta[self.absorbed] ** 2
-        d = ta2 * self.n_a + 1.0
-        wts = ta2 / d
-        if self.count_products is not None:
-            w_count = ta2 / (ta2 * self.count_values + 1.0)
-            schur = self.wtw - np.tensordot(w_count, self.count_products, axes=1)
+        blocks: np.ndarray | None = None
+        if self.block is not None:
+            blocks, logdet_a, correction = self.block.absorb(theta)
+            schur = self.wtw - correction
+            d = np.zeros(0)
         else:
-            cw = sp.diags(np.sqrt(wts)) @ self.c_sparse
-            schur = self.wtw - (cw.T @ cw).toarray()
+            ta2 = theta[self.absorbed] ** 2
+            d = ta2 * self.n_a + 1.0
+            logdet_a = float(np.sum(np.log(d)))
+            schur = self._absorb_one(ta2, d)
         scale = np.ones(self.m)
         if self.q_rest:
             scale[: self.q_rest] = theta[np.asarray(self.rest)][self.rest_slot]
@@ -265,10 +380,21 @@ class _Deviance:
             ) from exc
         diag = np.diag(chol)
         q, p = self.q_rest, self.p
-        logdet_z = float(np.sum(np.log(d)) + 2.0 * np.sum(np.log(diag[:q])))
+        logdet_z = float(logdet_a + 2.0 * np.sum(np.log(diag[:q])))
         logdet_x = float(2.0 * np.sum(np.log(diag[q : q + p])))
         rss = float(diag[-1] ** 2)
-        return _Factor(theta, chol, d, logdet_z, logdet_x, rss)
+        return _Factor(theta, chol, d, logdet_z, logdet_x, rss, blocks)
+
+    def _absorb_one(self, ta2: float, d: np.ndarray) -> np.ndarray:
+        """W'W minus the contribution of one absorbed factor (diagonal block)."""
+        wts = ta2 / d
+        if self.count_products is not None:
+            w_count = ta2 / (ta2 * self.count_values + 1.0)
+            schur = self.wtw - np.tensordot(w_count, self.count_products, axes=1)
+        else:
+            cw = sp.diags(np.sqrt(wts)) @ self.c_sparse
+            schur = self.wtw - (cw.T @ cw).toarray()
+        return np.asarray(schur)
 
     @property
     def dof(self) -> int:
@@ -516,56 +642,75 @@ def _solution(dev: _Deviance, f: _Factor) -> tuple[np.ndarray, np.ndarray, np.nd
 def _blup_tables(
     dev: _Deviance, f: _Factor, beta: np.ndarray, u_rest: np.ndarray, sigma2: float
 ) -> dict[str, pd.DataFrame]:
-    """Conditional modes b = Lambda u and their conditional SDs for every component."""
+    """Conditional modes b = Lambda u and their conditional SDs for every component.
+
+    Conditional variances are the diagonal of ``sigma^2 Lambda (Lambda'Z'Z Lambda +
+    I)^-1 Lambda``, computed blockwise: ``S_r^-1`` for the rest levels and
+    ``M^-1 + M^-1 B S_r^-1 B' M^-1`` for the absorbed ones.
+    """
     design = dev.design
     theta = f.theta
-    a = dev.absorbed
-    n = dev.n
     resid = design.y - design.X @ beta
-    b_rest: dict[int, np.ndarray] = {}
+    blup: dict[int, np.ndarray] = {}
+    var: dict[int, np.ndarray] = {}
     offset = 0
+    q = dev.q_rest
+    lr_inv = sla.solve_triangular(f.chol[:q, :q], np.eye(q), lower=True)
+    var_rest = np.sum(lr_inv**2, axis=0)
     for j in dev.rest:
         size = dev.sizes[j]
-        b_rest[j] = theta[j] * u_rest[offset : offset + size]
-        resid = resid - b_rest[j][design.codes[j]]
+        blup[j] = theta[j] * u_rest[offset : offset + size]
+        var[j] = theta[j] ** 2 * var_rest[offset : offset + size]
+        resid = resid - blup[j][design.codes[j]]
         offset += size
-    sums_a = np.bincount(design.codes[a], weights=resid, minlength=dev.sizes[a])
-    u_a = theta[a] * sums_a / f.d
-    # conditional variances: diagonal of sigma^2 Lambda (Lambda'Z'Z Lambda + I)^-1 Lambda
-    q = dev.q_rest
-    lr = f.chol[:q, :q]
-    var_rest = np.zeros(q)
-    var_a = 1.0 / f.d
-    if q:
-        lr_inv = sla.solve_triangular(lr, np.eye(q), lower=True)
-        var_rest = np.sum(lr_inv**2, axis=0)
-        scale = theta[np.asarray(dev.rest)][dev.rest_slot]
-        blocks = [
-            sp.csr_matrix(
-                (np.ones(n), (design.codes[a], design.codes[j])), (dev.sizes[a], dev.sizes[j])
+    scale = theta[np.asarray(dev.rest)][dev.rest_slot] if q else np.zeros(0)
+    if dev.block is None or f.blocks is None:
+        a = dev.absorbed
+        sums_a = np.bincount(design.codes[a], weights=resid, minlength=dev.sizes[a])
+        blup[a] = theta[a] ** 2 * sums_a / f.d
+        var_a = 1.0 / f.d
+        if q:
+            z_rest = sp.hstack(
+                [
+                    sp.csr_matrix(
+                        (np.ones(dev.n), (design.codes[a], design.codes[j])),
+                        (dev.sizes[a], dev.sizes[j]),
+                    )
+                    for j in dev.rest
+                ],
+                format="csr",
             )
-            for j in dev.rest
-        ]
-        b_mat = theta[a] * (sp.hstack(blocks, format="csr") @ sp.diags(scale))
-        dinv_b = sp.diags(1.0 / f.d) @ b_mat
-        spread = np.asarray(dinv_b @ lr_inv.T)
-        var_a = var_a + np.sum(spread**2, axis=1)
+            coupling = theta[a] * (z_rest @ sp.diags(scale))
+            spread = np.asarray((sp.diags(1.0 / f.d) @ coupling) @ lr_inv.T)
+            var_a = var_a + np.sum(spread**2, axis=1)
+        var[a] = theta[a] ** 2 * var_a
+    else:
+        blk = dev.block
+        t = blk.scale(theta)
+        chol = f.blocks
+        rhs = t * (blk.z_a @ resid).reshape(blk.n_groups, blk.size)
+        half = np.linalg.solve(chol, rhs[:, :, None])
+        u = np.linalg.solve(np.transpose(chol, (0, 2, 1)), half)[:, :, 0]
+        chol_inv = np.linalg.solve(chol, np.broadcast_to(np.eye(blk.size), chol.shape))
+        var_a = np.sum(chol_inv**2, axis=1)
+        if q:
+            coupling = t[:, :, None] * blk.coupling[:, :, :q] * scale
+            m_inv_b = np.linalg.solve(
+                np.transpose(chol, (0, 2, 1)), np.linalg.solve(chol, coupling)
+            )
+            var_a = var_a + np.sum((m_inv_b @ lr_inv.T) ** 2, axis=2)
+        for j in blk.nested:
+            owner, slot = blk.position[j]
+            blup[j] = theta[j] * u[owner, slot]
+            var[j] = theta[j] ** 2 * var_a[owner, slot]
     tables: dict[str, pd.DataFrame] = {}
     for j, component in enumerate(design.components):
-        counts = np.bincount(design.codes[j], minlength=dev.sizes[j])
-        if j == a:
-            blup = theta[a] * u_a
-            var = theta[a] ** 2 * var_a
-        else:
-            blup = b_rest[j]
-            start = int(sum(dev.sizes[i] for i in dev.rest[: dev.rest.index(j)]))
-            var = theta[j] ** 2 * var_rest[start : start + dev.sizes[j]]
         tables[component] = pd.DataFrame(
             {
                 "level": design.levels[j],
-                "n": counts,
-                "blup": blup,
-                "se": np.sqrt(sigma2 * var),
+                "n": np.bincount(design.codes[j], minlength=dev.sizes[j]),
+                "blup": blup[j],
+                "se": np.sqrt(sigma2 * var[j]),
             }
         )
     return tables
@@ -617,9 +762,10 @@ def fit_mixed(
     ``theta`` the Cholesky factor of ``[Lambda'Z'Z Lambda + I, Lambda'Z'X, Lambda'Z'y;
     ...; y'y]`` gives the profiled REML criterion
     ``log|L|^2 + log|R_X|^2 + (n - p)(1 + log(2 pi r^2 / (n - p)))`` (ML: without
-    ``log|R_X|^2`` and with ``n`` for ``n - p``). The factor with most levels is absorbed
-    exactly by a Schur complement because its block of ``Z'Z`` is diagonal, so each
-    evaluation costs a dense Cholesky over the *other* factors' levels only; ``theta`` is
+    ``log|R_X|^2`` and with ``n`` for ``n - p``). The factor with most levels, with the
+    factors nested in it (e.g. ``candidate`` with ``candidate:rater``), is absorbed
+    exactly by a Schur complement because its part of ``Z'Z`` is (block) diagonal, so
+    each evaluation costs a dense Cholesky over the *other* factors' levels only; ``theta`` is
     optimised by L-BFGS-B bounded at 0 with finite-difference gradients, one-sided at
     the bound (the criterion is even in each ``theta_j``, so 0 is always a stationary
     point: a component ending there is re-tried from an interior start).
