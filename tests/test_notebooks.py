@@ -57,6 +57,9 @@ def test_reliability_tables(reports: dict[str, Path]) -> None:
         icc.columns
     )
     assert set(icc["type"]) == {"ICC2", "ICC2k"}
+    reml = _table(reports, "reliability", "icc_reml_by_format")
+    assert set(reml["method"]) == {"reml"} and set(reml["type"]) == {"ICC1", "ICC2", "ICC2k"}
+    assert (reml["ci_low"] <= reml["estimate"]).all()
     comparison = _table(reports, "reliability", "format_comparison")
     assert {"difference", "ci_low", "ci_high", "p_value"} <= set(comparison.columns)
 

@@ -193,11 +193,28 @@ def test_icc_several_rows_per_rater_asks_for_aggregation_or_by():
     )
 
 
-def test_icc_reml_is_a_clear_placeholder():
-    with pytest.raises(InterviewLabError, match=r"interviewlab\.mixed"):
-        icc(complete_ratings(0), method="reml")
+def test_icc_reml_on_complete_data_equals_anova():
+    # Shrout & Fleiss (1979): on a complete design REML variance components equal the
+    # ANOVA estimators, so icc(method="reml") reproduces the published ICCs
+    sf = read_dataset("shrout_fleiss_1979")
+    anova = icc(sf, target="target", rater="judge", score="rating")
+    reml = icc(sf, target="target", rater="judge", score="rating", method="reml", n_boot=50)
+    assert_allclose(reml["estimate"], anova["estimate"], atol=1e-5)
+    assert set(reml["method"]) == {"reml"} and set(anova["method"]) == {"anova"}
     with pytest.raises(InterviewLabError, match="method='lmer'"):
         icc(complete_ratings(0), method="lmer")  # type: ignore[arg-type]
+
+
+def test_icc_reml_handles_incomplete_panels():
+    data = complete_ratings(0)
+    rng = np.random.default_rng(1)
+    incomplete = data.drop(index=rng.choice(data.index, size=len(data) // 5, replace=False))
+    with pytest.raises(InterviewLabError, match="use method='reml'"):
+        icc(incomplete)
+    table = icc(incomplete, method="reml", n_boot=50, seed=3)
+    assert (table["ci_low"] <= table["estimate"]).all()
+    assert (table["estimate"] <= table["ci_high"]).all()
+    assert table["n_targets"].iloc[0] == incomplete["candidate_id"].nunique()
 
 
 @pytest.mark.parametrize(

@@ -210,8 +210,8 @@ def _wide_complete(
             f"{incomplete} of {n} targets{_where(keys)} were not rated by all {k} raters (or "
             f"have missing scores): the ANOVA ICC needs every rater to rate every target. "
             f"Options: restrict the data to a complete panel (the raters who rated everyone); "
-            f"use krippendorff_alpha(), which handles missing ratings; or wait for "
-            f"method='reml' (the mixed-model ICC from interviewlab.mixed)."
+            f"use krippendorff_alpha(), which handles missing ratings; or use "
+            f"method='reml' (ICCs from REML variance components, for incomplete designs)."
         )
     if n < 2 or k < 2:
         raise InterviewLabError(
@@ -333,6 +333,8 @@ def icc(
     confidence: float = 0.95,
     method: Literal["anova", "reml"] = "anova",
     min_n: int = 20,
+    n_boot: int = 200,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Intraclass correlations: the six Shrout & Fleiss (1979) forms with exact F intervals.
 
@@ -352,11 +354,14 @@ def icc(
     confidence : float, default 0.95
         Confidence level of the intervals.
     method : {"anova", "reml"}, default "anova"
-        ``"anova"``: the two-way ANOVA mean squares of a complete design. ``"reml"`` (a
-        mixed-model ICC for incomplete panels) is reserved for the mixed-model engine and
-        currently raises an error.
+        ``"anova"``: the two-way ANOVA mean squares of a complete design. ``"reml"``:
+        variance components from REML fits (:func:`interviewlab.mixed.icc_reml`), for
+        incomplete and unbalanced designs (panels where not every rater sees every
+        candidate), as R psych::ICC does with lme4; intervals by parametric bootstrap.
     min_n : int, default 20
         Fewer targets than this set ``small_sample``.
+    n_boot, seed : int
+        For ``method="reml"``: parametric bootstrap replicates and their seed.
 
     Returns
     -------
@@ -366,7 +371,11 @@ def icc(
         and model); ``estimate``; ``ci_low`` and ``ci_high`` at ``confidence``; ``f``,
         ``df1``, ``df2`` and ``p_value`` of the F test of no target variance;
         ``n_targets``; ``n_raters``; ``ci_method`` (``"exact F"``, or ``"F (Satterthwaite
-        df)"`` for the absolute-agreement forms); ``small_sample`` (``n_targets < min_n``).
+        df)"`` for the absolute-agreement forms; the bootstrap for REML);
+        ``small_sample`` (``n_targets < min_n``); ``k`` (raters per target used by the
+        average forms: the number of raters, or for REML their harmonic mean); ``method``
+        (``"anova"`` or ``"reml"``). For REML ``f``, ``df1`` and ``df2`` are missing and
+        ``p_value`` is a likelihood-ratio test of no target variance.
 
     Raises
     ------
@@ -416,17 +425,32 @@ def icc(
     frame, by_cols = _check_common(data, [target, rater, score], by, confidence)
     check_choice("method", method, ICC_METHODS)
     _check_min_n(min_n)
-    if method == "reml":
-        raise InterviewLabError(
-            "method='reml' (the mixed-model ICC for incomplete panels) is not available yet: "
-            "it will come from the mixed-model engine (interviewlab.mixed, a later issue). Use "
-            "method='anova' on a complete panel, or krippendorff_alpha() for missing ratings."
-        )
     rows: list[dict[str, Any]] = []
     for keys, part in _by_groups(frame, by_cols):
+        if method == "reml":
+            from interviewlab.mixed import icc_reml  # the engine imports this module
+
+            table = icc_reml(
+                part,
+                target=target,
+                rater=rater,
+                score=score,
+                confidence=confidence,
+                n_boot=n_boot,
+                seed=seed,
+            ).reset_index()
+            for record in table.to_dict("records"):
+                row = {str(name): value for name, value in record.items()}
+                rows.append({**keys, **row, "small_sample": row["n_targets"] < min_n})
+            continue
         matrix = _wide_complete(part, target, rater, score, keys)
         rows.extend(
-            {**row, "small_sample": row["n_targets"] < min_n}
+            {
+                **row,
+                "small_sample": row["n_targets"] < min_n,
+                "k": row["n_raters"],
+                "method": "anova",
+            }
             for row in _icc_table(matrix, confidence, keys)
         )
     columns = [
@@ -443,6 +467,8 @@ def icc(
         "n_raters",
         "ci_method",
         "small_sample",
+        "k",
+        "method",
     ]
     return _assemble(rows, by_cols, columns).set_index("type")
 
