@@ -6,6 +6,7 @@ from interviewlab.audit import findings, pooled_stage_audit, stage_audit, stage_
 from interviewlab.datasets import list_datasets, load_study, read_dataset
 from interviewlab.describe import count_units, mean_over, score_summary
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
+from interviewlab.gtheory import GStudy, d_study, g_study, optimal_design
 from interviewlab.impact import (
     audit_table,
     funnel,
@@ -18,8 +19,10 @@ from interviewlab.impact import (
     scoring_rates,
     selection_rates,
 )
+from interviewlab.mixed import MixedFit, fit_mixed, icc_reml
 from interviewlab.plots import plot_bars, plot_estimates
 from interviewlab.privacy import check_no_identifiers, suppress_small_cells
+from interviewlab.raters import rater_effects
 from interviewlab.reliability import (
     cohen_kappa,
     compare_reliability,
@@ -37,8 +40,10 @@ from interviewlab.training import appointment_table, bias_estimates, simulate_sc
 __version__ = "0.1.0"
 
 __all__ = [
+    "GStudy",
     "InterviewLabError",
     "InterviewLabWarning",
+    "MixedFit",
     "Problem",
     "ReportWriter",
     "SmallSampleWarning",
@@ -54,21 +59,27 @@ __all__ = [
     "compare_reliability",
     "count_units",
     "cronbach_alpha",
+    "d_study",
     "findings",
+    "fit_mixed",
     "fleiss_kappa",
     "funnel",
+    "g_study",
     "gwet_ac",
     "icc",
+    "icc_reml",
     "impact_ratios",
     "krippendorff_alpha",
     "list_datasets",
     "load_study",
     "mantel_haenszel",
     "mean_over",
+    "optimal_design",
     "plot_bars",
     "plot_estimates",
     "pooled_stage_audit",
     "question_gaps",
+    "rater_effects",
     "read_dataset",
     "relative_likelihood",
     "run_report",
