@@ -287,8 +287,8 @@ class _Blocks:
         chol = np.linalg.cholesky(m)
         logdet = 2.0 * float(np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2))))
         half = np.linalg.solve(chol, t[:, :, None] * self.coupling)
-        correction = np.einsum("gbi,gbj->ij", half, half)
-        return chol, logdet, correction
+        flat = half.reshape(-1, half.shape[2])
+        return chol, logdet, flat.T @ flat
 
 
 class _Deviance:
@@ -576,17 +576,21 @@ def _profile_interval(
     The profile at a fixed variance ``c`` minimises the full deviance over the other
     parameters (log sigma^2 and the other thetas, or all thetas for the residual); the
     interval ends are where it exceeds the minimum ``base`` by the chi-square(1) quantile
-    ``cut``. Each end is bracketed by doubling (halving) from the estimate, warm-starting
-    the inner optimisation, then located by Brent's method.
+    ``cut``. The search runs on the SD scale ``s = sqrt(c)``, where the profile is close
+    to quadratic: each step extrapolates that quadratic to the cut-off (warm-starting
+    the inner optimisation), and once an end is bracketed Brent's method locates it.
     """
     k = len(theta)
     residual = j == k
     estimate = sigma2 if residual else sigma2 * theta[j] ** 2
+    s_hat = float(np.sqrt(estimate))
     x_hat = theta.copy() if residual else np.concatenate([[np.log(sigma2)], np.delete(theta, j)])
     bounds: list[float | None] = [0.0] * k if residual else [None, *([0.0] * (k - 1))]
     warm = {"x": x_hat}
 
-    def excess(c: float) -> float:
+    def excess(sd: float) -> float:
+        c = sd * sd
+
         def inner(x: np.ndarray) -> float:
             if residual:
                 return dev.full(x, c)
@@ -602,28 +606,40 @@ def _profile_interval(
         warm["x"] = x
         return inner(x) - base - cut
 
-    def end(step: float) -> float:
+    def end(direction: float) -> float:
         warm["x"] = x_hat
-        inside = estimate
-        outside = max(estimate, 1e-4 * sigma2) * step
-        while excess(outside) <= 0:
-            inside, outside = outside, outside * step
-            if outside < estimate * 1e-8:
-                return 0.0
-            if outside > _UNBOUNDED * sigma2:
+        inside = s_hat
+        step = max(0.5 * s_hat, 0.05 * np.sqrt(sigma2))
+        outside = s_hat + direction * step
+        for _ in range(40):
+            if outside <= 0:
+                warm["x"] = x_hat
+                if residual or excess(0.0) <= 0:
+                    return 0.0
+                outside = 0.0
+                break
+            value = excess(outside)
+            if value > 0:
+                break
+            if abs(outside) > np.sqrt(_UNBOUNDED * sigma2):
                 return np.inf
+            # quadratic in the SD: value + cut = a (s - s_hat)^2; aim 20% past the cut
+            a = (value + cut) / (outside - s_hat) ** 2
+            distance = abs(outside - s_hat)
+            target = np.sqrt(cut / a) * 1.2 if a > 0 else 4.0 * distance
+            inside = outside
+            outside = s_hat + direction * min(max(target, 1.5 * distance), 8.0 * distance)
+        else:
+            return np.inf if direction > 0 else 0.0
         warm["x"] = x_hat
-        a, b = sorted((inside, outside))
-        return float(sopt.brentq(excess, a, b, xtol=1e-12 * sigma2, rtol=1e-4))
+        lo, hi = sorted((inside, outside))
+        root = sopt.brentq(excess, lo, hi, xtol=1e-8 * np.sqrt(sigma2), rtol=1e-5)
+        return float(root) ** 2
 
-    upper = end(2.0)
+    upper = end(1.0)
     if not residual and theta[j] < SINGULAR_TOL:
         return 0.0, upper
-    if not residual:
-        warm["x"] = x_hat
-        if excess(0.0) <= 0:
-            return 0.0, upper
-    return end(0.5), upper
+    return end(-1.0), upper
 
 
 def _solution(dev: _Deviance, f: _Factor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
