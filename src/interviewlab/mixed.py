@@ -803,7 +803,9 @@ def fit_mixed(
 
     Not handled: random slopes, correlated random effects, weights, non-Gaussian
     responses. Cost grows with the cube of the number of levels of the factors other
-    than the largest one (fine for thousands of candidates and hundreds of raters).
+    than the absorbed ones (the largest factor and those nested in it): fine for
+    thousands of candidates and hundreds of raters, slow for thousands of levels of a
+    crossed factor such as ``rater_id:question_id`` with many raters.
 
     Validated against statsmodels ``MixedLM`` (REML and ML, crossed and nested,
     balanced and unbalanced designs): fixed effects, SEs, variances, log-likelihood and
