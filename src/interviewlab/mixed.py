@@ -42,6 +42,7 @@ from interviewlab._checks import (
     require_frame,
 )
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
+from interviewlab.reliability import ICC_LABELS, ICC_TYPES
 
 __all__ = ["MixedFit", "fit_mixed", "icc_reml"]
 
@@ -919,16 +920,6 @@ def _fit(design: _Design, *, method: str, confidence: float, variance_ci: bool) 
 
 
 # --------------------------------------------------------------------------- REML ICC
-
-ICC_TYPES = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
-ICC_LABELS = {
-    "ICC1": "ICC(1): one-way random, single rater",
-    "ICC2": "ICC(A,1): two-way random, absolute agreement, single rater",
-    "ICC3": "ICC(C,1): two-way mixed, consistency, single rater",
-    "ICC1k": "ICC(k): one-way random, mean of k raters",
-    "ICC2k": "ICC(A,k): two-way random, absolute agreement, mean of k raters",
-    "ICC3k": "ICC(C,k): two-way mixed, consistency, mean of k raters",
-}
 
 
 def _estimate_theta(design: _Design) -> tuple[np.ndarray, float, float]:
