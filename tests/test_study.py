@@ -196,13 +196,19 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize(("change", "message"), BAD_INPUTS)
-def test_bad_input_is_a_clear_error(tmp_path: Path, change: dict, message: str) -> None:
+def bad_study(folder: Path, change: dict) -> Path:
+    """The valid study with one file replaced (or, for None, removed)."""
     files = {"toml": STUDY_TOML, "candidates": CANDIDATES, "ratings": RATINGS}
     files.update({k: v for k, v in change.items() if v is not None})
-    folder = write_study(tmp_path / "s", **files)
+    write_study(folder, **files)
     for name, value in change.items():
         if value is None:
             (folder / f"{name}.csv").unlink()
+    return folder
+
+
+def test_bad_input_is_a_clear_error(tmp_path: Path, change: dict, message: str) -> None:
+    folder = bad_study(tmp_path / "s", change)
     with pytest.raises(StudyError, match=message) as info:
         Study.load(folder)
     assert isinstance(info.value, il.InterviewLabError)
@@ -214,12 +220,7 @@ def test_bad_input_is_a_clear_error(tmp_path: Path, change: dict, message: str) 
 def test_cli_validate_reports_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture, change: dict, message: str
 ) -> None:
-    files = {"toml": STUDY_TOML, "candidates": CANDIDATES, "ratings": RATINGS}
-    files.update({k: v for k, v in change.items() if v is not None})
-    folder = write_study(tmp_path / "s", **files)
-    for name, value in change.items():
-        if value is None:
-            (folder / f"{name}.csv").unlink()
+    folder = bad_study(tmp_path / "s", change)
     status = main(["validate", str(folder)])
     err = capsys.readouterr().err
     assert status == 2
