@@ -195,7 +195,6 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(("change", "message"), BAD_INPUTS)
 def bad_study(folder: Path, change: dict) -> Path:
     """The valid study with one file replaced (or, for None, removed)."""
     files = {"toml": STUDY_TOML, "candidates": CANDIDATES, "ratings": RATINGS}
@@ -207,6 +206,7 @@ def bad_study(folder: Path, change: dict) -> Path:
     return folder
 
 
+@pytest.mark.parametrize(("change", "message"), BAD_INPUTS)
 def test_bad_input_is_a_clear_error(tmp_path: Path, change: dict, message: str) -> None:
     folder = bad_study(tmp_path / "s", change)
     with pytest.raises(StudyError, match=message) as info:
