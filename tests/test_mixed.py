@@ -520,3 +520,21 @@ def test_blups_and_conditional_se_match_dense_formulas(random):
     ours_se = np.concatenate([fit.blups(c)["se"] for c in random])
     assert_allclose(ours_b, b, rtol=1e-7, atol=1e-10)
     assert_allclose(ours_se, se, rtol=1e-7)
+
+
+def test_icc_reml_p_value_is_one_when_the_target_variance_is_zero():
+    # rows with their means removed: no target variance at all, so the likelihood-ratio
+    # statistic is 0 and the chi-square(0):chi-square(1) mixture gives p = 1 (not 0.5)
+    rng = np.random.default_rng(5)
+    m = rng.normal(size=(20, 4))
+    m = m - m.mean(axis=1, keepdims=True) + rng.normal(scale=1e-9, size=(20, 1))
+    data = pd.DataFrame(
+        {
+            "target": np.repeat(np.arange(20), 4),
+            "rater": np.tile(np.arange(4), 20),
+            "score": m.ravel(),
+        }
+    )
+    res = icc_reml(data, target="target", rater="rater", score="score", n_boot=0)
+    assert_allclose(res["estimate"], 0.0, atol=1e-6)
+    assert_allclose(res["p_value"], 1.0)

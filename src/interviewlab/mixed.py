@@ -1027,9 +1027,11 @@ def icc_reml(
 
     On a complete design REML equals the ANOVA (expected mean squares) estimators
     whenever those are non-negative, so the estimates equal Shrout & Fleiss's ANOVA
-    ICCs; REML truncates negative variance estimates at 0, so where an ANOVA ICC is
-    negative the REML one is 0. Intervals: parametric bootstrap from the fitted two-way
-    random model (normal target, rater and residual effects), percentile method.
+    ICCs; REML truncates negative variance estimates at 0, so where any ANOVA variance
+    component is negative the REML ICCs differ (a negative target component gives 0; a
+    negative rater component changes ICC2 too). Intervals: parametric bootstrap from the
+    fitted two-way random model (normal target, rater and residual effects), percentile
+    method.
 
     Not handled: several ratings of one target by one rater (they are treated as
     replicates within the target x rater cell, not modelled separately).
@@ -1141,10 +1143,12 @@ def _icc_table(
         )[2],
         "3": _ols_reml_loglik(fixed_raters.y, fixed_raters.X),
     }
-    p_values = {
-        form: float(0.5 * stats.chi2.sf(max(0.0, 2.0 * (logliks[form] - null_ll[form])), 1))
-        for form in ("1", "2", "3")
-    }
+
+    def mixture_p(lr: float) -> float:
+        """P-value of the 50:50 mixture of chi-square(0) and chi-square(1)."""
+        return 1.0 if lr <= 0 else float(0.5 * stats.chi2.sf(lr, 1))
+
+    p_values = {form: mixture_p(2.0 * (logliks[form] - null_ll[form])) for form in ("1", "2", "3")}
 
     low = {t: np.nan for t in ICC_TYPES}
     high = {t: np.nan for t in ICC_TYPES}
