@@ -313,3 +313,24 @@ def test_row_order_does_not_matter(synthetic3):
     shuffled = synthetic3.sample(frac=1.0, random_state=1)
     b = g_study(shuffled, object="person", facets=["item", "occasion"], score="score")
     pd.testing.assert_frame_equal(a.components, b.components)
+
+
+def test_default_d_study_uses_raters_per_candidate_on_unbalanced_data():
+    # 60 candidates, each rated by 3 of 12 raters: the default D-study must project to
+    # the 3 raters a candidate met (harmonic mean per candidate), not to all 12; checked
+    # against the hand formula E rho^2 = s2_p / (s2_p + s2_pr,e / 3)
+    rng = np.random.default_rng(8)
+    rows = []
+    ability = rng.normal(0, 1, 60)
+    severity = rng.normal(0, 0.4, 12)
+    for c in range(60):
+        for r in rng.choice(12, size=3, replace=False):
+            rows.append((c, r, ability[c] + severity[r] + rng.normal(0, 1)))
+    data = pd.DataFrame(rows, columns=["candidate_id", "rater_id", "score"])
+    g = g_study(data, object="candidate_id", facets=["rater_id"], score="score")
+    assert g.n["rater_id"] == pytest.approx(3.0)
+    comps = g.components.set_index("component")["variance"]
+    s_p = comps["candidate_id"]
+    s_pr = comps.drop(["candidate_id", "rater_id"]).sum()
+    expected = s_p / (s_p + s_pr / 3)
+    assert d_study(g)["g_coefficient"].iloc[0] == pytest.approx(expected, rel=1e-9)

@@ -53,8 +53,9 @@ class GStudy:
     method : str
         ``"anova"`` or ``"reml"``: how the components were estimated.
     n : dict
-        G-study sample size of each facet (for a nested facet, the harmonic mean number
-        of its levels per object) — the default D-study sizes.
+        G-study sample size of each facet: the harmonic mean number of its levels per
+        object (on balanced crossed data, simply its number of levels; with 3 of 12
+        raters per candidate, 3) — the default D-study sizes.
     n_obs : int
         Number of scores analysed.
     """
@@ -332,7 +333,13 @@ def g_study(
     chosen = "anova" if (method == "anova" or (method == "auto" and balanced)) else "reml"
 
     n_levels = {i: int(frame[i].nunique()) for i in indices}
-    g_n: dict[str, float] = {f: float(n_levels[f]) for f in facet_list}
+    # the G-study size of a facet is how many of its levels each object met: the number
+    # of levels on balanced data, their harmonic mean per object on unbalanced data (a
+    # candidate rated by 3 of 12 raters was rated by 3, not 12)
+    g_n: dict[str, float] = {}
+    for f in facet_list:
+        per_obj = frame.groupby(object, observed=True)[f].nunique().to_numpy(dtype=float)
+        g_n[f] = float(len(per_obj) / np.sum(1.0 / per_obj))
     if design == "nested":
         g_n[facet_list[0]] = n_nested
 
