@@ -502,6 +502,11 @@ def d_study(g: GStudy, n: Mapping[str, int | Sequence[int]] | None = None) -> pd
     random and the D-study design the same as the G-study's. No intervals are given
     for the coefficients (Brennan 2001, ch. 6, discusses approximate ones).
 
+    E rho^2 assumes every object meets the same facet levels (the same raters rate all
+    candidates). When different candidates meet different raters, as with panels, rater
+    severity does not cancel between candidates: read Phi, which counts it, or use
+    ``design="nested"``.
+
     Examples
     --------
     >>> from interviewlab.datasets import read_dataset
