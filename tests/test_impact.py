@@ -1010,3 +1010,31 @@ def test_wres_profile_is_relative_likelihood():
         impact.audit_table(data, group="eth", selected="selected", profile="wres")
     with pytest.raises(InterviewLabError, match="profile='eeoc'"):
         impact.audit_table(data, group="eth", selected="selected", profile="eeoc")
+
+
+def test_breslow_day_ignores_strata_without_selection_variation():
+    # A stratum where both groups are present but nobody was selected adds nothing to the
+    # Mantel-Haenszel odds ratio; Breslow-Day must equal statsmodels' on the other strata
+    # (statsmodels itself returns NaN when the empty stratum is included).
+    counts = {  # stratum: (focal selected, focal n, reference selected, reference n)
+        "s1": (3, 10, 6, 12),
+        "s2": (5, 9, 7, 10),
+        "s3": (2, 8, 5, 9),
+        "s4": (0, 5, 0, 6),
+    }
+    rows = []
+    for stratum, (xf, nf, xr, nr) in counts.items():
+        rows += [(stratum, "F", 1)] * xf + [(stratum, "F", 0)] * (nf - xf)
+        rows += [(stratum, "M", 1)] * xr + [(stratum, "M", 0)] * (nr - xr)
+    data = pd.DataFrame(rows, columns=["stratum", "sex", "hired"])
+    out = impact.mantel_haenszel(
+        data, group="sex", selected="hired", strata="stratum", focal="F", reference="M"
+    ).iloc[0]
+    tables = [
+        np.array([[xf, nf - xf], [xr, nr - xr]]) for xf, nf, xr, nr in list(counts.values())[:3]
+    ]
+    ref = StratifiedTable(tables).test_equal_odds()
+    assert_allclose(
+        [out["breslow_day_chi2"], out["breslow_day_p"]], [ref.statistic, ref.pvalue], rtol=1e-10
+    )
+    assert_allclose(out["odds_ratio"], StratifiedTable(tables).oddsratio_pooled, rtol=1e-12)

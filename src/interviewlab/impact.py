@@ -973,8 +973,9 @@ def mantel_haenszel(
         Breslow & Greenland interval), ``chi2``/``p_value`` (Cochran-Mantel-Haenszel,
         no continuity correction), ``chi2_corrected``/``p_value_corrected`` (with the
         0.5 continuity correction, as R's ``mantelhaen.test`` default),
-        ``breslow_day_chi2``/``breslow_day_p`` (homogeneity of the odds ratios, df =
-        informative strata - 1), ``impact_ratio_mh`` (Mantel-Haenszel common risk
+        ``breslow_day_chi2``/``breslow_day_p`` (homogeneity of the odds ratios over the
+        informative strata where selection varies, df = their number - 1; missing with
+        fewer than two), ``impact_ratio_mh`` (Mantel-Haenszel common risk
         ratio: the stratified impact ratio), ``impact_ratio_mh_ci_low``/``_ci_high``
         (Greenland-Robins interval), ``crude_odds_ratio`` and ``crude_impact_ratio``
         (pooling all strata into one table), ``n_strata``, ``n_strata_informative``
@@ -1083,10 +1084,16 @@ def mantel_haenszel(
     ci = st.oddsratio_pooled_confint(alpha=1 - confidence)
     plain = st.test_null_odds(correction=False)
     corrected = st.test_null_odds(correction=True)
-    if n_info > 1 and np.isclose(odds_ratio, 1.0, rtol=0, atol=1e-12):
-        bd_chi2, bd_p = _breslow_day_at_one(a, b, c, d, tarone=tarone)
-    elif n_info > 1:
-        bd = st.test_equal_odds(adjust=tarone)
+    # Breslow-Day uses the strata where selection varies: a stratum where nobody (or
+    # everybody) was selected adds nothing to the common odds ratio and has no
+    # expected cell to compare with (statsmodels would return NaN)
+    varies = (a + c > 0) & (b + d > 0)
+    av, bv, cv, dv = a[varies], b[varies], c[varies], d[varies]
+    if varies.sum() > 1 and np.isclose(odds_ratio, 1.0, rtol=0, atol=1e-12):
+        bd_chi2, bd_p = _breslow_day_at_one(av, bv, cv, dv, tarone=tarone)
+    elif varies.sum() > 1:
+        varying = StratifiedTable(np.stack([np.stack([av, bv]), np.stack([cv, dv])]))
+        bd = varying.test_equal_odds(adjust=tarone)
         bd_chi2, bd_p = float(bd.statistic), float(bd.pvalue)
     else:
         bd_chi2 = bd_p = float("nan")
