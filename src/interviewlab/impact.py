@@ -828,10 +828,12 @@ def impact_ratios(
     mid-P, twice the smaller of :math:`P(X<x)+P(X=x)/2` and :math:`P(X>x)+P(X=x)/2`
     under the hypergeometric law, capped at 1 (less conservative than Fisher's).
 
-    *Flip-flop.* UGESP Questions & Answers Q21 warns against acting on differences that
-    the selection of one different person would reverse; ``flip_flop`` is true when one
-    more selection in the group (the reference rate recomputed for "overall") changes
-    the threshold verdict.
+    *Flip-flop.* With small numbers the four-fifths verdict can hang on one person
+    (UGESP 1607.4(D) and its Questions & Answers caution against relying on the rule for
+    small samples). ``flip_flop`` is the common one-person sensitivity check: true when
+    one more selection in the group (the reference rate recomputed for "overall") would
+    change the threshold verdict. Other formulations exist (e.g. one selection moved from
+    the reference group to the focal group); this one is not taken from the Q&A's text.
 
     Not handled: weighting for non-response, applicant-flow versus availability
     comparisons, and sequential testing over time.
@@ -844,7 +846,7 @@ def impact_ratios(
     References
     ----------
     Uniform Guidelines on Employee Selection Procedures, 29 CFR 1607.4(D) (1978);
-    Questions and Answers, 44 FR 11996 (1979), Q12 and Q21.
+    Questions and Answers, 44 FR 11996 (1979), Q12.
     NYC Department of Consumer and Worker Protection, 6 RCNY 5-300 and 5-301 (2023).
     Katz, D., Baptista, J., Azen, S. P., & Pike, M. C. (1978). Obtaining confidence
     intervals for the risk ratio in cohort studies. Biometrics, 34, 469-474.
@@ -2034,7 +2036,7 @@ def audit_table(
         0/1 selection column.
     profile : {"ugesp", "ofccp", "ll144", "wres"}
         ``"ugesp"``: Uniform Guidelines, 29 CFR 1607.4(D): each group's rate over the
-        highest group's rate against four-fifths, with the flip-flop check of Q&A Q21
+        highest group's rate against four-fifths, with the one-person flip-flop check
         and Fisher's exact p. ``"ofccp"``: OFCCP practice (Federal Contract Compliance
         Manual, ch. 2; 41 CFR 60-3.4(D)): statistical significance, the pooled z in
         standard deviations (``exceeds_2sd`` when abs(z) >= 2) and Fisher's exact test,
