@@ -234,7 +234,7 @@ def test_overall_interval_covers_by_simulation():
     ],
 )
 def test_flip_flop(x, n, flip):
-    # UGESP Q&A Q21: would one more selection in the group change the verdict?
+    # the one-person flip-flop check: would one more selection in the group change the verdict?
     # Reference 50%: 3/10 -> 4/10 is 0.8 of 0.5 exactly (not below): that flips.
     data = expand({"g": (x, n), "r": (5, 10)})
     out = row(impact.impact_ratios(data, group="group", selected="selected", reference="r"), "g")
