@@ -122,8 +122,9 @@ def rater_effects(
         ``drift_flag``, ``drift_unit``. With ``group``: ``drf_f`` (F statistic of the
         rater's residuals across candidate groups), ``drf_df1``, ``drf_df2``, ``drf_p``,
         ``drf_p_adjusted``, ``drf_flag``, ``drf_gap`` (largest minus smallest group mean
-        residual) and ``drf_low_group`` (the group the rater scores lowest relative to
-        the model).
+        residual), ``drf_low_group`` (the group the rater scores lowest relative to
+        the model) and ``drf_n_groups`` (groups tested: those with at least two of the
+        rater's ratings; the gap and low group refer to them).
 
     Notes
     -----
@@ -307,7 +308,10 @@ def _drf(resid: np.ndarray, groups: pd.Series, raters: pd.Series, order: list) -
     for level in order:
         mask = (raters == level).to_numpy()
         by_group = pd.Series(resid[mask]).groupby(groups[mask].to_numpy())
-        samples = [s.to_numpy() for _, s in by_group if len(s) >= 2]
+        # groups with a single rating carry no within-group variance: they are left out
+        # of the test and, so that the gap describes the tested groups, of the means too
+        tested = {name: part.to_numpy() for name, part in by_group if len(part) >= 2}
+        samples = list(tested.values())
         if len(samples) < 2 or sum(len(s) for s in samples) <= len(samples):
             rows.append(
                 {
@@ -317,10 +321,11 @@ def _drf(resid: np.ndarray, groups: pd.Series, raters: pd.Series, order: list) -
                     "drf_p": np.nan,
                     "drf_gap": np.nan,
                     "drf_low_group": None,
+                    "drf_n_groups": len(samples),
                 }
             )
             continue
-        means = by_group.mean()
+        means = pd.Series({name: values.mean() for name, values in tested.items()})
         test = stats.f_oneway(*samples)
         n_total = sum(len(s) for s in samples)
         rows.append(
@@ -331,6 +336,7 @@ def _drf(resid: np.ndarray, groups: pd.Series, raters: pd.Series, order: list) -
                 "drf_p": float(test.pvalue),
                 "drf_gap": float(means.max() - means.min()),
                 "drf_low_group": means.idxmin(),
+                "drf_n_groups": len(samples),
             }
         )
     return pd.DataFrame(rows)
