@@ -60,6 +60,15 @@ def test_reliability_tables(reports: dict[str, Path]) -> None:
     reml = _table(reports, "reliability", "icc_reml_by_format")
     assert set(reml["method"]) == {"reml"} and set(reml["type"]) == {"ICC1", "ICC2", "ICC2k"}
     assert (reml["ci_low"] <= reml["estimate"]).all()
+    d_study = _table(reports, "reliability", "d_study_raters")
+    assert d_study["rater_id"].tolist() == [1, 2, 3, 4, 5]
+    assert d_study["phi"].is_monotonic_increasing  # more raters, more dependable
+    severity = _table(reports, "reliability", "rater_severity")
+    assert set(severity["rater_id"]) == set(DEMO.ratings["rater_id"])
+    # the demo's planted severities: the most lenient and harshest raters are recovered
+    planted = pd.Series(DEMO.planted["rater_severity"])
+    estimated = severity.set_index("rater_id")["severity"]
+    assert estimated.idxmin() == planted.idxmax()  # severity is planted as a deduction
     comparison = _table(reports, "reliability", "format_comparison")
     assert {"difference", "ci_low", "ci_high", "p_value"} <= set(comparison.columns)
 
