@@ -143,8 +143,10 @@ def simulate_study(
     -------
     Study
         A validated study whose ``meta["planted"]`` holds every option above
-        (``rater_majority_share`` only when given) and the true rater severities, rater
-        groups and question difficulties.
+        (``rater_majority_share`` only when given) and the true rater severities (the
+        points each rater deducts, so positive is harsher: the opposite sign of
+        :func:`interviewlab.rater_effects`' ``severity``), rater groups and question
+        difficulties.
 
     Examples
     --------
