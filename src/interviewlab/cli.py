@@ -101,6 +101,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``interviewlab`` command."""
+    from interviewlab.reports import available_reports
+
     parser = argparse.ArgumentParser(
         prog="interviewlab",
         description="Measure bias and format effects in job interviews.",
@@ -161,7 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Execute a report notebook with papermill and write "
         "reports/<name>-<study>/ (notebook, HTML, tables, figures, provenance).",
     )
-    p.add_argument("name", help="report notebook name, or 'all'")
+    p.add_argument(
+        "name", help=f"report notebook name ({', '.join(available_reports())}), or 'all'"
+    )
     p.add_argument(
         "--study",
         default=None,
