@@ -93,3 +93,13 @@ def test_identifier_check() -> None:
     with pytest.raises(il.InterviewLabError, match="'C00042'"):
         il.check_no_identifiers(pd.DataFrame({"group": ["C00042"]}), identifiers={"C00042"})
     il.check_no_identifiers(pd.DataFrame({"group": ["White"]}), identifiers={"C00042"})
+
+
+def test_mean_over_refuses_missing_scores() -> None:
+    ratings = pd.DataFrame(
+        {"candidate_id": ["a", "a", "b"], "question_id": [1, 2, 1], "score": [2.0, np.nan, 5.0]}
+    )
+    with pytest.raises(il.InterviewLabError, match="1 missing or non-numeric"):
+        il.mean_over(ratings, over="question_id", keep=["candidate_id"])
+    with pytest.raises(il.InterviewLabError, match="cannot also be in keep"):
+        il.mean_over(ratings, over="question_id", keep=["question_id"])

@@ -77,3 +77,42 @@ def test_bias_estimates_needs_a_simulated_study() -> None:
     )
     with pytest.raises(il.InterviewLabError, match="simulated study"):
         bias_estimates(real)
+
+
+def test_candidate_level_estimates_match_a_formula_regression() -> None:
+    # independent construction of the same models with statsmodels' formula interface:
+    # candidate means per format and panel, panel indicators, errors clustered by candidate
+    study = il.simulate_study(
+        seed=11,
+        n_candidates=400,
+        internal_bonus=0.3,
+        focal_format_effect=-0.4,
+        completion_rate=0.999,
+    )
+    ours = bias_estimates(study).set_index("effect")
+    per = (
+        study.ratings.groupby(["candidate_id", "format", "panel_id"], as_index=False)["score"]
+        .mean()
+        .merge(study.candidates, on="candidate_id")
+    )
+    per["is_async"] = (per["format"] == "async").astype(float)
+    per["focal"] = (per["ethnicity"] == "Black").astype(float)
+    groups = {"groups": pd.factorize(per["candidate_id"])[0]}
+    fmt = smf.ols("score ~ C(panel_id) + is_async + focal + is_async:focal", data=per).fit(
+        cov_type="cluster", cov_kwds=groups
+    )
+    row = ours.loc["async penalty for Black"]
+    np.testing.assert_allclose(
+        [row["estimate"], row["se"]],
+        [fmt.params["is_async:focal"], fmt.bse["is_async:focal"]],
+        rtol=1e-8,
+    )
+    internal = smf.ols("score ~ C(panel_id) + is_async + internal", data=per).fit(
+        cov_type="cluster", cov_kwds=groups
+    )
+    row = ours.loc["internal-candidate bonus"]
+    np.testing.assert_allclose(
+        [row["estimate"], row["se"]],
+        [internal.params["internal"], internal.bse["internal"]],
+        rtol=1e-8,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from interviewlab.audit import findings, pooled_stage_audit, stage_audit, stage_entrants
 from interviewlab.datasets import list_datasets, load_study, read_dataset
-from interviewlab.describe import count_units, mean_over, score_summary
+from interviewlab.describe import mean_over, score_summary
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
 from interviewlab.gtheory import GStudy, d_study, g_study, optimal_design
 from interviewlab.impact import (
@@ -57,7 +57,6 @@ __all__ = [
     "check_no_identifiers",
     "cohen_kappa",
     "compare_reliability",
-    "count_units",
     "cronbach_alpha",
     "d_study",
     "findings",

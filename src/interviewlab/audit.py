@@ -127,12 +127,8 @@ def stage_audit(
                 min_count=min_count,
                 confidence=confidence,
             )
-            rate = table["rate"].to_numpy(dtype=float)
-            ratio = table["impact_ratio"].to_numpy(dtype=float)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                implied = np.where(ratio > 0, rate / ratio, np.nan)
             ref = table.loc[table["role"] == "reference"]
-            table["reference_rate"] = float(ref["rate"].iloc[0]) if len(ref) else np.nanmax(implied)
+            table["reference_rate"] = float(ref["rate"].iloc[0]) if len(ref) else np.nan
             if "reference" not in table.columns:
                 table["reference"] = ref["category"].iloc[0] if len(ref) else pd.NA
         table.insert(0, "stage_number", number)

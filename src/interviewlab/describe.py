@@ -11,7 +11,7 @@ from scipy import stats
 from interviewlab._checks import as_list, check_fraction, require_columns, require_frame
 from interviewlab.errors import InterviewLabError
 
-__all__ = ["count_units", "mean_over", "score_summary"]
+__all__ = ["mean_over", "score_summary"]
 
 
 def score_summary(
@@ -139,37 +139,12 @@ def mean_over(
     if over in keep:
         raise InterviewLabError(f"over={over!r} cannot also be in keep={keep}.")
     require_columns(data, [over, *keep, score], "ratings")
-    grouped = data.groupby(keep, dropna=False, sort=True)[score]
+    values = pd.to_numeric(data[score], errors="coerce")
+    if values.isna().any():
+        raise InterviewLabError(
+            f"Column {score!r} has {int(values.isna().sum())} missing or non-numeric value(s); "
+            "a mean over them would silently leave them out. Remove or fix them first."
+        )
+    grouped = data[keep].assign(**{score: values}).groupby(keep, dropna=False, sort=True)[score]
     out = grouped.agg(["mean", "size"]).rename(columns={"mean": score, "size": "n_ratings"})
     return out.reset_index()
-
-
-def count_units(
-    data: pd.DataFrame,
-    *,
-    by: str | Sequence[str],
-    unit: str = "candidate_id",
-) -> pd.DataFrame:
-    """Number of distinct units (people) per group, for small-cell checks.
-
-    A statistic over answers (candidate x question) can rest on many answers but few
-    people; suppression must count the people.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The ``by`` columns and ``n_candidates`` (missing group values kept as a group).
-
-    Examples
-    --------
-    >>> d = pd.DataFrame({"candidate_id": ["a", "a", "b"], "g": ["x", "x", "y"]})
-    >>> count_units(d, by="g")
-       g  n_candidates
-    0  x             1
-    1  y             1
-    """
-    require_frame(data, "data")
-    groups = as_list(by)
-    require_columns(data, [*groups, unit], "data")
-    counts = data.groupby(groups, dropna=False, sort=True)[unit].nunique()
-    return counts.rename("n_candidates").reset_index()

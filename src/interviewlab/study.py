@@ -2,8 +2,9 @@
 
 A study is a folder with ``study.toml``, ``candidates.csv`` and ``ratings.csv`` (or one
 ``.xlsx`` workbook with the sheets ``study``, ``candidates`` and ``ratings``). Loading
-checks every file against the rubric and the declarations in ``study.toml`` and raises a
-:class:`StudyError` that lists each problem with its file, line and column. Usable but
+removes spaces around each value, checks every file against the rubric and the
+declarations in ``study.toml``, and raises a :class:`StudyError` that lists each problem
+with its file, line and column. Usable but
 questionable data (a candidate who passed the first stage but has no ratings, a file that
 is not UTF-8) gives an :class:`~interviewlab.errors.InterviewLabWarning`.
 
@@ -177,8 +178,9 @@ class Study:
     ) -> Study:
         """Validate in-memory tables as a study; the caller's objects are not modified.
 
-        The frames are converted to text and validated exactly as files would be, so
-        the same rules and messages apply; line numbers count the header as line 1, as
+        The frames are converted to text and validated exactly as files would be (as
+        for files, spaces around each value are removed), so the same rules and messages
+        apply; line numbers count the header as line 1, as
         in a CSV file (row ``i`` of the frame is line ``i + 2``).
         """
         meta_copy = copy.deepcopy(dict(meta))

@@ -180,9 +180,11 @@ def bias_estimates(study: Study, *, confidence: float = 0.95) -> pd.DataFrame:
     -----
     * Similar-to-me: regression of a rating on "rater shares the candidate's group" with
       candidate effects (absorbed by demeaning), rater and question effects, standard
-      errors clustered by candidate. Only candidates whose panel mixes rater
-      groups inform it; with a homogeneous rater pool it is confounded with the
-      candidate's group and is estimated as missing.
+      errors clustered by candidate. Candidates whose group is not recorded cannot be
+      classed as same or different and are left out of this one regression; ``n``
+      counts the candidates whose panel mixed rater groups (those that inform it).
+      With a homogeneous rater pool it is confounded with the candidate's group and is
+      estimated as missing.
     * The other effects are regressions of each candidate's mean score per format (and
       panel) with panel indicators, since candidates rated by the same panel share its
       severity, and errors clustered by candidate. Internal bonus: on ``internal`` and
