@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
-from interviewlab.mixed import fit_mixed
+from interviewlab.models import fit_mixed
 
 RANDOM = ["candidate_id", "rater_id", "question_id"]
 FORMULA = "score ~ format * group"

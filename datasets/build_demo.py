@@ -1,13 +1,13 @@
 """Rebuild the bundled ``demo`` study (``python datasets/build_demo.py``).
 
 The demo is simulated with a fixed seed, so this script reproduces it byte for byte;
-``tests/test_datasets.py`` checks that it does. The planted effects are recorded in
+``tests/data/test_simulate.py`` checks that it does. The planted effects are recorded in
 ``demo/study.toml`` under ``[planted]``.
 """
 
 from pathlib import Path
 
-from interviewlab.simulate import simulate_study
+from interviewlab.data import simulate_study
 
 DEMO_OPTIONS = {
     "seed": 20261122,

@@ -1,40 +1,73 @@
-"""interviewlab: measure bias and format effects in job interviews."""
+"""interviewlab: measure bias and format effects in job interviews.
+
+The package is organised by the question each part answers, with the foundations below:
+
+- :mod:`interviewlab.data` - the study model, reading and validation, bundled and
+  simulated studies (foundation);
+- :mod:`interviewlab.models` - the mixed-model engine (foundation);
+- :mod:`interviewlab.reliability` - are the rubric scores reliable?
+- :mod:`interviewlab.impact` - does selection have adverse impact?
+- :mod:`interviewlab.reporting` - reports, privacy, tables and figures for readers;
+- :mod:`interviewlab.training` - the trainers' scenarios.
+
+Every public function is re-exported here, so ``il.impact_ratios(...)`` works.
+"""
 
 from __future__ import annotations
 
-from interviewlab.audit import findings, pooled_stage_audit, stage_audit, stage_entrants
-from interviewlab.datasets import list_datasets, load_study, read_dataset
-from interviewlab.describe import mean_over, score_summary
+from interviewlab.data import (
+    Problem,
+    Study,
+    StudyError,
+    list_datasets,
+    load_study,
+    mean_over,
+    read_dataset,
+    score_summary,
+    simulate_study,
+)
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
-from interviewlab.gtheory import GStudy, d_study, g_study, optimal_design
 from interviewlab.impact import (
     audit_table,
+    findings,
     funnel,
     impact_ratios,
     mantel_haenszel,
+    pooled_stage_audit,
     question_gaps,
     relative_likelihood,
     score_gaps,
     scoring_rate_sweep,
     scoring_rates,
     selection_rates,
+    stage_audit,
+    stage_entrants,
 )
-from interviewlab.mixed import MixedFit, fit_mixed, icc_reml
-from interviewlab.plots import plot_bars, plot_estimates
-from interviewlab.privacy import check_no_identifiers, suppress_small_cells
-from interviewlab.raters import rater_effects
+from interviewlab.models import MixedFit, fit_mixed
 from interviewlab.reliability import (
+    GStudy,
     cohen_kappa,
     compare_reliability,
     cronbach_alpha,
+    d_study,
     fleiss_kappa,
+    g_study,
     gwet_ac,
     icc,
+    icc_reml,
     krippendorff_alpha,
+    optimal_design,
+    rater_effects,
 )
-from interviewlab.reports import ReportWriter, available_reports, run_report
-from interviewlab.simulate import simulate_study
-from interviewlab.study import Problem, Study, StudyError
+from interviewlab.reporting import (
+    ReportWriter,
+    available_reports,
+    check_no_identifiers,
+    plot_bars,
+    plot_estimates,
+    run_report,
+    suppress_small_cells,
+)
 from interviewlab.training import appointment_table, bias_estimates, simulate_scenarios
 
 __version__ = "0.1.0"

@@ -15,7 +15,7 @@ __all__ = ["main"]
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from interviewlab.datasets import load_study
+    from interviewlab.data import load_study
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -36,7 +36,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from interviewlab.simulate import simulate_study
+    from interviewlab.data import simulate_study
 
     bias = {}
     for item in args.stage_bias or []:
@@ -67,7 +67,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from interviewlab.reports import available_reports, notebook_parameters, run_report
+    from interviewlab.reporting import available_reports, notebook_parameters, run_report
 
     params: dict[str, str] = dict(args.param or [])
     run_all = args.name == "all"
@@ -101,7 +101,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``interviewlab`` command."""
-    from interviewlab.reports import available_reports
+    from interviewlab.reporting import available_reports
 
     parser = argparse.ArgumentParser(
         prog="interviewlab",

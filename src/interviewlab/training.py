@@ -19,10 +19,9 @@ import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
 from interviewlab._checks import check_fraction
+from interviewlab.data import Study, simulate_study
 from interviewlab.errors import InterviewLabError
 from interviewlab.impact import impact_ratios
-from interviewlab.simulate import simulate_study
-from interviewlab.study import Study
 
 __all__ = ["SCENARIOS", "appointment_table", "bias_estimates", "simulate_scenarios"]
 

@@ -1,0 +1,448 @@
+"""Simulated interview studies with planted, documented biases and their true values.
+
+The generative model (all effects on the rubric's score scale, before rounding)::
+
+    score[c, r, q, f] = centre + ability[c] - difficulty[q] - severity[r]
+                        + format_effect * async[f]
+                        + focal_format_effect * async[f] * focal[c]
+                        + similarity_bonus * same_group[c, r]
+                        + internal_bonus * internal[c]
+                        - recording_penalty * async[f] * (1 - recording_quality[c])
+                        + noise[c, r, q, f]
+
+with ``ability ~ N(0, ability_sd)``, ``difficulty ~ N(0, question_sd)``,
+``severity ~ N(0, rater_sd)``, ``noise ~ N(0, noise_sd)``, ``recording_quality ~
+Beta(4, 1.5)`` (lower for the focal group by ``focal_recording_gap``, then clipped to
+[0, 1], so a large gap is partly absorbed at 0) and ``centre`` the rubric's midpoint.
+Scores are rounded to whole points and clipped to the rubric. ``same_group`` is 1 when
+the rater and the candidate share the value of ``similarity_column``. Raters sit in
+panels of ``panel_size``; each candidate is rated by one panel in each format they take.
+``design="between"`` gives each candidate one format at random; ``design="within"``
+gives both, in counterbalanced order.
+
+Stages are decided in order, within each requisition:
+
+1. ``completed_async``: each candidate completes the first interview stage (the
+   recorded interview of an async-first process; in the ``between`` design half the
+   candidates take a live panel instead) with probability ``completion_rate`` (log-odds
+   shifted by ``stage_bias[stage]`` for the focal group). Only completers are rated.
+2. ``shortlisted``: completers whose mean score plus ``stage_bias[stage]`` (in score
+   points) puts them in the top ``shortlist_rate`` of completers of their requisition.
+3. ``appointed``: the top ``appoint_rate`` of the shortlisted by the same rule.
+
+A negative ``stage_bias`` plants adverse impact against the focal group at that stage
+beyond what its scores justify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from interviewlab._checks import check_choice, check_fraction
+from interviewlab.data.study import Study
+from interviewlab.errors import InterviewLabError
+
+__all__ = ["DEFAULT_GROUPS", "simulate_study"]
+
+STAGES = ("completed_async", "shortlisted", "appointed")
+
+#: Group columns and their population shares used when ``groups`` is not given.
+DEFAULT_GROUPS: dict[str, dict[str, float]] = {
+    "sex": {"female": 0.5, "male": 0.5},
+    "ethnicity": {"White": 0.62, "Asian": 0.14, "Black": 0.12, "Mixed": 0.07, "Other": 0.05},
+    "age_band": {"under 30": 0.35, "30-49": 0.45, "50 and over": 0.20},
+    "disability": {"no": 0.88, "yes": 0.12},
+}
+
+
+def simulate_study(
+    *,
+    seed: int,
+    name: str = "simulated",
+    n_candidates: int = 600,
+    n_raters: int = 12,
+    n_questions: int = 5,
+    n_requisitions: int = 10,
+    panel_size: int = 3,
+    design: Literal["between", "within"] = "between",
+    scale: tuple[int, int] = (1, 5),
+    groups: Mapping[str, Mapping[str, float]] | None = None,
+    missing_group_rate: float = 0.0,
+    focal: tuple[str, str] = ("ethnicity", "Black"),
+    ability_sd: float = 0.8,
+    question_sd: float = 0.3,
+    rater_sd: float = 0.3,
+    noise_sd: float = 0.7,
+    format_effect: float = 0.0,
+    focal_format_effect: float = 0.0,
+    similarity_column: str = "ethnicity",
+    similarity_bonus: float = 0.0,
+    rater_majority_share: float | None = None,
+    internal_share: float = 0.15,
+    internal_bonus: float = 0.0,
+    recording_penalty: float = 0.0,
+    focal_recording_gap: float = 0.0,
+    completion_rate: float = 0.9,
+    shortlist_rate: float = 0.3,
+    appoint_rate: float = 0.3,
+    stage_bias: Mapping[str, float] | None = None,
+) -> Study:
+    """Simulate an interview study with known, planted effects.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random generator: the same seed and options give identical tables.
+    name : str
+        The study's name.
+    n_candidates, n_raters, n_questions, n_requisitions : int
+        Sizes. ``n_raters`` must be a multiple of ``panel_size``.
+    panel_size : int
+        Raters per panel; each candidate is rated by one panel per format taken.
+    design : {"between", "within"}
+        One format per candidate (random), or both in counterbalanced order.
+    scale : (int, int)
+        Rubric minimum and maximum.
+    groups : mapping, optional
+        Group column -> {value: population share}; defaults to :data:`DEFAULT_GROUPS`.
+    missing_group_rate : float
+        Share of candidates whose value in each group column is recorded as missing.
+    focal : (str, str)
+        The group column and value that the focal-group effects apply to.
+    ability_sd, question_sd, rater_sd, noise_sd : float
+        Standard deviations of candidate ability, question difficulty, rater severity
+        and measurement noise (score points).
+    format_effect : float
+        Mean async-minus-live shift for everyone.
+    focal_format_effect : float
+        Extra async shift for the focal group (negative: async penalises it).
+    similarity_column : str
+        Group column of the similar-to-me bonus.
+    similarity_bonus : float
+        Added when rater and candidate share ``similarity_column``'s value.
+    rater_majority_share : float, optional
+        Probability that a rater belongs to the most common group of
+        ``similarity_column`` (1.0 is a homogeneous pool); default: population shares.
+    internal_share, internal_bonus : float
+        Share of internal candidates, and their bonus on every score.
+    recording_penalty : float
+        Async penalty per unit of lost recording quality.
+    focal_recording_gap : float
+        How much lower the focal group's recording quality is on average (0 to 1).
+    completion_rate, shortlist_rate, appoint_rate : float
+        Stage pass rates.
+    stage_bias : mapping, optional
+        Stage name -> planted bias against the focal group (log-odds for
+        ``completed_async``, score points for later stages).
+
+    Returns
+    -------
+    Study
+        A validated study whose ``meta["planted"]`` holds every option above
+        (``rater_majority_share`` only when given) and the true rater severities (the
+        points each rater deducts, so positive is harsher: the opposite sign of
+        :func:`interviewlab.rater_effects`' ``severity``), rater groups and question
+        difficulties.
+
+    Examples
+    --------
+    >>> study = simulate_study(seed=1, n_candidates=60, n_raters=6, n_requisitions=2)
+    >>> len(study.candidates), study.ratings["format"].nunique()
+    (60, 2)
+    >>> study.planted["similarity_bonus"]
+    0.0
+    """
+    check_choice("design", design, ("between", "within"))
+    group_shares: dict[str, dict[str, float]] = {
+        k: dict(v) for k, v in (groups or DEFAULT_GROUPS).items()
+    }
+    groups = group_shares
+    stage_bias = dict(stage_bias or {})
+    _check_options(
+        n_candidates,
+        n_raters,
+        n_questions,
+        n_requisitions,
+        panel_size,
+        scale,
+        groups,
+        focal,
+        similarity_column,
+        stage_bias,
+    )
+    for label, value in (
+        ("completion_rate", completion_rate),
+        ("shortlist_rate", shortlist_rate),
+        ("appoint_rate", appoint_rate),
+    ):
+        check_fraction(label, value)
+    check_fraction("missing_group_rate", missing_group_rate, open_interval=False)
+    check_fraction("internal_share", internal_share, open_interval=False)
+    check_fraction("focal_recording_gap", focal_recording_gap, open_interval=False)
+    if rater_majority_share is not None:
+        check_fraction("rater_majority_share", rater_majority_share, open_interval=False)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise InterviewLabError(
+            f"seed={seed!r} must be a whole number, so that the study can be reproduced."
+        )
+
+    rng = np.random.default_rng(seed)
+    lo, hi = scale
+    centre = (lo + hi) / 2
+
+    # ---- candidates
+    cand_ids = np.array([f"C{i:05d}" for i in range(1, n_candidates + 1)])
+    cand = pd.DataFrame({"candidate_id": cand_ids})
+    true_group: dict[str, np.ndarray] = {}
+    for col, shares in groups.items():
+        values, probs = list(shares), np.array(list(shares.values()), dtype=float)
+        true_group[col] = rng.choice(values, size=n_candidates, p=probs / probs.sum())
+    focal_col, focal_val = focal
+    is_focal = true_group[focal_col] == focal_val
+    cand["requisition_id"] = [
+        f"R{j:03d}" for j in rng.integers(1, n_requisitions + 1, n_candidates)
+    ]
+    internal = (rng.random(n_candidates) < internal_share).astype(int)
+    cand["internal"] = internal
+    ability = rng.normal(0.0, ability_sd, n_candidates)
+    quality = rng.beta(4.0, 1.5, n_candidates) - focal_recording_gap * is_focal
+    quality = np.clip(quality, 0.0, 1.0)
+
+    # ---- raters and panels
+    rater_ids = np.array([f"R{i:02d}" for i in range(1, n_raters + 1)])
+    severity = rng.normal(0.0, rater_sd, n_raters)
+    sim_shares = groups[similarity_column]
+    sim_values = list(sim_shares)
+    sim_probs = np.array(list(sim_shares.values()), dtype=float)
+    sim_probs /= sim_probs.sum()
+    if rater_majority_share is not None and sim_probs.size > 1:
+        major = int(np.argmax(sim_probs))
+        rest = np.delete(sim_probs, major)
+        rest = rest / rest.sum() * (1 - rater_majority_share) if rest.sum() > 0 else rest
+        sim_probs = np.insert(rest, major, rater_majority_share)
+        sim_probs /= sim_probs.sum()
+    rater_group = rng.choice(sim_values, size=n_raters, p=sim_probs)
+    n_panels = n_raters // panel_size
+    panel_of_rater = np.repeat(np.arange(n_panels), panel_size)
+    questions = np.array([f"q{i}" for i in range(1, n_questions + 1)])
+    difficulty = rng.normal(0.0, question_sd, n_questions)
+
+    # ---- first stage: who completes the recorded interview
+    bias0 = stage_bias.get(STAGES[0], 0.0)
+    logit = np.log(completion_rate / (1 - completion_rate)) + bias0 * is_focal
+    completed = (rng.random(n_candidates) < 1 / (1 + np.exp(-logit))).astype(int)
+
+    # ---- which formats each candidate takes, and in which order
+    if design == "between":
+        takes_async = rng.random(n_candidates) < 0.5
+        sessions = [
+            (np.flatnonzero(takes_async), "async", 0),
+            (np.flatnonzero(~takes_async), "live", 0),
+        ]
+        order = np.where(takes_async, "async only", "live only")
+    else:
+        async_first = rng.permutation(np.arange(n_candidates) % 2 == 0)
+        sessions = [(np.arange(n_candidates), "async", 0), (np.arange(n_candidates), "live", 0)]
+        order = np.where(async_first, "async first", "live first")
+    cand["format_order"] = order
+
+    # ---- ratings
+    blocks = []
+    rated = completed == 1
+    for members, fmt, _ in sessions:
+        members = members[rated[members]]
+        if members.size == 0:
+            continue
+        panel = rng.integers(0, n_panels, members.size)
+        if design == "within":
+            second = (order[members] == "async first") == (fmt == "live")
+            session_no = np.where(second, 2, 1)
+        else:
+            session_no = np.ones(members.size, dtype=int)
+        flat = np.flatnonzero(panel_of_rater[None, :] == panel[:, None])
+        raters_idx = flat.reshape(members.size, panel_size) % n_raters
+        c = np.repeat(members, panel_size * n_questions)
+        r = np.repeat(raters_idx.ravel(), n_questions)
+        q = np.tile(np.arange(n_questions), members.size * panel_size)
+        is_async = fmt == "async"
+        same = (true_group[similarity_column][c] == rater_group[r]).astype(float)
+        latent = (
+            centre
+            + ability[c]
+            - difficulty[q]
+            - severity[r]
+            + (format_effect + focal_format_effect * is_focal[c]) * is_async
+            + similarity_bonus * same
+            + internal_bonus * internal[c]
+            - recording_penalty * is_async * (1 - quality[c])
+            + rng.normal(0.0, noise_sd, c.size)
+        )
+        score = np.clip(np.rint(latent), lo, hi).astype(int)
+        blocks.append(
+            pd.DataFrame(
+                {
+                    "candidate_id": cand_ids[c],
+                    "rater_id": rater_ids[r],
+                    "question_id": questions[q],
+                    "format": fmt,
+                    "score": score,
+                    "panel_id": [f"P{p + 1}" for p in panel_of_rater[r]],
+                    "requisition_id": cand["requisition_id"].to_numpy()[c],
+                    "session": np.repeat(session_no, panel_size * n_questions),
+                }
+            )
+        )
+    ratings = pd.concat(blocks, ignore_index=True)
+    ratings = (
+        ratings.sort_values(["candidate_id", "session", "rater_id", "question_id"], kind="stable")
+        .drop(columns="session")
+        .reset_index(drop=True)
+    )
+
+    # ---- later stages, decided within requisition from mean scores
+    mean_score = ratings.groupby("candidate_id")["score"].mean().reindex(cand_ids).to_numpy()
+    stage_pass = {STAGES[0]: completed}
+    previous = completed
+    for stage, rate in ((STAGES[1], shortlist_rate), (STAGES[2], appoint_rate)):
+        merit = mean_score + stage_bias.get(stage, 0.0) * is_focal
+        merit = merit + rng.normal(0.0, 1e-6, n_candidates)  # break ties at random
+        stage_pass[stage] = _top_share(merit, previous, cand["requisition_id"].to_numpy(), rate)
+        previous = stage_pass[stage]
+    for stage in STAGES:
+        cand[stage] = stage_pass[stage]
+    for col in groups:
+        recorded = true_group[col].astype(object)
+        missing = rng.random(n_candidates) < missing_group_rate
+        recorded[missing] = "unknown"
+        cand[col] = recorded
+    cand = cand[["candidate_id", *groups, "requisition_id", "internal", "format_order", *STAGES]]
+    cand["recording_quality"] = np.round(quality, 3)
+
+    planted: dict[str, Any] = {
+        "seed": int(seed),
+        "design": design,
+        "n_candidates": n_candidates,
+        "n_raters": n_raters,
+        "n_questions": n_questions,
+        "n_requisitions": n_requisitions,
+        "panel_size": panel_size,
+        "scale": [lo, hi],
+        "groups": {col: {k: float(v) for k, v in shares.items()} for col, shares in groups.items()},
+        "missing_group_rate": missing_group_rate,
+        "focal_column": focal_col,
+        "focal_value": focal_val,
+        "ability_sd": ability_sd,
+        "question_sd": question_sd,
+        "rater_sd": rater_sd,
+        "noise_sd": noise_sd,
+        "format_effect": format_effect,
+        "focal_format_effect": focal_format_effect,
+        "similarity_column": similarity_column,
+        "similarity_bonus": similarity_bonus,
+        "internal_bonus": internal_bonus,
+        "internal_share": internal_share,
+        "recording_penalty": recording_penalty,
+        "focal_recording_gap": focal_recording_gap,
+        "completion_rate": completion_rate,
+        "shortlist_rate": shortlist_rate,
+        "appoint_rate": appoint_rate,
+        "stage_bias": {s: float(stage_bias.get(s, 0.0)) for s in STAGES},
+        "rater_severity": {
+            rid: round(float(v), 6) for rid, v in zip(rater_ids, severity, strict=True)
+        },
+        "rater_group": {rid: str(g) for rid, g in zip(rater_ids, rater_group, strict=True)},
+        "question_difficulty": {
+            qid: round(float(v), 6) for qid, v in zip(questions, difficulty, strict=True)
+        },
+    }
+    if rater_majority_share is not None:
+        planted["rater_majority_share"] = rater_majority_share
+    meta = {
+        "name": name,
+        "description": (
+            f"Simulated study (seed {seed}): {n_candidates} candidates, {n_raters} "
+            f"raters in panels of {panel_size}, {n_questions} questions, "
+            f"{design}-candidate formats."
+        ),
+        "source": "interviewlab.simulate_study; the planted true values are under [planted].",
+        "licence": "CC0-1.0",
+        "rubric": {"min": lo, "max": hi, "questions": [str(q) for q in questions]},
+        "groups": {
+            "columns": list(groups),
+            "unknown": ["unknown"],
+            "reference": {
+                col: max(shares, key=lambda k: shares[k]) for col, shares in groups.items()
+            },
+        },
+        "stages": {"order": list(STAGES)},
+        "formats": {"labels": ["async", "live"]},
+        "planted": planted,
+    }
+    return Study.from_frames(meta, cand, ratings, source=f"simulate_study(seed={seed})")
+
+
+def _top_share(
+    merit: np.ndarray, eligible: np.ndarray, strata: np.ndarray, share: float
+) -> np.ndarray:
+    """1 for the top ``share`` (rounded, at least one) of eligible units in each stratum."""
+    out = np.zeros(merit.size, dtype=int)
+    frame = pd.DataFrame({"merit": merit, "eligible": eligible.astype(bool), "s": strata})
+    pool = frame[frame["eligible"]]
+    rank = pool.groupby("s")["merit"].rank(ascending=False, method="first")
+    size = pool.groupby("s")["merit"].transform("size")
+    keep = rank <= np.maximum(1, np.rint(size * share))
+    out[pool.index[keep.to_numpy()]] = 1
+    return out
+
+
+def _check_options(
+    n_candidates: int,
+    n_raters: int,
+    n_questions: int,
+    n_requisitions: int,
+    panel_size: int,
+    scale: tuple[int, int],
+    groups: dict[str, dict[str, float]],
+    focal: tuple[str, str],
+    similarity_column: str,
+    stage_bias: dict[str, float],
+) -> None:
+    for label, value in (
+        ("n_candidates", n_candidates),
+        ("n_raters", n_raters),
+        ("n_questions", n_questions),
+        ("n_requisitions", n_requisitions),
+        ("panel_size", panel_size),
+    ):
+        if not isinstance(value, int | np.integer) or value < 1:
+            raise InterviewLabError(f"{label} must be a positive whole number, got {value!r}.")
+    if n_raters % panel_size:
+        raise InterviewLabError(
+            f"n_raters={n_raters} is not a multiple of "
+            f"panel_size={panel_size}; raters sit in whole panels."
+        )
+    if scale[0] >= scale[1]:
+        raise InterviewLabError(f"scale={scale!r} must be (min, max) with min < max.")
+    if focal[0] not in groups or focal[1] not in groups[focal[0]]:
+        raise InterviewLabError(
+            f"focal={focal!r} must name a group column and one of its "
+            f"values; the groups are {groups}."
+        )
+    if similarity_column not in groups:
+        raise InterviewLabError(
+            f"similarity_column={similarity_column!r} is not one of the "
+            f"group columns {list(groups)}."
+        )
+    for col, shares in groups.items():
+        if not shares or any(v < 0 for v in shares.values()) or sum(shares.values()) <= 0:
+            raise InterviewLabError(f"groups[{col!r}] must map values to positive shares.")
+    unknown_stages = set(stage_bias) - set(STAGES)
+    if unknown_stages:
+        raise InterviewLabError(
+            f"stage_bias names unknown stage(s) {sorted(unknown_stages)}; "
+            f"the stages are {list(STAGES)}."
+        )

@@ -1,0 +1,254 @@
+"""The study data model: candidates, ratings and metadata, validated once at loading.
+
+A study is a folder with ``study.toml``, ``candidates.csv`` and ``ratings.csv`` (or one
+``.xlsx`` workbook with the sheets ``study``, ``candidates`` and ``ratings``). Loading
+removes spaces around each value, checks every file against the rubric and the
+declarations in ``study.toml``, and raises a :class:`StudyError` that lists each problem
+with its file, line and column. Usable but
+questionable data (a candidate who passed the first stage but has no ratings, a file that
+is not UTF-8) gives an :class:`~interviewlab.errors.InterviewLabWarning`.
+
+``study.toml`` looks like this (only ``name`` and ``[rubric]`` are required)::
+
+    name = "spring-hiring-2026"
+    description = "Graduate scheme, async screen then live panel"
+    source = "Our HR system export, 2026-05-01"
+    licence = "internal"
+
+    [rubric]
+    min = 1
+    max = 5
+    questions = ["q1", "q2", "q3"]      # optional: the allowed question ids
+
+    [groups]
+    columns = ["sex", "ethnicity"]       # columns of candidates.csv
+    unknown = ["unknown", "prefer not to say"]   # values counted as missing
+    [groups.reference]                   # optional reference group per column
+    ethnicity = "White"
+
+    [stages]
+    order = ["completed_async", "shortlisted", "appointed"]   # 0/1 columns, in order
+
+    [formats]
+    labels = ["async", "live"]           # the allowed values of ratings.format
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from interviewlab.data.problems import (
+    DEFAULT_FORMATS,
+    Problem,
+    StudyError,
+)
+from interviewlab.data.readers import (
+    _flatten,
+    _frame_as_text,
+    _load_folder,
+    _load_workbook,
+    _toml_value,
+)
+from interviewlab.data.validation import (
+    _validate,
+)
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated interview study.
+
+    Attributes
+    ----------
+    meta : dict
+        The contents of ``study.toml`` (name, rubric, groups, stages, formats, and for
+        simulated studies the planted true values under ``planted``).
+    candidates : pandas.DataFrame
+        One row per candidate: ``candidate_id`` (str), the group columns (str, missing
+        or "unknown" values as ``<NA>``), stage columns (int 0/1), and optional
+        ``requisition_id``, ``internal`` (0/1), ``recording``.
+    ratings : pandas.DataFrame
+        One row per rating: ``candidate_id``, ``rater_id``, ``question_id``, ``format``
+        (str) and ``score`` (float), with optional ``panel_id``, ``rated_at``,
+        ``requisition_id``.
+    files : dict
+        The input files the study was read from (label -> path), for provenance.
+
+    Examples
+    --------
+    >>> from interviewlab import load_study
+    >>> study = load_study("demo")
+    >>> study.scale
+    (1.0, 5.0)
+    >>> sorted(study.ratings["format"].unique())
+    ['async', 'live']
+    """
+
+    meta: dict[str, Any]
+    candidates: pd.DataFrame
+    ratings: pd.DataFrame
+    files: dict[str, str] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def name(self) -> str:
+        """The study's name from ``study.toml``."""
+        return str(self.meta["name"])
+
+    @property
+    def scale(self) -> tuple[float, float]:
+        """The rubric's (min, max) scores."""
+        rubric = self.meta["rubric"]
+        return float(rubric["min"]), float(rubric["max"])
+
+    @property
+    def group_columns(self) -> list[str]:
+        """Candidate group columns declared in ``study.toml``."""
+        return list(self.meta.get("groups", {}).get("columns", []))
+
+    @property
+    def reference_groups(self) -> dict[str, str]:
+        """Declared reference group per group column (may be empty)."""
+        return dict(self.meta.get("groups", {}).get("reference", {}))
+
+    @property
+    def stages(self) -> list[str]:
+        """Selection stage columns, in order."""
+        return list(self.meta.get("stages", {}).get("order", []))
+
+    @property
+    def formats(self) -> list[str]:
+        """Allowed interview format labels."""
+        return list(self.meta.get("formats", {}).get("labels", DEFAULT_FORMATS))
+
+    @property
+    def planted(self) -> dict[str, Any]:
+        """True planted values of a simulated study (empty for real data)."""
+        return dict(self.meta.get("planted", {}))
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_frames(
+        cls,
+        meta: Mapping[str, Any],
+        candidates: pd.DataFrame,
+        ratings: pd.DataFrame,
+        *,
+        source: str = "<data frames>",
+    ) -> Study:
+        """Validate in-memory tables as a study; the caller's objects are not modified.
+
+        The frames are converted to text and validated exactly as files would be (as
+        for files, spaces around each value are removed), so the same rules and messages
+        apply; line numbers count the header as line 1, as
+        in a CSV file (row ``i`` of the frame is line ``i + 2``).
+        """
+        meta_copy = copy.deepcopy(dict(meta))
+        tables = {
+            "candidates": _frame_as_text(candidates),
+            "ratings": _frame_as_text(ratings),
+        }
+        fields = _validate(
+            meta_copy,
+            tables,
+            {"candidates": "candidates", "ratings": "ratings"},
+            source=source,
+            files={},
+        )
+        return cls(**fields)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Study:
+        """Load and validate a study folder or ``.xlsx`` workbook.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            A folder with ``study.toml``, ``candidates.csv`` and ``ratings.csv``, or an
+            Excel workbook with sheets ``study`` (two columns: ``key`` such as
+            ``rubric.min`` and ``value``), ``candidates`` and ``ratings``.
+
+        Returns
+        -------
+        Study
+
+        Raises
+        ------
+        StudyError
+            Listing each problem with its file, line (the row number a spreadsheet
+            shows) and column.
+        """
+        path = Path(path)
+        if not path.exists():
+            raise StudyError([Problem(str(path), "does not exist; check the path.")], str(path))
+        if path.is_dir():
+            return cls(**_load_folder(path))
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            return cls(**_load_workbook(path))
+        raise StudyError(
+            [Problem(str(path), "is neither a study folder nor an .xlsx workbook.")], str(path)
+        )
+
+    def save(self, path: str | Path) -> Path:
+        """Write the study as a folder (or as a workbook when ``path`` ends in .xlsx).
+
+        Returns the path written. Loading it again gives an equal study.
+        """
+        import tomli_w
+
+        path = Path(path)
+        if path.suffix.lower() == ".xlsx":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            study_sheet = pd.DataFrame(
+                [(k, _toml_value(v)) for k, v in _flatten(self.meta)], columns=["key", "value"]
+            )
+            with pd.ExcelWriter(path, engine="openpyxl") as writer:
+                study_sheet.to_excel(writer, sheet_name="study", index=False)
+                self.candidates.to_excel(writer, sheet_name="candidates", index=False)
+                self.ratings.to_excel(writer, sheet_name="ratings", index=False)
+            return path
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "study.toml").write_text(tomli_w.dumps(self.meta), encoding="utf-8")
+        self.candidates.to_csv(path / "candidates.csv", index=False, lineterminator="\n")
+        self.ratings.to_csv(path / "ratings.csv", index=False, lineterminator="\n")
+        return path
+
+    # ------------------------------------------------------------------ summaries
+    def summary(self) -> dict[str, pd.DataFrame]:
+        """Counts for a first look: ratings per format, candidates per group and stage.
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            ``formats`` (format, n_ratings, n_candidates, n_raters), one table per group
+            column (value, n_candidates; missing values as ``"(missing)"``), and
+            ``stages`` (stage, n_entering, n_passing).
+        """
+        out: dict[str, pd.DataFrame] = {}
+        r = self.ratings
+        out["formats"] = (
+            r.groupby("format", sort=True)
+            .agg(
+                n_ratings=("score", "size"),
+                n_candidates=("candidate_id", "nunique"),
+                n_raters=("rater_id", "nunique"),
+            )
+            .reset_index()
+        )
+        for column in self.group_columns:
+            counts = self.candidates[column].fillna("(missing)").value_counts(sort=False)
+            out[column] = counts.sort_index().rename_axis(column).reset_index(name="n_candidates")
+        rows = []
+        entering = len(self.candidates)
+        for stage in self.stages:
+            passing = int(self.candidates[stage].sum())
+            rows.append((stage, entering, passing))
+            entering = passing
+        out["stages"] = pd.DataFrame(rows, columns=["stage", "n_entering", "n_passing"])
+        return out

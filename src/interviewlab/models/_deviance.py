@@ -1,0 +1,321 @@
+"""The profiled (RE)ML deviance, its absorption of nested factors, and the optimiser."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.optimize as sopt
+import scipy.sparse as sp
+
+from interviewlab.errors import InterviewLabError
+from interviewlab.models._design import (
+    _LOG_2PI,
+    _MAX_BLOCK,
+    _Design,
+)
+
+# --------------------------------------------------------------------------- deviance
+
+
+@dataclass(frozen=True)
+class _Factor:
+    """One factorisation of the penalised system at a given theta."""
+
+    theta: np.ndarray
+    chol: np.ndarray  # lower Cholesky factor of the Schur complement (rest levels, X, y)
+    d: np.ndarray  # diagonal of the absorbed block: theta_a^2 n_a + 1 (one factor absorbed)
+    logdet_z: float
+    logdet_x: float
+    rss: float  # penalised residual sum of squares r^2
+    blocks: np.ndarray | None = None  # Cholesky factors of the absorbed blocks (block path)
+
+
+def _nesting_group(design: _Design) -> tuple[int, list[int]]:
+    """The factor whose nested factors (itself included) have the most levels.
+
+    A factor is nested in another when each of its levels occurs with one level of the
+    other only (``candidate:rater`` in ``candidate``). All factors nested in one factor
+    form a block-diagonal part of ``Z'Z``, one block per level of that factor, which is
+    absorbed exactly.
+    """
+    k = len(design.codes)
+    best, best_set, best_levels = 0, [0], -1
+    for g in range(k):
+        members = []
+        for j in range(k):
+            pairs = design.codes[j] * len(design.levels[g]) + design.codes[g]
+            if len(np.unique(pairs)) == len(design.levels[j]):
+                members.append(j)
+        levels = sum(len(design.levels[j]) for j in members)
+        if levels > best_levels:
+            best, best_set, best_levels = g, members, levels
+    n_groups = len(design.levels[best])
+    block_size = 0
+    for j in best_set:
+        owner = np.zeros(len(design.levels[j]), dtype=np.int64)
+        owner[design.codes[j]] = design.codes[best]
+        block_size += int(np.bincount(owner, minlength=n_groups).max())
+    if block_size > _MAX_BLOCK:
+        return int(np.argmax([len(lv) for lv in design.levels])), [best]
+    return best, best_set
+
+
+class _Blocks:
+    """Absorption of all factors nested in a grouping factor: one dense block per level.
+
+    For level ``g`` of the grouping factor, the block holds the levels of the nested
+    factors that occur with it (padded to a common size with inert positions); ``K``
+    holds their co-occurrence counts and ``C = Z_A'W`` their coupling to the rest.
+    """
+
+    def __init__(self, design: _Design, group: int, nested: list[int]) -> None:
+        n_groups = len(design.levels[group])
+        self.nested = [group, *[j for j in nested if j != group]]
+        # position of each level of each nested factor inside its group's block
+        self.position: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        fill = np.zeros(n_groups, dtype=np.int64)
+        for j in self.nested:
+            q_j = len(design.levels[j])
+            owner = np.zeros(q_j, dtype=np.int64)
+            owner[design.codes[j]] = design.codes[group]
+            slot = np.empty(q_j, dtype=np.int64)
+            for level in range(q_j):
+                slot[level] = fill[owner[level]]
+                fill[owner[level]] += 1
+            self.position[j] = (owner, slot)
+        self.n_groups = n_groups
+        self.size = int(fill.max())
+        self.factor_at = np.full((n_groups, self.size), -1, dtype=np.int64)
+        for j in self.nested:
+            owner, slot = self.position[j]
+            self.factor_at[owner, slot] = j
+        n = len(design.y)
+        flat = [
+            self.position[j][0][design.codes[j]] * self.size + self.position[j][1][design.codes[j]]
+            for j in self.nested
+        ]
+        counts = np.zeros((n_groups * self.size, self.size))
+        local = [f % self.size for f in flat]
+        for row in flat:
+            for col in local:
+                np.add.at(counts, (row, col), 1.0)
+        self.counts = counts.reshape(n_groups, self.size, self.size)
+        rows = np.concatenate(flat)
+        cols = np.tile(np.arange(n), len(flat))
+        self.z_a = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(n_groups * self.size, n)
+        )
+        self.coupling = np.zeros((n_groups, self.size, 0))
+
+    def set_coupling(self, w: sp.csr_matrix) -> None:
+        """Store ``C = Z_A'W`` block by block."""
+        c = (self.z_a @ w).toarray()
+        self.coupling = c.reshape(self.n_groups, self.size, w.shape[1])
+
+    def scale(self, theta: np.ndarray) -> np.ndarray:
+        """Relative SD at every block position (0 at padding)."""
+        ext = np.append(theta, 0.0)
+        return ext[self.factor_at]
+
+    def absorb(self, theta: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+        """Block Cholesky factors, their log-determinant and ``C' T M^-1 T C``."""
+        t = self.scale(theta)
+        m = t[:, :, None] * t[:, None, :] * self.counts
+        m[:, np.arange(self.size), np.arange(self.size)] += 1.0
+        chol = np.linalg.cholesky(m)
+        logdet = 2.0 * float(np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2))))
+        half = np.linalg.solve(chol, t[:, :, None] * self.coupling)
+        flat = half.reshape(-1, half.shape[2])
+        return chol, logdet, flat.T @ flat
+
+
+class _Deviance:
+    """Profiled (RE)ML criterion of a random-intercepts model (Bates et al. 2015, sec. 3).
+
+    The factor with the most levels (``a``) is absorbed: with ``W = [Z_rest, X, y]`` the
+    system ``[Lambda'Z'Z Lambda + I, ...; ..., X'X, X'y; ..., y'y]`` reduces to
+    ``S = s s' * (W'W - theta_a^2 C' diag(1/d) C) + I_rest`` with ``C = Z_a'W`` and
+    ``d = theta_a^2 n_a + 1``. Its Cholesky factor gives ``log|L|^2``, ``log|R_X|^2`` and
+    ``r^2``. When other factors are nested in a grouping factor, all of them are absorbed
+    together, block by block (:class:`_Blocks`), with the same algebra.
+    """
+
+    def __init__(self, design: _Design, *, reml: bool) -> None:
+        self.reml = reml
+        self.design = design
+        n = len(design.y)
+        self.n = n
+        self.p = design.X.shape[1]
+        sizes = [len(lv) for lv in design.levels]
+        self.sizes = sizes
+        self.absorbed = int(np.argmax(sizes))
+        group, nested = _nesting_group(design)
+        self.block: _Blocks | None = None
+        if len(nested) > 1:
+            self.block = _Blocks(design, group, nested)
+            self.absorbed = group
+            self.rest = [j for j in range(len(sizes)) if j not in nested]
+        else:
+            self.rest = [j for j in range(len(sizes)) if j != self.absorbed]
+        rows = np.arange(n)
+        blocks = []
+        for j in self.rest:
+            blocks.append(sp.csr_matrix((np.ones(n), (rows, design.codes[j])), (n, sizes[j])))
+        dense = np.column_stack([design.X, design.y])
+        w = sp.hstack([*blocks, sp.csr_matrix(dense)], format="csr")
+        self.q_rest = int(sum(sizes[j] for j in self.rest))
+        self.m = w.shape[1]
+        self.wtw = (w.T @ w).toarray()
+        self.rest_slot = np.concatenate(
+            [np.full(sizes[j], i, dtype=np.int64) for i, j in enumerate(self.rest)]
+            or [np.zeros(0, dtype=np.int64)]
+        )
+        if self.block is not None:
+            self.block.set_coupling(w)
+            return
+        za = sp.csr_matrix(
+            (np.ones(n), (design.codes[self.absorbed], rows)), (sizes[self.absorbed], n)
+        )
+        c = za @ w
+        self.n_a = np.asarray(za.sum(axis=1)).ravel()
+        # C' diag(w) C with w depending on n_a only: group levels by their count, so
+        # an evaluation costs (number of distinct counts) m^2 flops instead of q_a m^2.
+        counts, inverse = np.unique(self.n_a, return_inverse=True)
+        self.count_values = counts
+        self.count_products: np.ndarray | None = None
+        self.c_sparse = c.tocsr()
+        if len(counts) * self.m * self.m <= 50_000_000:
+            products = np.empty((len(counts), self.m, self.m))
+            for i in range(len(counts)):
+                block = self.c_sparse[inverse == i]
+                products[i] = (block.T @ block).toarray()
+            self.count_products = products
+
+    def factor(self, theta: np.ndarray) -> _Factor:
+        """Factorise the penalised system at ``theta`` (one value per component)."""
+        theta = np.asarray(theta, dtype=float)
+        blocks: np.ndarray | None = None
+        if self.block is not None:
+            blocks, logdet_a, correction = self.block.absorb(theta)
+            schur = self.wtw - correction
+            d = np.zeros(0)
+        else:
+            ta2 = theta[self.absorbed] ** 2
+            d = ta2 * self.n_a + 1.0
+            logdet_a = float(np.sum(np.log(d)))
+            schur = self._absorb_one(ta2, d)
+        scale = np.ones(self.m)
+        if self.q_rest:
+            scale[: self.q_rest] = theta[np.asarray(self.rest)][self.rest_slot]
+        s_mat = schur * np.outer(scale, scale)
+        s_mat[np.arange(self.q_rest), np.arange(self.q_rest)] += 1.0
+        try:
+            chol = sla.cholesky(s_mat, lower=True, check_finite=False)
+        except np.linalg.LinAlgError as exc:
+            raise InterviewLabError(
+                "The mixed-model system is not positive definite: the response may be "
+                "constant or fitted exactly by the fixed effects."
+            ) from exc
+        diag = np.diag(chol)
+        q, p = self.q_rest, self.p
+        logdet_z = float(logdet_a + 2.0 * np.sum(np.log(diag[:q])))
+        logdet_x = float(2.0 * np.sum(np.log(diag[q : q + p])))
+        rss = float(diag[-1] ** 2)
+        return _Factor(theta, chol, d, logdet_z, logdet_x, rss, blocks)
+
+    def _absorb_one(self, ta2: float, d: np.ndarray) -> np.ndarray:
+        """W'W minus the contribution of one absorbed factor (diagonal block)."""
+        wts = ta2 / d
+        if self.count_products is not None:
+            w_count = ta2 / (ta2 * self.count_values + 1.0)
+            schur = self.wtw - np.tensordot(w_count, self.count_products, axes=1)
+        else:
+            cw = sp.diags(np.sqrt(wts)) @ self.c_sparse
+            schur = self.wtw - (cw.T @ cw).toarray()
+        return np.asarray(schur)
+
+    @property
+    def dof(self) -> int:
+        """Degrees of freedom of the residual scale: n - p (REML) or n (ML)."""
+        return self.n - self.p if self.reml else self.n
+
+    def criterion(self, theta: np.ndarray) -> float:
+        """Profiled deviance (-2 log-likelihood, sigma^2 profiled out) at ``theta``."""
+        f = self.factor(theta)
+        dev = f.logdet_z + self.dof * (1.0 + np.log(2.0 * np.pi * f.rss / self.dof))
+        return float(dev + (f.logdet_x if self.reml else 0.0))
+
+    def full(self, theta: np.ndarray, sigma2: float) -> float:
+        """Deviance at ``theta`` and an explicit residual variance ``sigma2``."""
+        f = self.factor(theta)
+        dev = f.logdet_z + self.dof * (_LOG_2PI + np.log(sigma2)) + f.rss / sigma2
+        return float(dev + (f.logdet_x if self.reml else 0.0))
+
+    def sigma2(self, f: _Factor) -> float:
+        """Residual variance at a factorisation: r^2 / (n - p) for REML, r^2 / n for ML."""
+        return f.rss / self.dof
+
+
+def _gradient(fun: Any, x: np.ndarray, lower: Sequence[float | None]) -> np.ndarray:
+    """Finite-difference gradient: central inside, forward at a lower bound.
+
+    The criterion is even in each theta, so a central difference at theta = 0 is exactly
+    zero even where the criterion falls as theta grows; a forward difference there shows
+    the optimiser the way in.
+    """
+    grad = np.empty_like(x)
+    f0: float | None = None
+    for i in range(len(x)):
+        h = 1e-5 * max(1.0, abs(x[i]))
+        up = x.copy()
+        up[i] += h
+        bound = lower[i]
+        if bound is not None and x[i] - h < bound:
+            if f0 is None:
+                f0 = float(fun(x))
+            grad[i] = (fun(up) - f0) / h
+            continue
+        down = x.copy()
+        down[i] -= h
+        grad[i] = (fun(up) - fun(down)) / (2.0 * h)
+    return grad
+
+
+def _minimise(
+    fun: Any,
+    x0: np.ndarray,
+    lower: Sequence[float | None],
+    *,
+    ftol: float = 1e-14,
+    retry: bool = True,
+) -> tuple[np.ndarray, bool]:
+    """Bounded L-BFGS-B with finite-difference gradients; returns (x, converged).
+
+    With ``retry``, a parameter that ends on its bound of 0 is re-tried from an interior
+    start and the better of the two optima kept, so that the stationary point at 0 of
+    the even criterion is not mistaken for the minimum.
+    """
+
+    def run(start: np.ndarray) -> Any:
+        return sopt.minimize(
+            fun,
+            start,
+            jac=lambda x: _gradient(fun, x, lower),
+            method="L-BFGS-B",
+            bounds=[(lo, None) for lo in lower],
+            options={"ftol": ftol, "gtol": 1e-7, "maxiter": 500},
+        )
+
+    best = run(np.asarray(x0, dtype=float))
+    at_bound = [i for i, lo in enumerate(lower) if lo is not None and best.x[i] - lo < 1e-6]
+    if retry and at_bound:
+        retry_start = np.asarray(best.x, dtype=float).copy()
+        retry_start[at_bound] = 0.5
+        second = run(retry_start)
+        if second.fun < best.fun - 1e-10:
+            best = second
+    return np.asarray(best.x, dtype=float), bool(best.success)

@@ -1,0 +1,129 @@
+"""The one way tables and figures reach a report from inside a notebook: :class:`ReportWriter`."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from interviewlab.errors import InterviewLabError
+from interviewlab.reporting import check_no_identifiers, suppress_small_cells
+from interviewlab.reporting.privacy import DEFAULT_MIN_CELL_SIZE
+
+if TYPE_CHECKING:
+    from IPython.display import Image
+    from matplotlib.figure import Figure
+
+
+class ReportWriter:
+    """Where a notebook sends its tables and figures.
+
+    Every table passes small-cell suppression and the identifier check before it is
+    shown or written; with ``output_dir=None`` (interactive use) nothing is written.
+
+    Parameters
+    ----------
+    output_dir : str or pathlib.Path or None
+        The report folder (given by :func:`run_report`).
+    min_cell_size : int
+        Smallest number of people behind any shown figure (default 10).
+    identifiers : iterable of str
+        Candidate identifiers that may never appear in a table.
+
+    Examples
+    --------
+    >>> writer = ReportWriter(None, min_cell_size=10)
+    >>> t = pd.DataFrame({"group": ["a", "b", "c"], "n": [40, 3, 25], "rate": [0.5, 1.0, 0.4]})
+    >>> writer.table(t, "rates", counts="n")["suppression"].tolist()
+    ['', 'fewer than 10', 'complementary']
+    >>> writer.suppressed_tables
+    ['rates']
+    """
+
+    def __init__(
+        self,
+        output_dir: str | Path | None,
+        *,
+        min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
+        identifiers: Iterable[str] = (),
+    ) -> None:
+        self.output_dir = Path(output_dir) if output_dir is not None else None
+        self.min_cell_size = int(min_cell_size)
+        self._identifiers = {str(i) for i in identifiers}
+        self.suppressed_tables: list[str] = []
+        self.tables: list[str] = []
+
+    def table(
+        self,
+        table: pd.DataFrame,
+        name: str,
+        *,
+        counts: str | Sequence[str] | None = None,
+        within: str | Sequence[str] | None = None,
+        index: bool = False,
+    ) -> pd.DataFrame:
+        """Suppress small cells, check for identifiers, write ``tables/<name>.csv``.
+
+        ``counts`` names the columns with the number of people behind each row; a table
+        with no such column (e.g. a planted-value table) is written as it is. ``within``
+        names the columns of the table's margins for complementary suppression (see
+        :func:`interviewlab.reporting.suppress_small_cells`). Returns the table as shown.
+        """
+        if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+            raise InterviewLabError(f"Table name {name!r} may only use letters, digits, _ and -.")
+        shown = table.reset_index() if index else table
+        if counts is not None:
+            shown = suppress_small_cells(
+                shown, counts=counts, min_cell_size=self.min_cell_size, within=within
+            )
+            if shown["suppressed"].any():
+                self.suppressed_tables.append(name)
+        check_no_identifiers(shown, identifiers=self._identifiers, where=f"table {name!r}")
+        self.tables.append(name)
+        if self.output_dir is not None:
+            path = self.output_dir / "tables" / f"{name}.csv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shown.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+        return shown
+
+    def figure(self, figure: Figure, name: str) -> Image:
+        """Write ``figures/<name>.png`` and return the image for display.
+
+        Figures must be drawn from tables that passed :meth:`table`, so the same
+        suppression applies to them. The returned :class:`IPython.display.Image` shows
+        the same PNG in the notebook and its HTML, whatever the matplotlib backend.
+        """
+        from IPython.display import Image
+
+        if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+            raise InterviewLabError(f"Figure name {name!r} may only use letters, digits, _ and -.")
+        buffer = io.BytesIO()
+        figure.savefig(
+            buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None}
+        )
+        png = buffer.getvalue()
+        if self.output_dir is not None:
+            path = self.output_dir / "figures" / f"{name}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(png)
+        return Image(data=png, format="png")
+
+    def suppression_note(self) -> str:
+        """A sentence for the report saying which tables had cells suppressed."""
+        if not self.suppressed_tables:
+            return (
+                f"No cell in this report rests on fewer than {self.min_cell_size} people, "
+                "so nothing was suppressed."
+            )
+        names = ", ".join(sorted(set(self.suppressed_tables)))
+        return (
+            f"Figures resting on fewer than {self.min_cell_size} people are suppressed "
+            "(shown blank, marked in the 'suppressed' column, with the reason in "
+            "'suppression'), together with one more row of the same margin where that "
+            "row alone could be recovered by subtraction, or a whole margin whose "
+            f"reference group is suppressed. Tables affected: {names}."
+        )
