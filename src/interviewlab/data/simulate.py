@@ -37,6 +37,7 @@ beyond what its scores justify.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -157,10 +158,7 @@ def simulate_study(
     0.0
     """
     check_choice("design", design, ("between", "within"))
-    group_shares: dict[str, dict[str, float]] = {
-        k: dict(v) for k, v in (groups or DEFAULT_GROUPS).items()
-    }
-    groups = group_shares
+    group_shares = {k: dict(v) for k, v in (groups or DEFAULT_GROUPS).items()}
     stage_bias = dict(stage_bias or {})
     _check_options(
         n_candidates,
@@ -169,158 +167,89 @@ def simulate_study(
         n_requisitions,
         panel_size,
         scale,
-        groups,
+        group_shares,
         focal,
         similarity_column,
         stage_bias,
     )
-    for label, value in (
-        ("completion_rate", completion_rate),
-        ("shortlist_rate", shortlist_rate),
-        ("appoint_rate", appoint_rate),
-    ):
-        check_fraction(label, value)
-    check_fraction("missing_group_rate", missing_group_rate, open_interval=False)
-    check_fraction("internal_share", internal_share, open_interval=False)
-    check_fraction("focal_recording_gap", focal_recording_gap, open_interval=False)
-    if rater_majority_share is not None:
-        check_fraction("rater_majority_share", rater_majority_share, open_interval=False)
+    _check_shares(
+        completion_rate=completion_rate,
+        shortlist_rate=shortlist_rate,
+        appoint_rate=appoint_rate,
+        missing_group_rate=missing_group_rate,
+        internal_share=internal_share,
+        focal_recording_gap=focal_recording_gap,
+        rater_majority_share=rater_majority_share,
+    )
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise InterviewLabError(
             f"seed={seed!r} must be a whole number, so that the study can be reproduced."
         )
 
+    # The draws happen in a fixed order (candidates, raters, completion, formats, scores,
+    # stages, missing groups): the same seed must keep giving the same study.
     rng = np.random.default_rng(seed)
-    lo, hi = scale
-    centre = (lo + hi) / 2
-
-    # ---- candidates
-    cand_ids = np.array([f"C{i:05d}" for i in range(1, n_candidates + 1)])
-    cand = pd.DataFrame({"candidate_id": cand_ids})
-    true_group: dict[str, np.ndarray] = {}
-    for col, shares in groups.items():
-        values, probs = list(shares), np.array(list(shares.values()), dtype=float)
-        true_group[col] = rng.choice(values, size=n_candidates, p=probs / probs.sum())
-    focal_col, focal_val = focal
-    is_focal = true_group[focal_col] == focal_val
-    cand["requisition_id"] = [
-        f"R{j:03d}" for j in rng.integers(1, n_requisitions + 1, n_candidates)
-    ]
-    internal = (rng.random(n_candidates) < internal_share).astype(int)
-    cand["internal"] = internal
-    ability = rng.normal(0.0, ability_sd, n_candidates)
-    quality = rng.beta(4.0, 1.5, n_candidates) - focal_recording_gap * is_focal
-    quality = np.clip(quality, 0.0, 1.0)
-
-    # ---- raters and panels
-    rater_ids = np.array([f"R{i:02d}" for i in range(1, n_raters + 1)])
-    severity = rng.normal(0.0, rater_sd, n_raters)
-    sim_shares = groups[similarity_column]
-    sim_values = list(sim_shares)
-    sim_probs = np.array(list(sim_shares.values()), dtype=float)
-    sim_probs /= sim_probs.sum()
-    if rater_majority_share is not None and sim_probs.size > 1:
-        major = int(np.argmax(sim_probs))
-        rest = np.delete(sim_probs, major)
-        rest = rest / rest.sum() * (1 - rater_majority_share) if rest.sum() > 0 else rest
-        sim_probs = np.insert(rest, major, rater_majority_share)
-        sim_probs /= sim_probs.sum()
-    rater_group = rng.choice(sim_values, size=n_raters, p=sim_probs)
-    n_panels = n_raters // panel_size
-    panel_of_rater = np.repeat(np.arange(n_panels), panel_size)
-    questions = np.array([f"q{i}" for i in range(1, n_questions + 1)])
-    difficulty = rng.normal(0.0, question_sd, n_questions)
-
-    # ---- first stage: who completes the recorded interview
-    bias0 = stage_bias.get(STAGES[0], 0.0)
-    logit = np.log(completion_rate / (1 - completion_rate)) + bias0 * is_focal
-    completed = (rng.random(n_candidates) < 1 / (1 + np.exp(-logit))).astype(int)
-
-    # ---- which formats each candidate takes, and in which order
-    if design == "between":
-        takes_async = rng.random(n_candidates) < 0.5
-        sessions = [
-            (np.flatnonzero(takes_async), "async", 0),
-            (np.flatnonzero(~takes_async), "live", 0),
-        ]
-        order = np.where(takes_async, "async only", "live only")
-    else:
-        async_first = rng.permutation(np.arange(n_candidates) % 2 == 0)
-        sessions = [(np.arange(n_candidates), "async", 0), (np.arange(n_candidates), "live", 0)]
-        order = np.where(async_first, "async first", "live first")
-    cand["format_order"] = order
-
-    # ---- ratings
-    blocks = []
-    rated = completed == 1
-    for members, fmt, _ in sessions:
-        members = members[rated[members]]
-        if members.size == 0:
-            continue
-        panel = rng.integers(0, n_panels, members.size)
-        if design == "within":
-            second = (order[members] == "async first") == (fmt == "live")
-            session_no = np.where(second, 2, 1)
-        else:
-            session_no = np.ones(members.size, dtype=int)
-        flat = np.flatnonzero(panel_of_rater[None, :] == panel[:, None])
-        raters_idx = flat.reshape(members.size, panel_size) % n_raters
-        c = np.repeat(members, panel_size * n_questions)
-        r = np.repeat(raters_idx.ravel(), n_questions)
-        q = np.tile(np.arange(n_questions), members.size * panel_size)
-        is_async = fmt == "async"
-        same = (true_group[similarity_column][c] == rater_group[r]).astype(float)
-        latent = (
-            centre
-            + ability[c]
-            - difficulty[q]
-            - severity[r]
-            + (format_effect + focal_format_effect * is_focal[c]) * is_async
-            + similarity_bonus * same
-            + internal_bonus * internal[c]
-            - recording_penalty * is_async * (1 - quality[c])
-            + rng.normal(0.0, noise_sd, c.size)
-        )
-        score = np.clip(np.rint(latent), lo, hi).astype(int)
-        blocks.append(
-            pd.DataFrame(
-                {
-                    "candidate_id": cand_ids[c],
-                    "rater_id": rater_ids[r],
-                    "question_id": questions[q],
-                    "format": fmt,
-                    "score": score,
-                    "panel_id": [f"P{p + 1}" for p in panel_of_rater[r]],
-                    "requisition_id": cand["requisition_id"].to_numpy()[c],
-                    "session": np.repeat(session_no, panel_size * n_questions),
-                }
-            )
-        )
-    ratings = pd.concat(blocks, ignore_index=True)
-    ratings = (
-        ratings.sort_values(["candidate_id", "session", "rater_id", "question_id"], kind="stable")
-        .drop(columns="session")
-        .reset_index(drop=True)
+    people = _draw_candidates(
+        rng,
+        n_candidates=n_candidates,
+        n_requisitions=n_requisitions,
+        groups=group_shares,
+        focal=focal,
+        internal_share=internal_share,
+        ability_sd=ability_sd,
+        focal_recording_gap=focal_recording_gap,
     )
-
-    # ---- later stages, decided within requisition from mean scores
-    mean_score = ratings.groupby("candidate_id")["score"].mean().reindex(cand_ids).to_numpy()
-    stage_pass = {STAGES[0]: completed}
-    previous = completed
-    for stage, rate in ((STAGES[1], shortlist_rate), (STAGES[2], appoint_rate)):
-        merit = mean_score + stage_bias.get(stage, 0.0) * is_focal
-        merit = merit + rng.normal(0.0, 1e-6, n_candidates)  # break ties at random
-        stage_pass[stage] = _top_share(merit, previous, cand["requisition_id"].to_numpy(), rate)
-        previous = stage_pass[stage]
-    for stage in STAGES:
-        cand[stage] = stage_pass[stage]
-    for col in groups:
-        recorded = true_group[col].astype(object)
+    panel = _draw_raters(
+        rng,
+        n_raters=n_raters,
+        n_questions=n_questions,
+        panel_size=panel_size,
+        shares=group_shares[similarity_column],
+        rater_majority_share=rater_majority_share,
+        rater_sd=rater_sd,
+        question_sd=question_sd,
+    )
+    bias0 = stage_bias.get(STAGES[0], 0.0)
+    logit = np.log(completion_rate / (1 - completion_rate)) + bias0 * people.is_focal
+    completed = (rng.random(n_candidates) < 1 / (1 + np.exp(-logit))).astype(int)
+    sessions, order = _assign_formats(rng, design, n_candidates)
+    people.frame["format_order"] = order
+    effects = {
+        "format_effect": format_effect,
+        "focal_format_effect": focal_format_effect,
+        "similarity_bonus": similarity_bonus,
+        "internal_bonus": internal_bonus,
+        "recording_penalty": recording_penalty,
+        "noise_sd": noise_sd,
+    }
+    ratings = _rate(
+        rng,
+        people,
+        panel,
+        sessions=sessions,
+        completed=completed,
+        design=design,
+        scale=scale,
+        similarity_column=similarity_column,
+        effects=effects,
+    )
+    cand = _decide_stages(
+        rng,
+        people,
+        ratings,
+        completed=completed,
+        rates=(shortlist_rate, appoint_rate),
+        stage_bias=stage_bias,
+    )
+    for col in group_shares:
+        recorded = people.true_group[col].astype(object)
         missing = rng.random(n_candidates) < missing_group_rate
         recorded[missing] = "unknown"
         cand[col] = recorded
-    cand = cand[["candidate_id", *groups, "requisition_id", "internal", "format_order", *STAGES]]
-    cand["recording_quality"] = np.round(quality, 3)
+    cand = cand[
+        ["candidate_id", *group_shares, "requisition_id", "internal", "format_order", *STAGES]
+    ]
+    cand["recording_quality"] = np.round(people.quality, 3)
 
     planted: dict[str, Any] = {
         "seed": int(seed),
@@ -330,11 +259,13 @@ def simulate_study(
         "n_questions": n_questions,
         "n_requisitions": n_requisitions,
         "panel_size": panel_size,
-        "scale": [lo, hi],
-        "groups": {col: {k: float(v) for k, v in shares.items()} for col, shares in groups.items()},
+        "scale": [scale[0], scale[1]],
+        "groups": {
+            col: {k: float(v) for k, v in shares.items()} for col, shares in group_shares.items()
+        },
         "missing_group_rate": missing_group_rate,
-        "focal_column": focal_col,
-        "focal_value": focal_val,
+        "focal_column": focal[0],
+        "focal_value": focal[1],
         "ability_sd": ability_sd,
         "question_sd": question_sd,
         "rater_sd": rater_sd,
@@ -351,26 +282,265 @@ def simulate_study(
         "shortlist_rate": shortlist_rate,
         "appoint_rate": appoint_rate,
         "stage_bias": {s: float(stage_bias.get(s, 0.0)) for s in STAGES},
-        "rater_severity": {
-            rid: round(float(v), 6) for rid, v in zip(rater_ids, severity, strict=True)
-        },
-        "rater_group": {rid: str(g) for rid, g in zip(rater_ids, rater_group, strict=True)},
-        "question_difficulty": {
-            qid: round(float(v), 6) for qid, v in zip(questions, difficulty, strict=True)
-        },
+        **panel.planted(),
     }
     if rater_majority_share is not None:
         planted["rater_majority_share"] = rater_majority_share
-    meta = {
+    meta = _simulated_meta(
+        name=name,
+        seed=seed,
+        design=design,
+        scale=scale,
+        groups=group_shares,
+        panel=panel,
+        n_candidates=n_candidates,
+        panel_size=panel_size,
+        planted=planted,
+    )
+    return Study.from_frames(meta, cand, ratings, source=f"simulate_study(seed={seed})")
+
+
+@dataclass
+class _Candidates:
+    """The simulated candidates: their table so far and their true latent traits."""
+
+    frame: pd.DataFrame
+    true_group: dict[str, np.ndarray]
+    is_focal: np.ndarray
+    internal: np.ndarray
+    ability: np.ndarray
+    quality: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Panel:
+    """The simulated raters, their panels, and the questions with their difficulty."""
+
+    rater_ids: np.ndarray
+    severity: np.ndarray
+    rater_group: np.ndarray
+    panel_of_rater: np.ndarray
+    questions: np.ndarray
+    difficulty: np.ndarray
+
+    def planted(self) -> dict[str, dict[str, Any]]:
+        """The true rater severities, rater groups and question difficulties."""
+        return {
+            "rater_severity": {
+                rid: round(float(v), 6)
+                for rid, v in zip(self.rater_ids, self.severity, strict=True)
+            },
+            "rater_group": {
+                rid: str(g) for rid, g in zip(self.rater_ids, self.rater_group, strict=True)
+            },
+            "question_difficulty": {
+                qid: round(float(v), 6)
+                for qid, v in zip(self.questions, self.difficulty, strict=True)
+            },
+        }
+
+
+def _draw_candidates(
+    rng: np.random.Generator,
+    *,
+    n_candidates: int,
+    n_requisitions: int,
+    groups: dict[str, dict[str, float]],
+    focal: tuple[str, str],
+    internal_share: float,
+    ability_sd: float,
+    focal_recording_gap: float,
+) -> _Candidates:
+    """Candidates' groups, requisitions, internal status, ability and recording quality."""
+    cand_ids = np.array([f"C{i:05d}" for i in range(1, n_candidates + 1)])
+    frame = pd.DataFrame({"candidate_id": cand_ids})
+    true_group: dict[str, np.ndarray] = {}
+    for col, shares in groups.items():
+        values, probs = list(shares), np.array(list(shares.values()), dtype=float)
+        true_group[col] = rng.choice(values, size=n_candidates, p=probs / probs.sum())
+    is_focal = true_group[focal[0]] == focal[1]
+    frame["requisition_id"] = [
+        f"R{j:03d}" for j in rng.integers(1, n_requisitions + 1, n_candidates)
+    ]
+    internal = (rng.random(n_candidates) < internal_share).astype(int)
+    frame["internal"] = internal
+    ability = rng.normal(0.0, ability_sd, n_candidates)
+    quality = rng.beta(4.0, 1.5, n_candidates) - focal_recording_gap * is_focal
+    quality = np.clip(quality, 0.0, 1.0)
+    return _Candidates(frame, true_group, is_focal, internal, ability, quality)
+
+
+def _draw_raters(
+    rng: np.random.Generator,
+    *,
+    n_raters: int,
+    n_questions: int,
+    panel_size: int,
+    shares: dict[str, float],
+    rater_majority_share: float | None,
+    rater_sd: float,
+    question_sd: float,
+) -> _Panel:
+    """Raters' severity and group (majority share optionally planted), panels, questions."""
+    rater_ids = np.array([f"R{i:02d}" for i in range(1, n_raters + 1)])
+    severity = rng.normal(0.0, rater_sd, n_raters)
+    values = list(shares)
+    probs = np.array(list(shares.values()), dtype=float)
+    probs /= probs.sum()
+    if rater_majority_share is not None and probs.size > 1:
+        major = int(np.argmax(probs))
+        rest = np.delete(probs, major)
+        rest = rest / rest.sum() * (1 - rater_majority_share) if rest.sum() > 0 else rest
+        probs = np.insert(rest, major, rater_majority_share)
+        probs /= probs.sum()
+    rater_group = rng.choice(values, size=n_raters, p=probs)
+    panel_of_rater = np.repeat(np.arange(n_raters // panel_size), panel_size)
+    questions = np.array([f"q{i}" for i in range(1, n_questions + 1)])
+    difficulty = rng.normal(0.0, question_sd, n_questions)
+    return _Panel(rater_ids, severity, rater_group, panel_of_rater, questions, difficulty)
+
+
+def _assign_formats(
+    rng: np.random.Generator, design: str, n_candidates: int
+) -> tuple[list[tuple[np.ndarray, str]], np.ndarray]:
+    """Which formats each candidate takes (sessions), and the order they take them in."""
+    if design == "between":
+        takes_async = rng.random(n_candidates) < 0.5
+        sessions = [(np.flatnonzero(takes_async), "async"), (np.flatnonzero(~takes_async), "live")]
+        return sessions, np.where(takes_async, "async only", "live only")
+    async_first = rng.permutation(np.arange(n_candidates) % 2 == 0)
+    everyone = np.arange(n_candidates)
+    return [(everyone, "async"), (everyone, "live")], np.where(
+        async_first, "async first", "live first"
+    )
+
+
+def _rate(
+    rng: np.random.Generator,
+    people: _Candidates,
+    panel: _Panel,
+    *,
+    sessions: list[tuple[np.ndarray, str]],
+    completed: np.ndarray,
+    design: str,
+    scale: tuple[int, int],
+    similarity_column: str,
+    effects: dict[str, float],
+) -> pd.DataFrame:
+    """Score every completer by one random panel per format, by the documented model."""
+    lo, hi = scale
+    centre = (lo + hi) / 2
+    n_raters = panel.rater_ids.size
+    panel_size = int(np.sum(panel.panel_of_rater == 0))
+    n_panels = n_raters // panel_size
+    n_questions = panel.questions.size
+    order = people.frame["format_order"].to_numpy()
+    cand_ids = people.frame["candidate_id"].to_numpy()
+    requisition = people.frame["requisition_id"].to_numpy()
+    blocks = []
+    for members, fmt in sessions:
+        members = members[completed[members] == 1]
+        if members.size == 0:
+            continue
+        assigned = rng.integers(0, n_panels, members.size)
+        if design == "within":
+            second = (order[members] == "async first") == (fmt == "live")
+            session_no = np.where(second, 2, 1)
+        else:
+            session_no = np.ones(members.size, dtype=int)
+        flat = np.flatnonzero(panel.panel_of_rater[None, :] == assigned[:, None])
+        raters_idx = flat.reshape(members.size, panel_size) % n_raters
+        c = np.repeat(members, panel_size * n_questions)
+        r = np.repeat(raters_idx.ravel(), n_questions)
+        q = np.tile(np.arange(n_questions), members.size * panel_size)
+        is_async = fmt == "async"
+        same = (people.true_group[similarity_column][c] == panel.rater_group[r]).astype(float)
+        latent = (
+            centre
+            + people.ability[c]
+            - panel.difficulty[q]
+            - panel.severity[r]
+            + (effects["format_effect"] + effects["focal_format_effect"] * people.is_focal[c])
+            * is_async
+            + effects["similarity_bonus"] * same
+            + effects["internal_bonus"] * people.internal[c]
+            - effects["recording_penalty"] * is_async * (1 - people.quality[c])
+            + rng.normal(0.0, effects["noise_sd"], c.size)
+        )
+        blocks.append(
+            pd.DataFrame(
+                {
+                    "candidate_id": cand_ids[c],
+                    "rater_id": panel.rater_ids[r],
+                    "question_id": panel.questions[q],
+                    "format": fmt,
+                    "score": np.clip(np.rint(latent), lo, hi).astype(int),
+                    "panel_id": [f"P{p + 1}" for p in panel.panel_of_rater[r]],
+                    "requisition_id": requisition[c],
+                    "session": np.repeat(session_no, panel_size * n_questions),
+                }
+            )
+        )
+    ratings = pd.concat(blocks, ignore_index=True)
+    return (
+        ratings.sort_values(["candidate_id", "session", "rater_id", "question_id"], kind="stable")
+        .drop(columns="session")
+        .reset_index(drop=True)
+    )
+
+
+def _decide_stages(
+    rng: np.random.Generator,
+    people: _Candidates,
+    ratings: pd.DataFrame,
+    *,
+    completed: np.ndarray,
+    rates: tuple[float, float],
+    stage_bias: dict[str, float],
+) -> pd.DataFrame:
+    """Later stages, decided within requisition from mean scores (plus any planted bias)."""
+    cand = people.frame
+    cand_ids = cand["candidate_id"].to_numpy()
+    mean_score = ratings.groupby("candidate_id")["score"].mean().reindex(cand_ids).to_numpy()
+    stage_pass = {STAGES[0]: completed}
+    previous = completed
+    for stage, rate in zip(STAGES[1:], rates, strict=True):
+        merit = mean_score + stage_bias.get(stage, 0.0) * people.is_focal
+        merit = merit + rng.normal(0.0, 1e-6, cand_ids.size)  # break ties at random
+        stage_pass[stage] = _top_share(merit, previous, cand["requisition_id"].to_numpy(), rate)
+        previous = stage_pass[stage]
+    for stage in STAGES:
+        cand[stage] = stage_pass[stage]
+    return cand
+
+
+def _simulated_meta(
+    *,
+    name: str,
+    seed: int,
+    design: str,
+    scale: tuple[int, int],
+    groups: dict[str, dict[str, float]],
+    panel: _Panel,
+    n_candidates: int,
+    panel_size: int,
+    planted: dict[str, Any],
+) -> dict[str, Any]:
+    """study.toml of a simulated study, with the planted true values under [planted]."""
+    return {
         "name": name,
         "description": (
-            f"Simulated study (seed {seed}): {n_candidates} candidates, {n_raters} "
-            f"raters in panels of {panel_size}, {n_questions} questions, "
-            f"{design}-candidate formats."
+            f"Simulated study (seed {seed}): {n_candidates} candidates, "
+            f"{panel.rater_ids.size} raters in panels of {panel_size}, "
+            f"{panel.questions.size} questions, {design}-candidate formats."
         ),
         "source": "interviewlab.simulate_study; the planted true values are under [planted].",
         "licence": "CC0-1.0",
-        "rubric": {"min": lo, "max": hi, "questions": [str(q) for q in questions]},
+        "rubric": {
+            "min": scale[0],
+            "max": scale[1],
+            "questions": [str(q) for q in panel.questions],
+        },
         "groups": {
             "columns": list(groups),
             "unknown": ["unknown"],
@@ -382,7 +552,17 @@ def simulate_study(
         "formats": {"labels": ["async", "live"]},
         "planted": planted,
     }
-    return Study.from_frames(meta, cand, ratings, source=f"simulate_study(seed={seed})")
+
+
+def _check_shares(**shares: float | None) -> None:
+    """Pass rates must lie strictly between 0 and 1; the other shares in [0, 1]."""
+    for label in ("completion_rate", "shortlist_rate", "appoint_rate"):
+        check_fraction(label, float(shares[label]))  # type: ignore[arg-type]
+    for label in ("missing_group_rate", "internal_share", "focal_recording_gap"):
+        check_fraction(label, float(shares[label]), open_interval=False)  # type: ignore[arg-type]
+    majority = shares["rater_majority_share"]
+    if majority is not None:
+        check_fraction("rater_majority_share", majority, open_interval=False)
 
 
 def _top_share(
