@@ -208,76 +208,22 @@ def compare_reliability(
     rng = _rng(seed)
     rows = []
     for keys, part in _by_groups(frame, by_cols):
-        present = pd.unique(part[between].dropna())
-        pair = list(groups) if groups is not None else sorted(present, key=str)
-        if len(pair) != 2 or len(set(pair)) != 2:
-            raise InterviewLabError(
-                f"{between!r} has values {list(present)}{_where(keys)}; compare exactly two: "
-                "pass groups=(a, b) or filter the data."
-            )
-        missing_groups = [g for g in pair if g not in set(present)]
-        if missing_groups:
-            raise InterviewLabError(f"{between!r} has no rows for {missing_groups}{_where(keys)}.")
+        pair = _two_groups(part, between, groups, keys)
         part = part[part[between].isin(pair)]
-        all_targets = np.unique(part[target].astype(str).to_numpy())
-        all_raters = np.unique(part[rater].astype(str).to_numpy())
-        mats = []
-        values = np.empty(0)
-        level_name = str(level)
-        if coefficient == "alpha":
-            scored = part.dropna(subset=[score])
-            codes, levels = _category_codes(
-                scored[score], None, numeric=level in ("interval", "ratio"), what=level_name
-            )
-            values = (
-                np.arange(len(levels), dtype=float)
-                if level in ("nominal", "ordinal")
-                else np.asarray(levels, dtype=float)
-            )
-            part = scored.assign(_code=codes)
-        for g in pair:
-            sub = part[part[between] == g]
-            if coefficient == "alpha":
-                _check_duplicates(sub, target, rater, keys, what="unit")
-                col = "_code"
-            else:
-                _wide_complete(sub, target, rater, score, {**keys, between: g})
-                col = score
-            t_pos = np.searchsorted(all_targets, sub[target].astype(str).to_numpy())
-            r_pos = np.searchsorted(all_raters, sub[rater].astype(str).to_numpy())
-            full = np.full((len(all_targets), len(all_raters)), np.nan)
-            full[t_pos, r_pos] = sub[col].to_numpy(dtype=float)
-            mats.append(full)
-
-        every_t = np.arange(len(all_targets))
-        every_r = np.arange(len(all_raters))
+        mats, values = _aligned_matrices(
+            part, pair, target, rater, score, between, coefficient, level, keys
+        )
+        n_targets, n_raters = mats[0].shape
         est = [
-            _resampled_statistic(mat, every_t, every_r, coefficient, values, level_name)
+            _resampled_statistic(
+                mat, np.arange(n_targets), np.arange(n_raters), coefficient, values, str(level)
+            )
             for mat in mats
         ]
-        # Raters are resampled within strata (raters of both groups, of a only, of b only),
-        # so each group keeps its panel size and shared raters stay shared.
-        in_a = ~np.isnan(mats[0]).all(axis=0)
-        in_b = ~np.isnan(mats[1]).all(axis=0)
-        strata = [
-            s
-            for s in (
-                np.nonzero(in_a & in_b)[0],
-                np.nonzero(in_a & ~in_b)[0],
-                np.nonzero(~in_a & in_b)[0],
-            )
-            if len(s)
-        ]
-        diffs = np.empty(n_boot)
-        for b in range(n_boot):
-            t_idx = rng.integers(0, len(all_targets), len(all_targets))
-            if resample == "targets_raters":
-                r_idx = np.concatenate([rng.choice(s, len(s)) for s in strata])
-            else:
-                r_idx = every_r
-            diffs[b] = _resampled_statistic(
-                mats[0], t_idx, r_idx, coefficient, values, level_name
-            ) - _resampled_statistic(mats[1], t_idx, r_idx, coefficient, values, level_name)
+        diffs = _bootstrap_differences(
+            mats, rng, n_boot=n_boot, resample=resample, coefficient=coefficient,
+            values=values, level=str(level),
+        )  # fmt: skip
         ok = np.isfinite(diffs)
         if not ok.all():
             warnings.warn(
@@ -304,7 +250,7 @@ def compare_reliability(
                 "ci_low": ci_low,
                 "ci_high": ci_high,
                 "p_value": p_value,
-                "n_targets": len(all_targets),
+                "n_targets": n_targets,
                 "n_boot": int(ok.sum()),
                 "ci_method": f"bootstrap percentile, {kind} resampled",
             }
@@ -325,3 +271,110 @@ def compare_reliability(
         "ci_method",
     ]
     return _assemble(rows, by_cols, columns)
+
+
+def _two_groups(
+    part: pd.DataFrame, between: str, groups: Sequence[Any] | None, keys: dict[str, Any]
+) -> list[Any]:
+    """The two groups to compare, checked to be present in this subgroup."""
+    present = pd.unique(part[between].dropna())
+    pair = list(groups) if groups is not None else sorted(present, key=str)
+    if len(pair) != 2 or len(set(pair)) != 2:
+        raise InterviewLabError(
+            f"{between!r} has values {list(present)}{_where(keys)}; compare exactly two: "
+            "pass groups=(a, b) or filter the data."
+        )
+    missing_groups = [g for g in pair if g not in set(present)]
+    if missing_groups:
+        raise InterviewLabError(f"{between!r} has no rows for {missing_groups}{_where(keys)}.")
+    return pair
+
+
+def _aligned_matrices(
+    part: pd.DataFrame,
+    pair: list[Any],
+    target: str,
+    rater: str,
+    score: str,
+    between: str,
+    coefficient: str,
+    level: str | None,
+    keys: dict[str, Any],
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """One targets x raters matrix per group, on the same rows and columns.
+
+    Both groups share the row (target) and column (rater) order, so that one resample of
+    targets and raters applies to both. For alpha the cells hold category codes and
+    ``values`` the numeric value of each code; for ICCs the cells hold scores.
+    """
+    all_targets = np.unique(part[target].astype(str).to_numpy())
+    all_raters = np.unique(part[rater].astype(str).to_numpy())
+    values = np.empty(0)
+    if coefficient == "alpha":
+        scored = part.dropna(subset=[score])
+        codes, levels = _category_codes(
+            scored[score], None, numeric=level in ("interval", "ratio"), what=str(level)
+        )
+        values = (
+            np.arange(len(levels), dtype=float)
+            if level in ("nominal", "ordinal")
+            else np.asarray(levels, dtype=float)
+        )
+        part = scored.assign(_code=codes)
+    mats = []
+    for g in pair:
+        sub = part[part[between] == g]
+        if coefficient == "alpha":
+            _check_duplicates(sub, target, rater, keys, what="unit")
+            col = "_code"
+        else:
+            _wide_complete(sub, target, rater, score, {**keys, between: g})
+            col = score
+        t_pos = np.searchsorted(all_targets, sub[target].astype(str).to_numpy())
+        r_pos = np.searchsorted(all_raters, sub[rater].astype(str).to_numpy())
+        full = np.full((len(all_targets), len(all_raters)), np.nan)
+        full[t_pos, r_pos] = sub[col].to_numpy(dtype=float)
+        mats.append(full)
+    return mats, values
+
+
+def _bootstrap_differences(
+    mats: list[np.ndarray],
+    rng: np.random.Generator,
+    *,
+    n_boot: int,
+    resample: str,
+    coefficient: str,
+    values: np.ndarray,
+    level: str,
+) -> np.ndarray:
+    """Bootstrap replicates of coefficient(a) - coefficient(b), NaN where undefined.
+
+    Targets are resampled with replacement; with ``resample="targets_raters"`` raters are
+    too, within strata (raters of both groups, of a only, of b only), so each group keeps
+    its panel size and shared raters stay shared.
+    """
+    n_targets, n_raters = mats[0].shape
+    in_a = ~np.isnan(mats[0]).all(axis=0)
+    in_b = ~np.isnan(mats[1]).all(axis=0)
+    strata = [
+        s
+        for s in (
+            np.nonzero(in_a & in_b)[0],
+            np.nonzero(in_a & ~in_b)[0],
+            np.nonzero(~in_a & in_b)[0],
+        )
+        if len(s)
+    ]
+    every_r = np.arange(n_raters)
+    diffs = np.empty(n_boot)
+    for b in range(n_boot):
+        t_idx: np.ndarray = rng.integers(0, n_targets, size=int(n_targets))
+        if resample == "targets_raters":
+            r_idx = np.concatenate([rng.choice(s, len(s)) for s in strata])
+        else:
+            r_idx = every_r
+        diffs[b] = _resampled_statistic(
+            mats[0], t_idx, r_idx, coefficient, values, level
+        ) - _resampled_statistic(mats[1], t_idx, r_idx, coefficient, values, level)
+    return diffs

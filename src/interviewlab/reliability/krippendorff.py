@@ -246,36 +246,12 @@ def krippendorff_alpha(
     for keys, part in _by_groups(frame, by_cols):
         part, n_missing = _drop_missing(part, score)
         _check_duplicates(part, unit, rater, keys, what="unit")
-        if level == "ordinal" and categories is None:
-            if not pd.api.types.is_numeric_dtype(part[score]):
-                raise InterviewLabError(
-                    f"level='ordinal' with non-numeric scores{_where(keys)} needs their order: "
-                    "pass categories=[lowest, ..., highest]."
-                )
-        codes, values = _category_codes(
-            part[score], categories, numeric=level in ("interval", "ratio"), what=level
-        )
-        if level in ("nominal", "ordinal"):
-            values = np.arange(len(values), dtype=float)
-        if level == "ratio" and (np.asarray(values, dtype=float) < 0).any():
-            raise InterviewLabError("level='ratio' needs non-negative scores.")
-        counts, _ = _unit_counts(part, unit, codes, len(values))
-        m = counts.sum(axis=1)
-        pairable = m >= 2
+        codes, vals = _coded_values(part, score, level, categories, keys)
+        counts, _ = _unit_counts(part, unit, codes, len(vals))
+        pairable = counts.sum(axis=1) >= 2
         counts = counts[pairable]
         n_units = int(pairable.sum())
-        if n_units < 2:
-            raise InterviewLabError(
-                f"Only {n_units} unit(s){_where(keys)} have two or more ratings; alpha needs "
-                "at least two units rated by at least two raters."
-            )
-        if (counts.sum(axis=0) > 0).sum() < 2:
-            raise InterviewLabError(
-                f"Every pairable rating{_where(keys)} has the same value, so alpha is 0/0 "
-                "(undefined): there is no variation to be reliable about. Report the "
-                "percentage agreement instead."
-            )
-        vals = np.asarray(values, dtype=float)
+        _check_alpha_defined(counts, n_units, keys)
         estimate = float(_alpha_from_counts(counts, vals, level)[0])
         ci_low = ci_high = float("nan")
         ci_method = "none (n_boot=0)"
@@ -285,21 +261,7 @@ def krippendorff_alpha(
                 boot = _alpha_from_counts(counts, vals, level, weights)
             else:
                 boot = _alpha_two_way_boot(part, unit, rater, codes, vals, level, rng, n_boot)
-            ok = np.isfinite(boot)
-            if not ok.all():
-                warnings.warn(
-                    f"{int((~ok).sum())} of {n_boot} bootstrap resamples{_where(keys)} had no "
-                    "variation (alpha undefined) and were discarded.",
-                    InterviewLabWarning,
-                    stacklevel=2,
-                )
-            if ok.sum() < 2:
-                raise InterviewLabError(
-                    f"Fewer than two bootstrap resamples{_where(keys)} gave a defined alpha; "
-                    "the data are too sparse for a bootstrap interval."
-                )
-            tail = (1 - confidence) / 2
-            ci_low, ci_high = (float(x) for x in np.quantile(boot[ok], [tail, 1 - tail]))
+            ci_low, ci_high = _percentile_interval(boot, confidence, keys)
             ci_method = (
                 "bootstrap percentile (units resampled)"
                 if resample == "units"
@@ -335,3 +297,68 @@ def krippendorff_alpha(
         "small_sample",
     ]
     return _assemble(rows, by_cols, columns)
+
+
+def _coded_values(
+    part: pd.DataFrame,
+    score: str,
+    level: str,
+    categories: Sequence[Any] | None,
+    keys: dict[str, Any],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Category codes of the scores, and the value of each code on the level's metric.
+
+    Nominal and ordinal levels use the codes' ranks (the ordinal metric works on ranks);
+    interval and ratio levels use the numeric values themselves.
+    """
+    if level == "ordinal" and categories is None:
+        if not pd.api.types.is_numeric_dtype(part[score]):
+            raise InterviewLabError(
+                f"level='ordinal' with non-numeric scores{_where(keys)} needs their order: "
+                "pass categories=[lowest, ..., highest]."
+            )
+    codes, values = _category_codes(
+        part[score], categories, numeric=level in ("interval", "ratio"), what=level
+    )
+    if level in ("nominal", "ordinal"):
+        values = np.arange(len(values), dtype=float)
+    if level == "ratio" and (np.asarray(values, dtype=float) < 0).any():
+        raise InterviewLabError("level='ratio' needs non-negative scores.")
+    return codes, np.asarray(values, dtype=float)
+
+
+def _check_alpha_defined(counts: np.ndarray, n_units: int, keys: dict[str, Any]) -> None:
+    """Alpha needs two pairable units and some variation among their ratings."""
+    if n_units < 2:
+        raise InterviewLabError(
+            f"Only {n_units} unit(s){_where(keys)} have two or more ratings; alpha needs "
+            "at least two units rated by at least two raters."
+        )
+    if (counts.sum(axis=0) > 0).sum() < 2:
+        raise InterviewLabError(
+            f"Every pairable rating{_where(keys)} has the same value, so alpha is 0/0 "
+            "(undefined): there is no variation to be reliable about. Report the "
+            "percentage agreement instead."
+        )
+
+
+def _percentile_interval(
+    boot: np.ndarray, confidence: float, keys: dict[str, Any]
+) -> tuple[float, float]:
+    """Percentile interval of the bootstrap replicates, dropping (and counting) undefined ones."""
+    ok = np.isfinite(boot)
+    if not ok.all():
+        warnings.warn(
+            f"{int((~ok).sum())} of {boot.size} bootstrap resamples{_where(keys)} had no "
+            "variation (alpha undefined) and were discarded.",
+            InterviewLabWarning,
+            stacklevel=3,
+        )
+    if ok.sum() < 2:
+        raise InterviewLabError(
+            f"Fewer than two bootstrap resamples{_where(keys)} gave a defined alpha; "
+            "the data are too sparse for a bootstrap interval."
+        )
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(boot[ok], [tail, 1 - tail])
+    return float(low), float(high)
