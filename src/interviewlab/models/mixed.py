@@ -53,6 +53,10 @@ from interviewlab.models._deviance import (
     _Factor,
     _minimise,
 )
+from interviewlab.models._satterthwaite import _Satterthwaite, _satterthwaite
+
+#: how the fixed-effect tests get their degrees of freedom
+DDF = ("satterthwaite", "z")
 
 # --------------------------------------------------------------------------- results
 
@@ -64,8 +68,10 @@ class MixedFit:
     Attributes
     ----------
     fixed : pandas.DataFrame
-        One row per fixed-effect term: ``term``, ``estimate``, ``se``, ``z``, ``ci_low``,
-        ``ci_high``, ``p_value``.
+        One row per fixed-effect term: ``term``, ``estimate``, ``se``, ``df``
+        (Satterthwaite degrees of freedom; ``inf`` with ``ddf="z"``), ``statistic``
+        (``estimate / se``: a t statistic on ``df``, a z statistic when ``df`` is
+        ``inf``), ``ci_low``, ``ci_high``, ``p_value``.
     variances : pandas.DataFrame
         One row per random factor and a last row ``residual``: ``component``,
         ``variance``, ``sd``, ``ci_low``, ``ci_high`` (for the variance), ``ci_method``,
@@ -80,6 +86,10 @@ class MixedFit:
         Number of observations used.
     method : str
         ``"reml"`` or ``"ml"``.
+    ddf : str
+        ``"satterthwaite"`` or ``"z"``: how tests and intervals got their df.
+    confidence : float
+        Confidence level of the intervals.
     """
 
     fixed: pd.DataFrame
@@ -89,7 +99,10 @@ class MixedFit:
     singular: bool
     n_obs: int
     method: str
+    ddf: str = "z"
+    confidence: float = 0.95
     _blups: Mapping[str, pd.DataFrame] = field(repr=False, default_factory=dict)
+    _satt: _Satterthwaite | None = field(repr=False, default=None)
 
     def blups(self, component: str) -> pd.DataFrame:
         """Return the predicted random effects (conditional modes) of one component.
@@ -109,6 +122,80 @@ class MixedFit:
         """
         check_choice("component", component, tuple(self._blups))
         return self._blups[component].copy()
+
+    def contrast(self, weights: Mapping[str, float], *, label: str = "contrast") -> pd.DataFrame:
+        """Test one linear combination of the fixed effects, ``sum_j w_j beta_j``.
+
+        Parameters
+        ----------
+        weights : mapping of str to float
+            Weight of each fixed-effect term by its name in ``.fixed["term"]``; terms
+            not named get weight 0. E.g. ``{"group[T.Black]": 1, "format[T.live]:group[T.Black]":
+            1}`` is the group gap in the live format.
+        label : str
+            Value of the ``term`` column of the result.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row with the columns of ``.fixed``: ``term`` (= ``label``), ``estimate``,
+            ``se``, ``df``, ``statistic``, ``ci_low``, ``ci_high``, ``p_value``, tested
+            with the fit's ``ddf`` (Satterthwaite df for this combination, as lmerTest's
+            ``contest1D``) at the fit's confidence level.
+        """
+        terms = self.fixed["term"].tolist()
+        unknown = [t for t in weights if t not in terms]
+        if unknown:
+            raise InterviewLabError(
+                f"contrast weights name {', '.join(map(repr, unknown))}, which are not "
+                f"fixed-effect terms of this fit; the terms are: {', '.join(terms)}."
+            )
+        if self._satt is None:
+            raise InterviewLabError("This fit keeps no covariance of its fixed effects.")
+        c = np.array([float(weights.get(t, 0.0)) for t in terms])
+        estimate = float(c @ self.fixed["estimate"].to_numpy())
+        se = float(np.sqrt(c @ self._satt.vcov @ c))
+        df = self._satt.df(c) if self.ddf == "satterthwaite" else np.inf
+        return _test_rows(
+            [label], np.array([estimate]), np.array([se]), np.array([df]), self.confidence
+        )
+
+
+def _test_rows(
+    terms: list[str],
+    estimate: np.ndarray,
+    se: np.ndarray,
+    df: np.ndarray,
+    confidence: float,
+) -> pd.DataFrame:
+    """Wald rows: t tests on ``df`` (normal where ``df`` is inf)."""
+    df = np.asarray(df, dtype=float)
+    finite = np.isfinite(df)
+    safe_df = np.where(finite, df, 1.0)
+    crit = np.where(
+        finite,
+        stats.t.ppf(0.5 + confidence / 2.0, safe_df),
+        stats.norm.ppf(0.5 + confidence / 2.0),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = estimate / se
+    p = np.where(
+        finite,
+        2.0 * stats.t.sf(np.abs(statistic), safe_df),
+        2.0 * stats.norm.sf(np.abs(statistic)),
+    )
+    return pd.DataFrame(
+        {
+            "term": terms,
+            "estimate": estimate,
+            "se": se,
+            "df": df,
+            "statistic": statistic,
+            "ci_low": estimate - crit * se,
+            "ci_high": estimate + crit * se,
+            "p_value": p,
+        }
+    )
 
 
 def _variance_rows(
@@ -315,6 +402,7 @@ def fit_mixed(
     method: str = "reml",
     confidence: float = 0.95,
     variance_ci: bool = True,
+    ddf: str = "satterthwaite",
 ) -> MixedFit:
     """Fit a linear mixed model with crossed or nested random intercepts.
 
@@ -335,14 +423,17 @@ def fit_mixed(
     variance_ci : bool
         Compute profile-likelihood intervals for the variances (the slowest part of a
         fit; ``False`` leaves them missing with ``ci_method="none"``).
+    ddf : {"satterthwaite", "z"}
+        Degrees of freedom of the fixed-effect tests: Satterthwaite's approximation as
+        R's lmerTest (default), or ``"z"`` for normal (Wald z) tests and intervals.
 
     Returns
     -------
     MixedFit
-        ``.fixed`` with columns ``term``, ``estimate``, ``se``, ``z``, ``ci_low``,
-        ``ci_high``, ``p_value``; ``.variances`` with columns ``component``, ``variance``,
-        ``sd``, ``ci_low``, ``ci_high``, ``ci_method``, ``n_levels`` (the residual is the
-        row ``residual``); ``.loglik``, ``.converged``, ``.singular``, ``.n_obs``,
+        ``.fixed`` with columns ``term``, ``estimate``, ``se``, ``df``, ``statistic``,
+        ``ci_low``, ``ci_high``, ``p_value``; ``.variances`` with columns ``component``,
+        ``variance``, ``sd``, ``ci_low``, ``ci_high``, ``ci_method``, ``n_levels`` (the
+        residual is the row ``residual``); ``.loglik``, ``.converged``, ``.singular``, ``.n_obs``,
         ``.method`` and ``.blups(component)`` (columns ``level``, ``n``, ``blup``, ``se``).
 
     Notes
@@ -362,9 +453,15 @@ def fit_mixed(
     point: a component ending there is re-tried from an interior start).
 
     * Fixed effects: ``beta`` from the same factorisation, covariance
-      ``sigma^2 (R_X'R_X)^-1`` (= ``sigma^2 (X'V^-1X)^-1``), two-sided p-values and
-      intervals from the normal distribution (Wald z; no Satterthwaite or
-      Kenward-Roger correction, so with few levels of a factor they are liberal).
+      ``C = sigma^2 (R_X'R_X)^-1`` (= ``sigma^2 (X'V^-1X)^-1``). With
+      ``ddf="satterthwaite"`` each term is a t test on Satterthwaite's df
+      ``2 v^2 / (g' A g)``, where ``v`` is the term's variance, ``g`` its gradient in
+      the variance parameters ``tau = (theta, sigma)`` and ``A = 2 H^-1`` the inverse of
+      half the Hessian of the deviance in ``tau`` (Kuznetsova et al. 2017; ``g`` and
+      ``H`` by central differences with one Richardson step, as lmerTest does with
+      numDeriv). With few raters or questions these df are small and the tests
+      honest where z tests are liberal. ``ddf="z"`` gives normal tests (``df = inf``).
+      :meth:`MixedFit.contrast` tests any linear combination the same way.
     * Variances: profile-likelihood intervals (chi-square with 1 df; at a zero estimate
       the lower end is 0 and the interval is conservative). With very few levels the
       profile may not reach the cut-off: the upper end is then ``inf``.
@@ -396,6 +493,9 @@ def fit_mixed(
     Bates, D., Maechler, M., Bolker, B. & Walker, S. (2015). Fitting linear mixed-effects
     models using lme4. Journal of Statistical Software, 67(1), 1-48.
 
+    Kuznetsova, A., Brockhoff, P. B. & Christensen, R. H. B. (2017). lmerTest package:
+    tests in linear mixed effects models. Journal of Statistical Software, 82(13), 1-26.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -418,9 +518,10 @@ def fit_mixed(
     random_list = as_list(random)
     check_choice("method", method, METHODS)
     check_fraction("confidence", confidence)
+    check_choice("ddf", ddf, DDF)
     design = _build_design(data, formula, random_list)
     with _single_threaded_blas():
-        fit = _fit(design, method=method, confidence=confidence, variance_ci=variance_ci)
+        fit = _fit(design, method=method, confidence=confidence, variance_ci=variance_ci, ddf=ddf)
     if fit.singular:
         zero = fit.variances.loc[
             (fit.variances["component"] != "residual")
@@ -455,7 +556,14 @@ def fit_mixed(
     return fit
 
 
-def _fit(design: _Design, *, method: str, confidence: float, variance_ci: bool) -> MixedFit:
+def _fit(
+    design: _Design,
+    *,
+    method: str,
+    confidence: float,
+    variance_ci: bool,
+    ddf: str = "z",
+) -> MixedFit:
     """Fit without warnings (callers decide what to report)."""
     dev = _Deviance(design, reml=method == "reml")
     k = len(design.components)
@@ -465,20 +573,15 @@ def _fit(design: _Design, *, method: str, confidence: float, variance_ci: bool) 
     sigma2 = dev.sigma2(f)
     beta, cov_unscaled, u_rest = _solution(dev, f)
     se = np.sqrt(np.diag(cov_unscaled) * sigma2)
-    zcrit = float(stats.norm.ppf(0.5 + confidence / 2.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = beta / se
-    fixed = pd.DataFrame(
-        {
-            "term": design.terms,
-            "estimate": beta,
-            "se": se,
-            "z": z,
-            "ci_low": beta - zcrit * se,
-            "ci_high": beta + zcrit * se,
-            "p_value": 2.0 * stats.norm.sf(np.abs(z)),
-        }
-    )
+    if ddf == "satterthwaite":
+        satt = _satterthwaite(dev, theta, sigma2, lambda t: _solution(dev, dev.factor(t))[1])
+        df = np.array([satt.df(row) for row in np.eye(len(beta))])
+    else:
+        satt = _Satterthwaite(
+            vcov=cov_unscaled * sigma2, jacobian=np.zeros((0, *cov_unscaled.shape)), vcov_tau=None
+        )
+        df = np.full(len(beta), np.inf)
+    fixed = _test_rows(design.terms, beta, se, df, confidence)
     variances = _variance_rows(dev, theta, sigma2, confidence=confidence, with_ci=variance_ci)
     blups = _blup_tables(dev, f, beta, u_rest, sigma2)
     return MixedFit(
@@ -489,5 +592,8 @@ def _fit(design: _Design, *, method: str, confidence: float, variance_ci: bool) 
         singular=bool(np.any(theta < SINGULAR_TOL)),
         n_obs=dev.n,
         method=method,
+        ddf=ddf,
+        confidence=confidence,
         _blups=blups,
+        _satt=satt,
     )
