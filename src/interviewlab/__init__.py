@@ -27,6 +27,7 @@ from interviewlab.data import (
     simulate_study,
 )
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
+from interviewlab.formats import compare_formats, equivalence_test
 from interviewlab.impact import (
     audit_table,
     findings,
@@ -89,9 +90,11 @@ __all__ = [
     "bias_estimates",
     "check_no_identifiers",
     "cohen_kappa",
+    "compare_formats",
     "compare_reliability",
     "cronbach_alpha",
     "d_study",
+    "equivalence_test",
     "findings",
     "fit_mixed",
     "fleiss_kappa",

@@ -1,0 +1,10 @@
+"""Async vs live: whether the interview formats rate people differently, and for whom.
+
+:func:`compare_formats` (format effect, group gap per format, their interaction),
+:func:`equivalence_test` (TOST), per-format side by side tables, question-level
+invariance and :func:`format_power`, all on the shared mixed-model engine.
+"""
+
+from interviewlab.formats.compare import compare_formats, equivalence_test
+
+__all__ = ["compare_formats", "equivalence_test"]

@@ -1,0 +1,466 @@
+"""The format model shared by compare_formats, equivalence_test and format_power.
+
+A ratings table (and optionally a candidates table) becomes a model frame with
+columns the formula can name safely whatever the data hold (indicators ``fa`` for the
+focal format, ``g1..gK`` for the non-reference groups, ``seq``/``per`` for order and
+period in within-candidate designs, ``c0..`` for covariates), the design is detected,
+and the mixed model is fitted once. Each effect is then a contrast of its coefficients.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from interviewlab._checks import check_choice, require_columns, require_frame
+from interviewlab.errors import InterviewLabError, InterviewLabWarning
+from interviewlab.models import MixedFit, fit_mixed
+
+DESIGNS = ("auto", "between", "within", "rated_twice")
+DEFAULT_UNKNOWN: tuple[str, ...] = ("unknown",)
+
+
+@dataclass(frozen=True)
+class _Effect:
+    """One effect: a contrast of the fixed effects, its words and its sample."""
+
+    effect: str
+    kind: str
+    group: str
+    format: str
+    weights: dict[str, float]
+    candidates: np.ndarray  # boolean mask over the model frame's rows
+    focal_counts: tuple[int, ...]  # candidates in the smallest cells the effect rests on
+    estimable: bool = True
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class _FormatModel:
+    """A fitted format model and the effects it answers."""
+
+    design: str
+    frame: pd.DataFrame
+    fit: MixedFit | None
+    effects: list[_Effect] = field(default_factory=list)
+    sd_total: float = float("nan")
+    formats: tuple[str, str] = ("async", "live")
+
+
+def _candidate_columns(
+    ratings: pd.DataFrame,
+    candidates: pd.DataFrame | None,
+    columns: Sequence[str],
+    candidate: str,
+) -> pd.DataFrame:
+    """Ratings with the named candidate-level columns brought in from ``candidates``."""
+    out = ratings.copy()
+    wanted = [c for c in columns if c not in ratings.columns]
+    if not wanted:
+        return out
+    if candidates is None:
+        raise InterviewLabError(
+            f"Column(s) {', '.join(map(repr, wanted))} are not in the ratings; pass the "
+            "candidates table as candidates= (one row per candidate) or add them to the "
+            "ratings."
+        )
+    require_frame(candidates, "candidates")
+    require_columns(candidates, [candidate, *wanted], "candidates")
+    dup = candidates[candidate].duplicated()
+    if dup.any():
+        raise InterviewLabError(
+            f"candidates has {int(dup.sum())} repeated {candidate!r} value(s) (first: "
+            f"{candidates.loc[dup, candidate].iloc[0]!r}); keep one row per candidate."
+        )
+    lookup = candidates.set_index(candidate)
+    missing = ~out[candidate].isin(lookup.index)
+    if missing.any():
+        raise InterviewLabError(
+            f"{int(out.loc[missing, candidate].nunique())} candidate id(s) in the ratings "
+            f"are not in candidates (first: {out.loc[missing, candidate].iloc[0]!r}); add "
+            "them to the candidates table or remove their ratings."
+        )
+    for col in wanted:
+        out[col] = out[candidate].map(lookup[col]).to_numpy()
+    return out
+
+
+def _detect_design(
+    frame: pd.DataFrame, design: str, order: str | None, has_order: bool, formats: tuple[str, str]
+) -> str:
+    """The design: each candidate one format (between), both in order (within) or twice."""
+    per_candidate = frame.groupby("cand", sort=False)["fa"].nunique()
+    both = int((per_candidate > 1).sum())
+    if design == "auto":
+        if both == 0:
+            return "between"
+        return "within" if has_order else "rated_twice"
+    if design == "between" and both:
+        raise InterviewLabError(
+            f"design='between' but {both} candidate(s) were rated in both formats; use "
+            "design='within' (two interviews in counterbalanced order) or "
+            "design='rated_twice' (one interview rated live and from its recording)."
+        )
+    if design in ("within", "rated_twice") and both == 0:
+        raise InterviewLabError(
+            f"design={design!r} but every candidate was rated in one format only; use "
+            "design='between'."
+        )
+    if design == "within" and not has_order:
+        raise InterviewLabError(
+            f"design='within' needs the order in which each candidate took the formats: "
+            f"a column {order!r} with values '{formats[0]} first' / '{formats[1]} first' "
+            "in the ratings or the candidates table (pass its name as order=)."
+        )
+    return design
+
+
+def _order_terms(frame: pd.DataFrame, order: str, formats: tuple[str, str]) -> pd.DataFrame:
+    """Sequence (focal format first) and period (second interview) indicators."""
+    focal, ref = formats
+    values = frame[order].astype(object)
+    first = pd.Series(np.nan, index=frame.index, dtype=float)
+    first[values == f"{focal} first"] = 1.0
+    first[values == f"{ref} first"] = 0.0
+    per_candidate = frame.groupby("cand", sort=False)["fa"].transform("nunique")
+    bad = (per_candidate > 1) & first.isna()
+    if bad.any():
+        seen = sorted(map(str, values[bad].unique()))[:3]
+        raise InterviewLabError(
+            f"Column {order!r} must say '{focal} first' or '{ref} first' for candidates "
+            f"rated in both formats; found {', '.join(map(repr, seen))}. Fix those values."
+        )
+    # a candidate seen in one format only took it first
+    first = first.fillna(frame["fa"].astype(float))
+    out = frame.copy()
+    out["seq"] = first
+    out["per"] = (first != out["fa"]).astype(float)
+    return out
+
+
+def _prepare(
+    ratings: pd.DataFrame,
+    candidates: pd.DataFrame | None,
+    *,
+    group: str | None,
+    reference: Hashable | None,
+    formats: tuple[str, str],
+    design: str,
+    order: str | None,
+    covariates: Sequence[str],
+    candidate: str,
+    rater: str,
+    question: str,
+    format_column: str,
+    score: str,
+    panel: str | None,
+    unknown: Sequence[str],
+) -> tuple[pd.DataFrame, str, list[Hashable], Hashable | None, list[str]]:
+    """Model frame, design, group levels (reference first), reference and covariate terms."""
+    require_frame(ratings, "ratings")
+    check_choice("design", design, DESIGNS)
+    if len(formats) != 2 or formats[0] == formats[1]:
+        raise InterviewLabError(
+            f"formats={formats!r} must name two different formats: (focal, reference), "
+            "e.g. ('async', 'live')."
+        )
+    base = [candidate, rater, question, format_column, score]
+    require_columns(ratings, base + ([panel] if panel else []), "ratings")
+    needed = [c for c in [group, *covariates] if c]
+    if order and (order in ratings.columns or (candidates is not None and order in candidates)):
+        needed.append(order)
+    data = _candidate_columns(ratings, candidates, needed, candidate)
+    fmt = data[format_column]
+    other = sorted(map(str, fmt[~fmt.isin(formats)].unique()))
+    if other:
+        raise InterviewLabError(
+            f"Column {format_column!r} holds {', '.join(map(repr, other))}, not one of "
+            f"formats={formats!r}; recode them or pass the study's format labels."
+        )
+    scores = pd.to_numeric(data[score], errors="coerce")
+    if scores.isna().any():
+        first = int(np.flatnonzero(scores.isna().to_numpy())[0])
+        raise InterviewLabError(
+            f"Column {score!r} has {int(scores.isna().sum())} missing or non-numeric "
+            f"value(s) (first at row {first}); every rating needs a numeric score."
+        )
+    data = data.assign(**{score: scores})
+    if group is not None:
+        is_unknown = data[group].isna() | data[group].isin(list(unknown))
+        if is_unknown.any():
+            n_unknown = int(data.loc[is_unknown, candidate].nunique())
+            warnings.warn(
+                f"{n_unknown} candidate(s) with an unknown {group!r} "
+                f"({', '.join(map(repr, unknown))} or missing) are left out of the format "
+                "model; their ratings are not used.",
+                InterviewLabWarning,
+                stacklevel=4,
+            )
+            data = data.loc[~is_unknown.to_numpy()].reset_index(drop=True)
+        if data.empty:
+            raise InterviewLabError(
+                f"No ratings left to model: every candidate's {group!r} is unknown."
+            )
+    frame = pd.DataFrame(
+        {
+            "y": data[score].to_numpy(dtype=float),
+            "fa": (data[format_column] == formats[0]).to_numpy(dtype=float),
+            "cand": data[candidate].to_numpy(),
+            "rater": data[rater].to_numpy(),
+            "question": pd.factorize(data[question], sort=True)[0],
+        }
+    )
+    if panel:
+        frame["panel"] = data[panel].to_numpy()
+    levels: list[Hashable] = []
+    ref: Hashable | None = None
+    if group is not None:
+        per_candidate = data.groupby(candidate, sort=False)[group].nunique()
+        if (per_candidate > 1).any():
+            first = per_candidate.index[per_candidate > 1][0]
+            raise InterviewLabError(
+                f"{group!r} changes within candidate {first!r}; "
+                "a candidate's group must be the same in all their ratings."
+            )
+        counts = data.drop_duplicates(candidate)[group].value_counts()
+        if reference is None:
+            ref = counts.index[0]
+        elif reference not in counts.index:
+            raise InterviewLabError(
+                f"reference={reference!r} is not a value of {group!r}; its values are: "
+                f"{', '.join(map(repr, counts.index))}."
+            )
+        else:
+            ref = reference
+        levels = [ref, *sorted((v for v in counts.index if v != ref), key=str)]
+        frame["grp"] = data[group].to_numpy()
+    cov_terms: list[str] = []
+    for i, name in enumerate(covariates):
+        col = f"c{i}"
+        values = data[name]
+        if values.isna().any():
+            raise InterviewLabError(
+                f"Covariate {name!r} has {int(values.isna().sum())} missing value(s); fill "
+                "them or leave the covariate out."
+            )
+        numeric = pd.to_numeric(values, errors="coerce")
+        if pd.api.types.is_bool_dtype(values) or numeric.isna().any():
+            frame[col] = values.astype(str).to_numpy()
+            cov_terms.append(f"C({col})")
+        else:
+            frame[col] = numeric.to_numpy(dtype=float)
+            cov_terms.append(col)
+    has_order = order is not None and order in data.columns
+    detected = _detect_design(frame, design, order, has_order, formats)
+    if detected == "within" and order is not None:
+        frame["order"] = data[order].to_numpy()
+        frame = _order_terms(frame, "order", formats).drop(columns=["order"])
+    return frame, detected, levels, ref, cov_terms
+
+
+def _fit_formats(
+    frame: pd.DataFrame,
+    *,
+    design: str,
+    levels: list[Hashable],
+    reference: Hashable | None,
+    cov_terms: list[str],
+    formats: tuple[str, str],
+    confidence: float,
+    ddf: str = "satterthwaite",
+) -> _FormatModel:
+    """Fit ``y ~ format x group + question [+ order] [+ covariates]`` and list the effects."""
+    focal, ref_format = formats
+    frame = frame.copy()
+    in_focal = frame["fa"].to_numpy() == 1.0
+    cand = frame["cand"].to_numpy()
+    everyone = np.ones(len(frame), dtype=bool)
+
+    def n_cands(mask: np.ndarray) -> int:
+        return int(pd.unique(cand[mask]).size)
+
+    confounded = design == "between" and not (
+        set(frame.loc[in_focal, "rater"]) & set(frame.loc[~in_focal, "rater"])
+    )
+    why_confounded = (
+        f"not estimable: no rater rated in both formats and each candidate took one "
+        f"format, so the {focal} - {ref_format} difference cannot be told apart from a "
+        "difference between the two rater pools. Have some raters rate both formats (or "
+        "rate some recordings of live interviews) to separate them."
+    )
+    terms = ["fa"]
+    effects: list[_Effect] = []
+    group_masks: dict[int, np.ndarray] = {}
+    shares: dict[int, float] = {}
+    interacting: list[int] = []
+    if levels:
+        grp = frame["grp"].to_numpy()
+        n_total = n_cands(everyone)
+        for k, level in enumerate(levels[1:], start=1):
+            mask = grp == level
+            frame[f"g{k}"] = mask.astype(float)
+            group_masks[k] = mask
+            shares[k] = n_cands(mask) / n_total
+            terms.append(f"g{k}")
+            if n_cands(mask & in_focal) and n_cands(mask & ~in_focal):
+                interacting.append(k)
+                terms.append(f"fa:g{k}")
+        ref_mask = grp == reference
+    if frame["question"].nunique() > 1:
+        terms.append("C(question)")
+    if design == "within":
+        terms += ["seq", "per"]
+    terms += cov_terms
+    random = ["cand", "rater"]
+    if design != "between":
+        random.append("cand:fa")
+    if "panel" in frame.columns:
+        random.append("panel")
+    fit = fit_mixed(
+        frame,
+        "y ~ " + " + ".join(terms),
+        random=random,
+        variance_ci=False,
+        confidence=confidence,
+        ddf=ddf,
+    )
+    sd_total = float(np.sqrt(fit.variances["variance"].sum()))
+    format_counts = (n_cands(in_focal), n_cands(~in_focal))
+    label = f"format effect ({focal} - {ref_format})"
+    if not levels:
+        effects.append(_Effect(label, "format", "", "", {"fa": 1.0}, everyone, format_counts))
+    else:
+        average = {"fa": 1.0} | {f"fa:g{k}": shares[k] for k in interacting}
+        complete = len(interacting) == len(levels) - 1
+        effects.append(
+            _Effect(
+                f"{label}, all candidates",
+                "format",
+                "",
+                "",
+                average,
+                everyone,
+                format_counts,
+                complete,
+                "" if complete else "not estimable: some group was rated in one format only",
+            )
+        )
+        effects.append(
+            _Effect(
+                f"{label}, {reference}",
+                "format",
+                str(reference),
+                "",
+                {"fa": 1.0},
+                ref_mask,
+                (n_cands(ref_mask & in_focal), n_cands(ref_mask & ~in_focal)),
+            )
+        )
+        for k, level in enumerate(levels[1:], start=1):
+            mask = group_masks[k]
+            counts = (n_cands(mask & in_focal), n_cands(mask & ~in_focal))
+            ok = k in interacting
+            missing = (
+                ""
+                if ok
+                else (
+                    f"not estimable: no {level} candidate was rated in "
+                    f"{focal if counts[0] == 0 else ref_format}"
+                )
+            )
+            effects.append(
+                _Effect(
+                    f"{label}, {level}",
+                    "format",
+                    str(level),
+                    "",
+                    {"fa": 1.0, f"fa:g{k}": 1.0} if ok else {},
+                    mask,
+                    counts,
+                    ok,
+                    missing,
+                )
+            )
+            for fmt_label, in_format, is_focal in (
+                (ref_format, ~in_focal, False),
+                (focal, in_focal, True),
+            ):
+                n_focal = n_cands(mask & in_format)
+                n_ref = n_cands(ref_mask & in_format)
+                usable = n_focal > 0 and n_ref > 0
+                weights = {f"g{k}": 1.0} | ({f"fa:g{k}": 1.0} if is_focal and ok else {})
+                effects.append(
+                    _Effect(
+                        f"group gap ({level} - {reference}), {fmt_label}",
+                        "gap",
+                        str(level),
+                        fmt_label,
+                        weights if usable else {},
+                        (mask | ref_mask) & in_format,
+                        (n_focal, n_ref),
+                        usable,
+                        ""
+                        if usable
+                        else f"not estimable: no {level} or no {reference} candidate was "
+                        f"rated in {fmt_label}",
+                    )
+                )
+            effects.append(
+                _Effect(
+                    f"format x group interaction ({level}): gap in {focal} minus gap in "
+                    f"{ref_format}",
+                    "interaction",
+                    str(level),
+                    "",
+                    {f"fa:g{k}": 1.0} if ok else {},
+                    mask | ref_mask,
+                    counts,
+                    ok,
+                    missing,
+                )
+            )
+    if design == "within":
+        effects.append(
+            _Effect(
+                "period: second interview minus first",
+                "period",
+                "",
+                "",
+                {"per": 1.0},
+                everyone,
+                format_counts,
+            )
+        )
+        effects.append(
+            _Effect(
+                f"sequence (carry-over): {focal} first minus {ref_format} first",
+                "carryover",
+                "",
+                "",
+                {"seq": 1.0},
+                everyone,
+                format_counts,
+            )
+        )
+    if confounded:
+        effects = [
+            e
+            if e.kind not in ("format", "interaction")
+            else _Effect(
+                e.effect,
+                e.kind,
+                e.group,
+                e.format,
+                {},
+                e.candidates,
+                e.focal_counts,
+                False,
+                why_confounded,
+            )
+            for e in effects
+        ]
+    return _FormatModel(design, frame, fit, effects, sd_total, formats)
