@@ -27,7 +27,7 @@ from interviewlab.data import (
     simulate_study,
 )
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
-from interviewlab.formats import compare_formats, equivalence_test
+from interviewlab.formats import compare_formats, equivalence_test, format_power
 from interviewlab.impact import (
     audit_table,
     findings,
@@ -98,6 +98,7 @@ __all__ = [
     "findings",
     "fit_mixed",
     "fleiss_kappa",
+    "format_power",
     "funnel",
     "g_study",
     "gwet_ac",

@@ -6,5 +6,6 @@ invariance and :func:`format_power`, all on the shared mixed-model engine.
 """
 
 from interviewlab.formats.compare import compare_formats, equivalence_test
+from interviewlab.formats.power import format_power
 
-__all__ = ["compare_formats", "equivalence_test"]
+__all__ = ["compare_formats", "equivalence_test", "format_power"]
