@@ -27,7 +27,16 @@ from interviewlab.data import (
     simulate_study,
 )
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
-from interviewlab.formats import compare_formats, equivalence_test, format_power
+from interviewlab.formats import (
+    async_completion,
+    compare_formats,
+    equivalence_test,
+    format_invariance,
+    format_mixing,
+    format_power,
+    impact_by_format,
+    score_gaps_by_format,
+)
 from interviewlab.impact import (
     audit_table,
     findings,
@@ -85,6 +94,7 @@ __all__ = [
     "StudyError",
     "__version__",
     "appointment_table",
+    "async_completion",
     "audit_table",
     "available_reports",
     "bias_estimates",
@@ -98,12 +108,15 @@ __all__ = [
     "findings",
     "fit_mixed",
     "fleiss_kappa",
+    "format_invariance",
+    "format_mixing",
     "format_power",
     "funnel",
     "g_study",
     "gwet_ac",
     "icc",
     "icc_reml",
+    "impact_by_format",
     "impact_ratios",
     "krippendorff_alpha",
     "list_datasets",
@@ -120,6 +133,7 @@ __all__ = [
     "relative_likelihood",
     "run_report",
     "score_gaps",
+    "score_gaps_by_format",
     "score_summary",
     "scoring_rate_sweep",
     "scoring_rates",

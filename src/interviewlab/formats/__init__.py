@@ -6,6 +6,22 @@ invariance and :func:`format_power`, all on the shared mixed-model engine.
 """
 
 from interviewlab.formats.compare import compare_formats, equivalence_test
+from interviewlab.formats.invariance import format_invariance
 from interviewlab.formats.power import format_power
+from interviewlab.formats.side import (
+    async_completion,
+    format_mixing,
+    impact_by_format,
+    score_gaps_by_format,
+)
 
-__all__ = ["compare_formats", "equivalence_test", "format_power"]
+__all__ = [
+    "async_completion",
+    "compare_formats",
+    "equivalence_test",
+    "format_invariance",
+    "format_mixing",
+    "format_power",
+    "impact_by_format",
+    "score_gaps_by_format",
+]
