@@ -35,6 +35,7 @@ from interviewlab.formats import (
     format_mixing,
     format_power,
     impact_by_format,
+    planted_format_effects,
     score_gaps_by_format,
 )
 from interviewlab.impact import (
@@ -124,6 +125,7 @@ __all__ = [
     "mantel_haenszel",
     "mean_over",
     "optimal_design",
+    "planted_format_effects",
     "plot_bars",
     "plot_estimates",
     "pooled_stage_audit",

@@ -240,3 +240,32 @@ def test_detects_rated_twice_without_order():
         res = compare_formats(data)
     assert res["design"].iloc[0] == "rated_twice"
     assert set(res["kind"]) == {"format"}
+
+
+def test_planted_format_effects_with_recording_penalty_are_covered():
+    # simulate_study also plants an async penalty for poor recordings, worse for the
+    # focal group; planted_format_effects folds it into the true effects
+    study = il.simulate_study(
+        seed=17,
+        n_candidates=800,
+        scale=(1, 9),
+        groups=GROUPS,
+        format_effect=-0.1,
+        focal_format_effect=-0.4,
+        recording_penalty=0.6,
+        focal_recording_gap=0.2,
+    )
+    truth = il.planted_format_effects(study).set_index("effect")["planted"]
+    res = compare_formats(
+        study.ratings, candidates=study.candidates, group="ethnicity", reference="White"
+    ).set_index("effect")
+    for effect, value in truth.items():
+        assert res.loc[effect, "ci_low"] <= value <= res.loc[effect, "ci_high"], effect
+    with pytest.raises(InterviewLabError, match="no planted format effects"):
+        il.planted_format_effects(
+            il.Study.from_frames(
+                {k: v for k, v in study.meta.items() if k != "planted"},
+                study.candidates,
+                study.ratings,
+            )
+        )

@@ -7,6 +7,7 @@ invariance and :func:`format_power`, all on the shared mixed-model engine.
 
 from interviewlab.formats.compare import compare_formats, equivalence_test
 from interviewlab.formats.invariance import format_invariance
+from interviewlab.formats.planted import planted_format_effects
 from interviewlab.formats.power import format_power
 from interviewlab.formats.side import (
     async_completion,
@@ -23,5 +24,6 @@ __all__ = [
     "format_mixing",
     "format_power",
     "impact_by_format",
+    "planted_format_effects",
     "score_gaps_by_format",
 ]
