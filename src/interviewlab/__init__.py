@@ -26,7 +26,12 @@ from interviewlab.data import (
     score_summary,
     simulate_study,
 )
-from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
+from interviewlab.errors import (
+    InterviewLabError,
+    InterviewLabWarning,
+    NotEstimableError,
+    SmallSampleWarning,
+)
 from interviewlab.formats import (
     async_completion,
     compare_formats,
@@ -88,6 +93,7 @@ __all__ = [
     "InterviewLabError",
     "InterviewLabWarning",
     "MixedFit",
+    "NotEstimableError",
     "Problem",
     "ReportWriter",
     "SmallSampleWarning",

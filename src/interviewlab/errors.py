@@ -8,11 +8,24 @@ what to do about it.
 
 from __future__ import annotations
 
-__all__ = ["InterviewLabError", "InterviewLabWarning", "SmallSampleWarning"]
+__all__ = [
+    "InterviewLabError",
+    "InterviewLabWarning",
+    "NotEstimableError",
+    "SmallSampleWarning",
+]
 
 
 class InterviewLabError(ValueError):
     """An input interviewlab cannot use, with where it is and what to do."""
+
+
+class NotEstimableError(InterviewLabError):
+    """Valid input from which a statistic cannot be computed (too few units, no variation).
+
+    A function called with ``by=`` does not raise it: the subgroup becomes a row with
+    ``estimable`` False and this message as its ``reason``, and the other rows are kept.
+    """
 
 
 class InterviewLabWarning(UserWarning):

@@ -446,6 +446,8 @@ def _impact_core(
 
     # -- reference counts per cell
     is_ref = np.zeros(size, dtype=bool)
+    no_reference = np.zeros(size, dtype=bool)
+    ref_name = str(reference)
     overall = reference == "overall"
     if reference == "highest":
         masked = np.where(eligible, rate, -np.inf)
@@ -454,20 +456,31 @@ def _impact_core(
         first = pd.Series(candidate).groupby(cells).cumsum().to_numpy() == 1
         is_ref = candidate & first
     elif not overall:
-        label = _reference_label(reference)
+        label = ref_name = _reference_label(reference)
         is_ref = known & (t["category"].astype(str).to_numpy() == label)
         found = pd.Series(is_ref).groupby(cells).any()
-        if not found.all():
-            where = "" if not by_cols else f" in {int((~found).sum())} by cell(s)"
-            have = ", ".join(sorted(t.loc[known, "category"].astype(str).unique()))
+        have = ", ".join(sorted(t.loc[known, "category"].astype(str).unique()))
+        if not found.any() or (not by_cols and not found.all()):
+            where = "" if not by_cols else " in any by cell"
             raise InterviewLabError(
                 f"The reference category {label!r} has no applicants{where}. Categories "
                 f"present: {have}. Pass one of them, or reference='highest'/'overall'."
             )
-        if (is_ref & excluded).any():
+        if (is_ref & excluded).any() and not by_cols:
             raise InterviewLabError(
                 f"The reference category {label!r} is excluded (too small or empty) in at "
                 "least one cell; choose another reference or lower min_share/min_count."
+            )
+        # with by=, a cell without a usable reference keeps its rows, not estimable
+        is_ref = is_ref & ~excluded
+        no_reference = ~pd.Series(is_ref).groupby(cells).transform("any").to_numpy()
+        if no_reference.any():
+            warnings.warn(
+                f"The reference category {label!r} is absent or excluded in "
+                f"{len(np.unique(cells[no_reference]))} by cell(s); their groups are not "
+                "compared (see the reason column).",
+                InterviewLabWarning,
+                stacklevel=3,
             )
     if overall:
         x_ref_cell = pd.Series(np.where(eligible, x, 0)).groupby(cells).transform("sum").to_numpy()
@@ -510,9 +523,55 @@ def _impact_core(
         lo, hi = _overall_interval(x, n, x_cmp, n_cmp, confidence)
     else:
         lo, hi = _katz_interval(x, n, x_cmp, n_cmp, confidence)
-    ci_low = np.where(ok, lo, np.nan)
-    ci_high = np.where(ok, hi, np.nan)
+    # everyone selected on both sides: the ratio is 1 by construction and the log
+    # interval has zero width ([1, 1]); that is no measure of uncertainty, so none is given
+    all_selected = ok & (x == n) & (x_cmp == n_cmp)
+    ci_low = np.where(ok & ~all_selected, lo, np.nan)
+    ci_high = np.where(ok & ~all_selected, hi, np.nan)
     ratio = np.where(is_ref & eligible, 1.0, ratio)
+    comparator = "everyone else" if overall else "the reference group"
+    estimable = (ok & ~all_selected) | (is_ref & eligible)
+    not_estimable = _join_reasons(
+        [
+            (
+                ref_zero,
+                pd.Series(
+                    [
+                        f"no one in {comparator} had a {what} (rate 0), so the ratio divides "
+                        "by 0; compare the counts, or choose another reference"
+                    ]
+                    * size
+                ),
+            ),
+            (
+                all_selected,
+                pd.Series(
+                    [
+                        f"everyone in this group and in {comparator} had a {what}: the ratio "
+                        "is 1 by construction and its interval has zero width, so no "
+                        "interval is given"
+                    ]
+                    * size
+                ),
+            ),
+            (excluded & ~unknown, pd.Series(["excluded: "] * size) + excluded_reason),
+            (unknown, pd.Series(["group not known: not compared"] * size)),
+            (
+                eligible & ~is_ref & ~compared & no_reference,
+                pd.Series(
+                    [
+                        f"the reference category {ref_name!r} has no "
+                        "applicants in this cell, or is excluded there"
+                    ]
+                    * size
+                ),
+            ),
+            (
+                eligible & ~is_ref & ~compared & ~no_reference,
+                pd.Series(["nothing to compare this group with in its cell"] * size),
+            ),
+        ]
+    )
 
     below = _below(x, n, x_ref_cell, n_ref_cell, frac)
     x_plus = np.minimum(x + 1, n)
@@ -600,6 +659,8 @@ def _impact_core(
     out["small_sample_reason"] = reason
     out["excluded"] = excluded
     out["excluded_reason"] = excluded_reason
+    out["estimable"] = estimable
+    out["reason"] = not_estimable
     return out.drop(columns=[c for c in (share_col,) if c and c in out.columns])
 
 

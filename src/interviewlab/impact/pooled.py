@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -84,7 +85,8 @@ def mantel_haenszel(
         ratio of selection, focal over reference), ``ci_low``, ``ci_high`` (Robins,
         Breslow & Greenland interval), ``chi2``/``p_value`` (Cochran-Mantel-Haenszel,
         no continuity correction), ``chi2_corrected``/``p_value_corrected`` (with the
-        0.5 continuity correction, as R's ``mantelhaen.test`` default),
+        0.5 continuity correction applied as R's ``mantelhaen.test`` does: only when
+        |sum(a - E[a])| >= 0.5, so it never exceeds ``chi2``),
         ``breslow_day_chi2``/``breslow_day_p`` (homogeneity of the odds ratios over the
         informative strata where selection varies, df = their number - 1; missing with
         fewer than two), ``impact_ratio_mh`` (Mantel-Haenszel common risk
@@ -95,7 +97,12 @@ def mantel_haenszel(
         ``n_focal`` and ``n_reference`` (applicants of each group, all strata),
         ``n_uninformative``
         (applicants in strata where one group is absent),
-        ``n_other`` (rows in neither group).
+        ``n_other`` (rows in neither group), ``estimable`` (the odds ratio and the test
+        could be computed) and ``reason`` (why a statistic is missing; empty when none
+        is). When selection does not vary in any informative stratum (nobody, or
+        everybody, selected) every statistic is missing and ``reason`` says so; an odds
+        or impact ratio of 0 or infinity (a group with no selected applicant) is missing
+        with its reason, the test is still given.
 
     Warns
     -----
@@ -105,10 +112,11 @@ def mantel_haenszel(
 
     Notes
     -----
-    The statistics come from ``statsmodels.stats.contingency_tables.StratifiedTable``
-    on the informative 2x2xK tables (rows focal, reference; columns selected, not
-    selected). A stratum where one group is absent has no information about the
-    comparison and is counted, not used. The stratified impact ratio is the
+    The odds ratio, its interval and the Breslow-Day test come from
+    ``statsmodels.stats.contingency_tables.StratifiedTable``; the Cochran-Mantel-Haenszel
+    statistic is computed as R computes it, on the informative 2x2xK tables (rows focal,
+    reference; columns selected, not selected). A stratum where one group is absent has
+    no information about the comparison and is counted, not used. The stratified impact ratio is the
     Mantel-Haenszel risk ratio with the Greenland-Robins (1985) variance of its log,
     which reduces to the Katz variance for a single stratum.
 
@@ -139,8 +147,6 @@ def mantel_haenszel(
     >>> round(float(mh["breslow_day_chi2"].iloc[0]), 3)
     0.0
     """
-    from statsmodels.stats.contingency_tables import StratifiedTable
-
     frame = require_frame(data)
     strata_cols = as_list(strata)
     check_fraction("confidence", confidence)
@@ -190,43 +196,50 @@ def mantel_haenszel(
             stacklevel=2,
         )
     a, b, c, d = a[informative], b[informative], c[informative], d[informative]
-    tables = np.stack([np.stack([a, b]), np.stack([c, d])])  # shape (2, 2, K)
-    st = StratifiedTable(tables)
-    odds_ratio = float(st.oddsratio_pooled)
-    ci = st.oddsratio_pooled_confint(alpha=1 - confidence)
-    plain = st.test_null_odds(correction=False)
-    corrected = st.test_null_odds(correction=True)
-    # Breslow-Day uses the strata where selection varies: a stratum where nobody (or
-    # everybody) was selected adds nothing to the common odds ratio and has no
-    # expected cell to compare with (statsmodels would return NaN)
-    varies = (a + c > 0) & (b + d > 0)
-    av, bv, cv, dv = a[varies], b[varies], c[varies], d[varies]
-    if varies.sum() > 1 and np.isclose(odds_ratio, 1.0, rtol=0, atol=1e-12):
-        bd_chi2, bd_p = _breslow_day_at_one(av, bv, cv, dv, tarone=tarone)
-    elif varies.sum() > 1:
-        varying = StratifiedTable(np.stack([np.stack([av, bv]), np.stack([cv, dv])]))
-        bd = varying.test_equal_odds(adjust=tarone)
-        bd_chi2, bd_p = float(bd.statistic), float(bd.pvalue)
-    else:
-        bd_chi2 = bd_p = float("nan")
-
-    # Mantel-Haenszel risk ratio with the Greenland-Robins variance of its log.
     n1, n0 = a + b, c + d
     total = n1 + n0
-    r_num = np.sum(a * n0 / total)
-    r_den = np.sum(c * n1 / total)
-    rr = r_num / r_den if r_den > 0 else float("nan")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var_log = np.sum((n1 * n0 * (a + c) - a * c * total) / total**2) / (r_num * r_den)
-        zc = _z_crit(confidence)
-        rr_low = float(np.exp(np.log(rr) - zc * np.sqrt(var_log)))
-        rr_high = float(np.exp(np.log(rr) + zc * np.sqrt(var_log)))
+    counts = {
+        "n_strata": n_strata,
+        "n_strata_informative": n_info,
+        "n": int(total.sum()),
+        "n_focal": int(n1.sum()),
+        "n_reference": int(n0.sum()),
+        "n_uninformative": n_uninformative,
+        "n_other": n_other,
+    }
+    # a stratum where nobody (or everybody) was selected has no variance under the null
+    # hypothesis and adds nothing to the odds ratio, the risk ratio or the test
+    varies = (a + c > 0) & (b + d > 0)
+    if not varies.any():
+        return _mh_row(
+            focal,
+            reference,
+            counts,
+            reason=(
+                "In every stratum where both groups are present, either every applicant or "
+                "no applicant was selected, so the data carry no information on a "
+                "difference in selection: no odds ratio, impact ratio or test."
+            ),
+        )
+    or_values, or_reason = _odds_ratio(a, b, c, d, confidence)
+    rr_values, rr_reason = _risk_ratio(a, b, c, d, confidence)
+    stats_row = {
+        **_cmh_tests(a, b, c, d),
+        **or_values,
+        **_breslow_day(a[varies], b[varies], c[varies], d[varies], tarone=tarone),
+        **rr_values,
+    }
 
     ta, tb, tc, td = a.sum(), b.sum(), c.sum(), d.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         crude_or = float((ta * td) / (tb * tc))
         crude_ir = float((ta / (ta + tb)) / (tc / (tc + td)))
-    if np.isfinite(crude_or) and crude_or > 0 and odds_ratio > 0:
+    if not (np.isfinite(crude_or) and crude_or > 0):
+        crude_or = float("nan")
+    if not (np.isfinite(crude_ir) and crude_ir > 0):
+        crude_ir = float("nan")
+    odds_ratio = stats_row["odds_ratio"]
+    if np.isfinite(crude_or) and np.isfinite(odds_ratio):
         if np.sign(np.log(crude_or)) * np.sign(np.log(odds_ratio)) < 0:
             warnings.warn(
                 f"Simpson's paradox: the crude odds ratio ({crude_or:.3f}) and the stratified "
@@ -235,30 +248,142 @@ def mantel_haenszel(
                 InterviewLabWarning,
                 stacklevel=2,
             )
-    return pd.DataFrame(
-        {
-            "focal": [focal],
-            "reference": [reference],
-            "odds_ratio": odds_ratio,
-            "ci_low": float(ci[0]),
-            "ci_high": float(ci[1]),
-            "chi2": float(plain.statistic),
-            "p_value": float(plain.pvalue),
-            "chi2_corrected": float(corrected.statistic),
-            "p_value_corrected": float(corrected.pvalue),
-            "breslow_day_chi2": bd_chi2,
-            "breslow_day_p": bd_p,
-            "impact_ratio_mh": float(rr),
-            "impact_ratio_mh_ci_low": rr_low,
-            "impact_ratio_mh_ci_high": rr_high,
-            "crude_odds_ratio": crude_or,
-            "crude_impact_ratio": crude_ir,
-            "n_strata": n_strata,
-            "n_strata_informative": n_info,
-            "n": int(total.sum()),
-            "n_focal": int((a + b).sum()),
-            "n_reference": int((c + d).sum()),
-            "n_uninformative": n_uninformative,
-            "n_other": n_other,
-        }
+    reason = " ".join(r for r in (or_reason, rr_reason) if r)
+    return _mh_row(
+        focal,
+        reference,
+        counts,
+        reason=reason,
+        values={**stats_row, "crude_odds_ratio": crude_or, "crude_impact_ratio": crude_ir},
     )
+
+
+_MH_STATISTICS = (
+    "odds_ratio",
+    "ci_low",
+    "ci_high",
+    "chi2",
+    "p_value",
+    "chi2_corrected",
+    "p_value_corrected",
+    "breslow_day_chi2",
+    "breslow_day_p",
+    "impact_ratio_mh",
+    "impact_ratio_mh_ci_low",
+    "impact_ratio_mh_ci_high",
+    "crude_odds_ratio",
+    "crude_impact_ratio",
+)
+
+
+def _mh_row(
+    focal: Hashable,
+    reference: Hashable,
+    counts: dict[str, int],
+    *,
+    reason: str,
+    values: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """The one-row result; statistics missing from ``values`` are NaN (see ``reason``)."""
+    values = values or {}
+    row: dict[str, Any] = {"focal": [focal], "reference": [reference]}
+    row.update({name: float(values.get(name, np.nan)) for name in _MH_STATISTICS})
+    row.update(counts)
+    row["estimable"] = bool(np.isfinite(row["odds_ratio"]) and np.isfinite(row["chi2"]))
+    row["reason"] = reason
+    return pd.DataFrame(row)
+
+
+def _cmh_tests(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> dict[str, float]:
+    """Cochran-Mantel-Haenszel statistic, plain and continuity-corrected as R does.
+
+    R's ``mantelhaen.test`` subtracts the 0.5 correction from |sum(a - E[a])| only when
+    that difference is at least 0.5, so the corrected statistic never exceeds the plain
+    one (R 4.2 ``stats/R/mantelhaen.test.R``: ``YATES <- if(correct && (abs(DELTA) >=
+    .5)) .5 else 0``).
+    """
+    n1, n0, m1, m0 = a + b, c + d, a + c, b + d
+    total = n1 + n0
+    delta = float(np.sum(a - n1 * m1 / total))
+    variance = float(np.sum(n1 * n0 * m1 * m0 / (total**2 * (total - 1))))
+    yates = 0.5 if abs(delta) >= 0.5 else 0.0
+    plain = delta**2 / variance
+    corrected = (abs(delta) - yates) ** 2 / variance
+    return {
+        "chi2": plain,
+        "p_value": float(stats.chi2.sf(plain, 1)),
+        "chi2_corrected": corrected,
+        "p_value_corrected": float(stats.chi2.sf(corrected, 1)),
+    }
+
+
+def _odds_ratio(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, confidence: float
+) -> tuple[dict[str, float], str]:
+    """Mantel-Haenszel odds ratio with the Robins-Breslow-Greenland interval; why missing."""
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    total = a + b + c + d
+    num, den = float(np.sum(a * d / total)), float(np.sum(b * c / total))
+    if num == 0 or den == 0:
+        return {"odds_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan}, (
+            "The common odds ratio is "
+            + ("0" if num == 0 else "infinite")
+            + " (a cell of selected or not-selected applicants is empty in every "
+            "stratum), so it has no interval and is not shown."
+        )
+    st = StratifiedTable(np.stack([np.stack([a, b]), np.stack([c, d])]))
+    ci = st.oddsratio_pooled_confint(alpha=1 - confidence)
+    return {
+        "odds_ratio": float(st.oddsratio_pooled),
+        "ci_low": float(ci[0]),
+        "ci_high": float(ci[1]),
+    }, ""
+
+
+def _breslow_day(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, *, tarone: bool
+) -> dict[str, float]:
+    """Breslow-Day homogeneity test over the strata where selection varies."""
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    if len(a) < 2 or np.sum(a * d) == 0 or np.sum(b * c) == 0:
+        return {"breslow_day_chi2": np.nan, "breslow_day_p": np.nan}
+    st = StratifiedTable(np.stack([np.stack([a, b]), np.stack([c, d])]))
+    if np.isclose(st.oddsratio_pooled, 1.0, rtol=0, atol=1e-12):
+        chi2, p = _breslow_day_at_one(a, b, c, d, tarone=tarone)
+    else:
+        bd = st.test_equal_odds(adjust=tarone)
+        chi2, p = float(bd.statistic), float(bd.pvalue)
+    return {"breslow_day_chi2": chi2, "breslow_day_p": p}
+
+
+def _risk_ratio(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, confidence: float
+) -> tuple[dict[str, float], str]:
+    """Mantel-Haenszel risk ratio with the Greenland-Robins variance of its log; why missing."""
+    n1, n0 = a + b, c + d
+    total = n1 + n0
+    r_num = float(np.sum(a * n0 / total))
+    r_den = float(np.sum(c * n1 / total))
+    if r_num == 0 or r_den == 0:
+        who = "focal" if r_num == 0 else "reference"
+        missing = {
+            "impact_ratio_mh": np.nan,
+            "impact_ratio_mh_ci_low": np.nan,
+            "impact_ratio_mh_ci_high": np.nan,
+        }
+        return missing, (
+            f"No {who} applicant was selected in any informative stratum, so the "
+            "stratified impact ratio is "
+            + ("0" if r_num == 0 else "infinite")
+            + " and has no interval; it is not shown."
+        )
+    rr = r_num / r_den
+    var_log = float(np.sum((n1 * n0 * (a + c) - a * c * total) / total**2)) / (r_num * r_den)
+    half = _z_crit(confidence) * np.sqrt(var_log)
+    return {
+        "impact_ratio_mh": rr,
+        "impact_ratio_mh_ci_low": float(np.exp(np.log(rr) - half)),
+        "impact_ratio_mh_ci_high": float(np.exp(np.log(rr) + half)),
+    }, ""

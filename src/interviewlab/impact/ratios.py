@@ -200,8 +200,11 @@ def impact_ratios(
         had at the reference rate minus its selections; negative when above);
         ``flip_flop`` (nullable bool: one more selection for the group would change
         ``below_threshold``); ``small_sample`` (bool) and ``small_sample_reason``;
-        ``excluded`` (bool) and ``excluded_reason``. Test columns are NaN for the
-        reference, excluded and unknown rows.
+        ``excluded`` (bool) and ``excluded_reason``; ``estimable`` (bool: the ratio and
+        its interval are given) and ``reason`` (why not: the reference rate is 0, so the
+        ratio is undefined; everyone selected on both sides, so the interval would have
+        zero width and is not given; excluded or unknown category). Test columns are NaN
+        for the reference, excluded and unknown rows.
 
     Notes
     -----

@@ -287,8 +287,8 @@ def audit_table(
     pandas.DataFrame
         For "ugesp", "ofccp" and "ll144": the ``by`` and ``group`` columns,
         ``category``, the profile's columns of :func:`impact_ratios` (for "ofccp"
-        also ``exceeds_2sd``), and ``excluded`` with ``excluded_reason``. For "wres": the
-        table of :func:`relative_likelihood`.
+        also ``exceeds_2sd``), ``excluded`` with ``excluded_reason``, and ``estimable``
+        with ``reason``. For "wres": the table of :func:`relative_likelihood`.
 
     Notes
     -----
@@ -344,5 +344,7 @@ def audit_table(
     exceeds[table["z"].isna().to_numpy()] = pd.NA
     table["exceeds_2sd"] = exceeds
     lead = [*as_list(by), *as_list(group), "category"]
-    tail = [c for c in ("excluded", "excluded_reason") if c not in spec.columns]
+    tail = [
+        c for c in ("excluded", "excluded_reason", "estimable", "reason") if c not in spec.columns
+    ]
     return table[[*lead, *spec.columns, *tail]]

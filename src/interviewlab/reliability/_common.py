@@ -18,7 +18,7 @@ from interviewlab._checks import (
     require_columns,
     require_frame,
 )
-from interviewlab.errors import InterviewLabError
+from interviewlab.errors import InterviewLabError, NotEstimableError
 
 ICC_TYPES = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
 ICC_LABELS = {
@@ -89,8 +89,22 @@ def _by_groups(
 
 
 def _assemble(rows: list[dict[str, Any]], by_cols: list[str], columns: list[str]) -> pd.DataFrame:
-    """Build the output frame with the ``by`` columns first."""
-    return pd.DataFrame(rows, columns=[*by_cols, *columns])
+    """Build the output frame with the ``by`` columns first, ``estimable`` and ``reason`` last.
+
+    Rows without ``estimable`` are estimable (``reason`` empty).
+    """
+    rows = [{"estimable": True, "reason": "", **row} for row in rows]
+    return pd.DataFrame(rows, columns=[*by_cols, *columns, "estimable", "reason"])
+
+
+def _not_estimable(
+    keys: dict[str, Any], err: NotEstimableError, counts: dict[str, Any]
+) -> dict[str, Any]:
+    """The row of a ``by`` group whose statistic cannot be computed: counts and the reason.
+
+    Its estimate, interval and test columns are missing; ``small_sample`` is True.
+    """
+    return {**keys, **counts, "small_sample": True, "estimable": False, "reason": str(err)}
 
 
 def _where(keys: dict[str, Any]) -> str:

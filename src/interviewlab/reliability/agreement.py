@@ -11,7 +11,7 @@ import pandas as pd
 from interviewlab._checks import (
     check_choice,
 )
-from interviewlab.errors import InterviewLabError
+from interviewlab.errors import InterviewLabError, NotEstimableError
 from interviewlab.reliability._common import (
     WEIGHTS,
     _assemble,
@@ -21,6 +21,7 @@ from interviewlab.reliability._common import (
     _check_duplicates,
     _check_min_n,
     _drop_missing,
+    _not_estimable,
     _t_interval,
     _unit_counts,
     _where,
@@ -65,7 +66,7 @@ def _prepare_categorical(
     part, n_missing = _drop_missing(part, score)
     _check_duplicates(part, unit, rater, keys, what="unit")
     if part.empty:
-        raise InterviewLabError(f"No non-missing scores{_where(keys)}.")
+        raise NotEstimableError(f"No non-missing scores{_where(keys)}.")
     codes, levels = _category_codes(part[score], categories, numeric=False, what="the score")
     counts, _ = _unit_counts(part, unit, codes, len(levels))
     values = _category_values(levels, weights)
@@ -86,7 +87,7 @@ def _gwet_framework(
     multi = r_i >= 2
     n_multi = int(multi.sum())
     if n_multi < 2:
-        raise InterviewLabError(
+        raise NotEstimableError(
             f"Only {n_multi} unit(s){_where(keys)} have two or more ratings; agreement "
             "needs at least two units rated by at least two raters."
         )
@@ -97,7 +98,7 @@ def _gwet_framework(
     pi = (counts / r_i[:, None]).mean(axis=0)
     if kind == "ac":
         if q < 2:
-            raise InterviewLabError(
+            raise NotEstimableError(
                 f"Only one category was used{_where(keys)} and none other was declared, so "
                 "Gwet's AC is undefined; declare the rubric's levels with categories=."
             )
@@ -109,7 +110,7 @@ def _gwet_framework(
         pi_w = (wmat @ pi + wmat.T @ pi) / 2
         pe_i = (counts @ pi_w) / r_i
     if np.isclose(pe, 1.0):
-        raise InterviewLabError(
+        raise NotEstimableError(
             f"Every rating{_where(keys)} is in the same category, so chance agreement is 1 and "
             "Fleiss' kappa is 0/0 (undefined). Report the percentage agreement, or use gwet_ac() "
             "with the rubric's levels declared in categories=."
@@ -158,10 +159,22 @@ def _agreement(
         method = "Fleiss' kappa" + ("" if weights is None else f" ({weights} weights)")
     rows = []
     for keys, part in _by_groups(frame, by_cols):
-        counts, wmat, n_missing = _prepare_categorical(
-            part, unit, rater, score, categories, weights, keys
-        )
-        estimate, se, n, n_multi = _gwet_framework(counts, wmat, kind, keys)
+        try:
+            counts, wmat, n_missing = _prepare_categorical(
+                part, unit, rater, score, categories, weights, keys
+            )
+            estimate, se, n, n_multi = _gwet_framework(counts, wmat, kind, keys)
+        except NotEstimableError as err:
+            if not by_cols:
+                raise
+            known = {
+                "method": method,
+                "n": int(part[unit].nunique()),
+                "n_missing": int(part[score].isna().sum()),
+                "ci_method": "none (not estimable)",
+            }
+            rows.append(_not_estimable(keys, err, known))
+            continue
         ci_low, ci_high = _t_interval(estimate, se, n - 1, confidence, (-1.0, 1.0))
         rows.append(
             {
@@ -224,7 +237,10 @@ def fleiss_kappa(
         (Gwet 2014, linearisation, conditional on the raters); ``ci_low`` and
         ``ci_high``; ``n`` (units with at least one rating); ``n_multi`` (units with two
         or more, which enter the observed agreement); ``n_missing`` (rows with a missing
-        score); ``ci_method``; ``small_sample`` (``n < min_n``).
+        score); ``ci_method``; ``small_sample`` (``n < min_n``);
+        ``estimable`` and ``reason``: with ``by=``, a group where the coefficient cannot be
+        computed (too few units, no variation) is kept as a row with missing estimates,
+        ``estimable`` False and the reason.
 
     Raises
     ------
@@ -321,7 +337,10 @@ def gwet_ac(
         One row per ``by`` group, with the same columns as :func:`fleiss_kappa`: the
         ``by`` columns, ``method`` ("AC1" or "AC2 (... weights)"), ``estimate``, ``se``,
         ``ci_low``, ``ci_high``, ``n``, ``n_multi``, ``n_missing``, ``ci_method``,
-        ``small_sample``.
+        ``small_sample``;
+        ``estimable`` and ``reason``: with ``by=``, a group where the coefficient cannot be
+        computed (too few units, no variation) is kept as a row with missing estimates,
+        ``estimable`` False and the reason.
 
     Raises
     ------
@@ -432,7 +451,10 @@ def cohen_kappa(
         (Fleiss, Cohen & Everitt 1969); ``ci_low`` and ``ci_high``; ``n`` (units rated by
         both raters); ``n_excluded`` (units rated by only one of them, left out and
         counted); ``n_missing`` (rows with a missing score); ``ci_method``;
-        ``small_sample``.
+        ``small_sample``;
+        ``estimable`` and ``reason``: with ``by=``, a group where the coefficient cannot be
+        computed (too few units, no variation) is kept as a row with missing estimates,
+        ``estimable`` False and the reason.
 
     Raises
     ------
@@ -482,30 +504,42 @@ def cohen_kappa(
                 "fleiss_kappa() / gwet_ac() / krippendorff_alpha() for more raters."
             )
         _check_duplicates(part, unit, rater, keys, what="unit")
-        codes, levels = _category_codes(part[score], categories, numeric=False, what="kappa")
-        q = len(levels)
-        first = (part[rater] == raters[0]).to_numpy()
-        s1 = pd.Series(codes[first], index=part.loc[first, unit].to_numpy())
-        s2 = pd.Series(codes[~first], index=part.loc[~first, unit].to_numpy())
-        both = s1.index.intersection(s2.index)
-        n_excluded = len(s1.index.union(s2.index)) - len(both)
-        if len(both) < 2:
-            raise InterviewLabError(
-                f"Only {len(both)} unit(s){_where(keys)} were rated by both raters; kappa "
-                "needs at least two."
-            )
-        a = s1.loc[both].to_numpy()
-        b = s2.loc[both].to_numpy()
-        table = np.bincount(a * q + b, minlength=q * q).reshape(q, q).astype(float)
-        wmat = _weight_matrix(_category_values(levels, weights), weights)
-        p_e = (table.sum(axis=1) / len(both)) @ wmat @ (table.sum(axis=0) / len(both))
-        if np.isclose(p_e, 1.0):
-            raise InterviewLabError(
-                f"Both raters put every unit in the same single category{_where(keys)}, so "
-                "chance agreement is 1 and kappa is 0/0 (undefined). Report the percentage "
-                "agreement, or gwet_ac() with the rubric's categories declared."
-            )
-        kappa, se = _cohen_from_table(table, wmat)
+        try:
+            codes, levels = _category_codes(part[score], categories, numeric=False, what="kappa")
+            q = len(levels)
+            first = (part[rater] == raters[0]).to_numpy()
+            s1 = pd.Series(codes[first], index=part.loc[first, unit].to_numpy())
+            s2 = pd.Series(codes[~first], index=part.loc[~first, unit].to_numpy())
+            both = s1.index.intersection(s2.index)
+            n_excluded = len(s1.index.union(s2.index)) - len(both)
+            if len(both) < 2:
+                raise NotEstimableError(
+                    f"Only {len(both)} unit(s){_where(keys)} were rated by both raters; kappa "
+                    "needs at least two."
+                )
+            a = s1.loc[both].to_numpy()
+            b = s2.loc[both].to_numpy()
+            table = np.bincount(a * q + b, minlength=q * q).reshape(q, q).astype(float)
+            wmat = _weight_matrix(_category_values(levels, weights), weights)
+            p_e = (table.sum(axis=1) / len(both)) @ wmat @ (table.sum(axis=0) / len(both))
+            if np.isclose(p_e, 1.0):
+                raise NotEstimableError(
+                    f"Both raters put every unit in the same single category{_where(keys)}, so "
+                    "chance agreement is 1 and kappa is 0/0 (undefined). Report the percentage "
+                    "agreement, or gwet_ac() with the rubric's categories declared."
+                )
+            kappa, se = _cohen_from_table(table, wmat)
+        except NotEstimableError as err:
+            if not by_cols:
+                raise
+            known = {
+                "method": method,
+                "n": int(part[unit].nunique()),
+                "n_missing": n_missing,
+                "ci_method": "none (not estimable)",
+            }
+            rows.append(_not_estimable(keys, err, known))
+            continue
         ci_low, ci_high = _z_interval(kappa, se, confidence, (-1.0, 1.0))
         rows.append(
             {

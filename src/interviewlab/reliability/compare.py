@@ -12,7 +12,7 @@ import pandas as pd
 from interviewlab._checks import (
     check_choice,
 )
-from interviewlab.errors import InterviewLabError, InterviewLabWarning
+from interviewlab.errors import InterviewLabError, InterviewLabWarning, NotEstimableError
 from interviewlab.reliability._common import (
     COEFFICIENTS,
     ICC_TYPES,
@@ -25,6 +25,7 @@ from interviewlab.reliability._common import (
     _check_common,
     _check_duplicates,
     _check_n_boot,
+    _not_estimable,
     _rng,
     _where,
 )
@@ -151,7 +152,10 @@ def compare_reliability(
         (bootstrap SD of the difference); ``ci_low`` and ``ci_high`` (percentile interval
         of the difference); ``p_value`` (two-sided bootstrap p-value of no difference);
         ``n_targets`` (candidates in either group); ``n_boot`` (usable resamples);
-        ``ci_method``.
+        ``ci_method``;
+        ``estimable`` and ``reason``: with ``by=``, a group where the coefficient cannot be
+        computed (too few units, no variation) is kept as a row with missing estimates,
+        ``estimable`` False and the reason.
 
     Raises
     ------
@@ -208,34 +212,51 @@ def compare_reliability(
     rng = _rng(seed)
     rows = []
     for keys, part in _by_groups(frame, by_cols):
-        pair = _two_groups(part, between, groups, keys)
-        part = part[part[between].isin(pair)]
-        mats, values = _aligned_matrices(
-            part, pair, target, rater, score, between, coefficient, level, keys
-        )
-        n_targets, n_raters = mats[0].shape
-        est = [
-            _resampled_statistic(
-                mat, np.arange(n_targets), np.arange(n_raters), coefficient, values, str(level)
+        try:
+            pair = _two_groups(part, between, groups, keys)
+            part = part[part[between].isin(pair)]
+            mats, values = _aligned_matrices(
+                part, pair, target, rater, score, between, coefficient, level, keys
             )
-            for mat in mats
-        ]
-        diffs = _bootstrap_differences(
-            mats, rng, n_boot=n_boot, resample=resample, coefficient=coefficient,
-            values=values, level=str(level),
-        )  # fmt: skip
-        ok = np.isfinite(diffs)
-        if not ok.all():
-            warnings.warn(
-                f"{int((~ok).sum())} of {n_boot} resamples{_where(keys)} gave an undefined "
-                "coefficient and were discarded.",
-                InterviewLabWarning,
-                stacklevel=2,
-            )
-        good = diffs[ok]
-        tail = (1 - confidence) / 2
-        ci_low, ci_high = (float(x) for x in np.quantile(good, [tail, 1 - tail]))
-        p_value = min(1.0, 2 * min(float(np.mean(good <= 0)), float(np.mean(good >= 0))))
+            n_targets, n_raters = mats[0].shape
+            est = [
+                _resampled_statistic(
+                    mat, np.arange(n_targets), np.arange(n_raters), coefficient, values, str(level)
+                )
+                for mat in mats
+            ]
+            diffs = _bootstrap_differences(
+                mats, rng, n_boot=n_boot, resample=resample, coefficient=coefficient,
+                values=values, level=str(level),
+            )  # fmt: skip
+            ok = np.isfinite(diffs)
+            if not ok.all():
+                warnings.warn(
+                    f"{int((~ok).sum())} of {n_boot} resamples{_where(keys)} gave an undefined "
+                    "coefficient and were discarded.",
+                    InterviewLabWarning,
+                    stacklevel=2,
+                )
+            good = diffs[ok]
+            if good.size < 2:
+                raise NotEstimableError(
+                    f"Fewer than two bootstrap resamples{_where(keys)} gave a defined "
+                    "difference; the data are too sparse for a comparison."
+                )
+            tail = (1 - confidence) / 2
+            ci_low, ci_high = (float(x) for x in np.quantile(good, [tail, 1 - tail]))
+            p_value = min(1.0, 2 * min(float(np.mean(good <= 0)), float(np.mean(good >= 0))))
+        except NotEstimableError as err:
+            if not by_cols:
+                raise
+            known = {
+                "coefficient": coefficient,
+                "n_targets": int(part[target].nunique()),
+                "n_boot": 0,
+                "ci_method": "none (not estimable)",
+            }
+            rows.append(_not_estimable(keys, err, known))
+            continue
         kind = "candidates" if resample == "targets" else "candidates and raters (two-way)"
         rows.append(
             {
@@ -279,6 +300,11 @@ def _two_groups(
     """The two groups to compare, checked to be present in this subgroup."""
     present = pd.unique(part[between].dropna())
     pair = list(groups) if groups is not None else sorted(present, key=str)
+    if groups is None and len(pair) < 2:
+        raise NotEstimableError(
+            f"{between!r} has only the value(s) {list(present)}{_where(keys)}, so there are "
+            "not two groups to compare there."
+        )
     if len(pair) != 2 or len(set(pair)) != 2:
         raise InterviewLabError(
             f"{between!r} has values {list(present)}{_where(keys)}; compare exactly two: "
@@ -286,7 +312,10 @@ def _two_groups(
         )
     missing_groups = [g for g in pair if g not in set(present)]
     if missing_groups:
-        raise InterviewLabError(f"{between!r} has no rows for {missing_groups}{_where(keys)}.")
+        raise NotEstimableError(
+            f"{between!r} has no rows for {missing_groups}{_where(keys)}, so the two "
+            "groups cannot be compared there."
+        )
     return pair
 
 

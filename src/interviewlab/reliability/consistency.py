@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from interviewlab.errors import InterviewLabError
+from interviewlab.errors import InterviewLabError, NotEstimableError
 from interviewlab.reliability._common import (
     _assemble,
     _by_groups,
     _check_common,
     _check_min_n,
+    _not_estimable,
     _require_numeric,
     _where,
 )
@@ -75,7 +76,10 @@ def cronbach_alpha(
         Neudecker & Nel 2000, normal theory); ``ci_low`` and ``ci_high`` (Feldt 1965,
         F-based); ``n`` (candidates with every question scored); ``n_items``;
         ``n_excluded`` (candidates missing some question, left out and counted);
-        ``ci_method``; ``small_sample``.
+        ``ci_method``; ``small_sample``;
+        ``estimable`` and ``reason``: with ``by=``, a group where the coefficient cannot be
+        computed (too few units, no variation) is kept as a row with missing estimates,
+        ``estimable`` False and the reason.
 
     Raises
     ------
@@ -131,15 +135,20 @@ def cronbach_alpha(
         complete = ~np.isnan(matrix).any(axis=1)
         matrix = matrix[complete]
         n, k = matrix.shape
+        reason = ""
         if k < 2 or n < 2:
-            raise InterviewLabError(
+            reason = (
                 f"Cronbach's alpha needs at least 2 questions and 2 complete candidates"
                 f"{_where(keys)}; got {k} question(s) and {n} complete candidate(s)."
             )
-        if np.isclose(np.var(matrix.sum(axis=1)), 0.0):
-            raise InterviewLabError(
-                f"Every candidate has the same total score{_where(keys)}, so alpha is 0/0."
-            )
+        elif np.isclose(np.var(matrix.sum(axis=1)), 0.0):
+            reason = f"Every candidate has the same total score{_where(keys)}, so alpha is 0/0."
+        if reason:
+            if not by_cols:
+                raise NotEstimableError(reason)
+            known = {"n": n, "n_items": k, "n_excluded": int((~complete).sum())}
+            rows.append(_not_estimable(keys, NotEstimableError(reason), known))
+            continue
         estimate, se = _cronbach(matrix)
         tail = (1 - confidence) / 2
         df1, df2 = n - 1, (n - 1) * (k - 1)

@@ -12,7 +12,7 @@ from scipy import stats
 from interviewlab._checks import (
     check_choice,
 )
-from interviewlab.errors import InterviewLabError
+from interviewlab.errors import NotEstimableError
 from interviewlab.reliability._common import (
     ICC_LABELS,
     ICC_METHODS,
@@ -22,6 +22,7 @@ from interviewlab.reliability._common import (
     _check_common,
     _check_duplicates,
     _check_min_n,
+    _not_estimable,
     _require_numeric,
     _where,
 )
@@ -45,7 +46,7 @@ def _wide_complete(
     missing = np.isnan(matrix)
     if missing.any():
         incomplete = int(missing.any(axis=1).sum())
-        raise InterviewLabError(
+        raise NotEstimableError(
             f"{incomplete} of {n} targets{_where(keys)} were not rated by all {k} raters (or "
             f"have missing scores): the ANOVA ICC needs every rater to rate every target. "
             f"Options: restrict the data to a complete panel (the raters who rated everyone); "
@@ -53,7 +54,7 @@ def _wide_complete(
             f"method='reml' (ICCs from REML variance components, for incomplete designs)."
         )
     if n < 2 or k < 2:
-        raise InterviewLabError(
+        raise NotEstimableError(
             f"The ICC needs at least 2 targets and 2 raters{_where(keys)}; got {n} target(s) "
             f"and {k} rater(s)."
         )
@@ -77,19 +78,26 @@ def _mean_squares(matrix: np.ndarray) -> tuple[float, float, float, float]:
     return msb, msw, msj, mse
 
 
-def _icc_point(matrix: np.ndarray) -> dict[str, float]:
-    """Return the six Shrout & Fleiss ICCs of a complete targets x raters matrix."""
+def _icc_ratios(matrix: np.ndarray) -> dict[str, tuple[float, float]]:
+    """The six Shrout & Fleiss ICCs of a complete matrix as (numerator, denominator)."""
     n, k = matrix.shape
     msb, msw, msj, mse = _mean_squares(matrix)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return {
-            "ICC1": (msb - msw) / (msb + (k - 1) * msw),
-            "ICC2": (msb - mse) / (msb + (k - 1) * mse + k * (msj - mse) / n),
-            "ICC3": (msb - mse) / (msb + (k - 1) * mse),
-            "ICC1k": (msb - msw) / msb,
-            "ICC2k": (msb - mse) / (msb + (msj - mse) / n),
-            "ICC3k": (msb - mse) / msb,
-        }
+    return {
+        "ICC1": (msb - msw, msb + (k - 1) * msw),
+        "ICC2": (msb - mse, msb + (k - 1) * mse + k * (msj - mse) / n),
+        "ICC3": (msb - mse, msb + (k - 1) * mse),
+        "ICC1k": (msb - msw, msb),
+        "ICC2k": (msb - mse, msb + (msj - mse) / n),
+        "ICC3k": (msb - mse, msb),
+    }
+
+
+def _icc_point(matrix: np.ndarray) -> dict[str, float]:
+    """The six ICCs of a complete matrix; NaN where the denominator is not positive."""
+    return {
+        form: num / den if den > 0 else float("nan")
+        for form, (num, den) in _icc_ratios(matrix).items()
+    }
 
 
 def _icc_table(matrix: np.ndarray, confidence: float, keys: dict[str, Any]) -> list[dict[str, Any]]:
@@ -98,13 +106,19 @@ def _icc_table(matrix: np.ndarray, confidence: float, keys: dict[str, Any]) -> l
     msb, msw, msj, mse = _mean_squares(matrix)
     scale = max(float(np.abs(matrix).max()), 1.0) ** 2
     if msw <= 1e-12 * scale or mse <= 1e-12 * scale:
-        raise InterviewLabError(
+        raise NotEstimableError(
             f"The ratings{_where(keys)} have no residual variation (every rater gives each "
             f"target the same score, up to a constant rater offset), so the ANOVA F ratios and "
             f"their intervals are undefined. Report the agreement directly, or use "
             f"krippendorff_alpha()/gwet_ac(), which are defined in this case."
         )
-    est = _icc_point(matrix)
+    tiny = 1e-12 * scale
+    ratios = _icc_ratios(matrix)
+    est = {form: num / den if den > tiny else np.nan for form, (num, den) in ratios.items()}
+    if msb <= tiny:
+        # every target has the same mean: F = 0, the F intervals collapse to a point and
+        # the average-rater forms divide by MSB = 0 (pingouin 0.5 gives -inf there)
+        return _icc_rows_without_target_variance(est, n, k, keys)
     alpha = 1 - confidence
     df1 = n - 1
     df_within = n * (k - 1)
@@ -142,14 +156,15 @@ def _icc_table(matrix: np.ndarray, confidence: float, keys: dict[str, Any]) -> l
     for form in ICC_TYPES:
         f_value, df2, p_value = f_stat[form[3]]
         ci_method = "F (Satterthwaite df)" if form.startswith("ICC2") else "exact F"
+        estimable = bool(np.isfinite(est[form]))
         rows.append(
             {
                 **keys,
                 "type": form,
                 "label": ICC_LABELS[form],
                 "estimate": float(est[form]),
-                "ci_low": float(intervals[form][0]),
-                "ci_high": float(intervals[form][1]),
+                "ci_low": float(intervals[form][0]) if estimable else np.nan,
+                "ci_high": float(intervals[form][1]) if estimable else np.nan,
                 "f": float(f_value),
                 "df1": df1,
                 "df2": df2,
@@ -157,6 +172,56 @@ def _icc_table(matrix: np.ndarray, confidence: float, keys: dict[str, Any]) -> l
                 "n_targets": n,
                 "n_raters": k,
                 "ci_method": ci_method,
+                "estimable": estimable,
+                "reason": "" if estimable else _NEGATIVE_DENOMINATOR,
+            }
+        )
+    return rows
+
+
+_NEGATIVE_DENOMINATOR = (
+    "The mean squares make this form's denominator zero or negative (the raters differ "
+    "more than the targets), so the coefficient is undefined."
+)
+
+
+def _icc_rows_without_target_variance(
+    est: dict[str, float], n: int, k: int, keys: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """ICC rows when every target has the same mean score (MSB = 0, F = 0, p = 1).
+
+    The single-rater forms are -1/(k - 1)-like values as pingouin gives them; their
+    F intervals collapse to a point, so they are not shown, and the average-rater forms
+    (MSB in the denominator) are not estimable.
+    """
+    reason = (
+        f"Every target has the same mean score{_where(keys)} (MSB = 0): the targets do not "
+        "differ at all, F = 0 and its interval collapses to a point"
+    )
+    df1, df_within, df_error = n - 1, n * (k - 1), (n - 1) * (k - 1)
+    rows = []
+    for form in ICC_TYPES:
+        estimable = bool(np.isfinite(est[form]))
+        why = reason + (
+            ", so no interval is given." if estimable else "; this average-rater form is undefined."
+        )
+        rows.append(
+            {
+                **keys,
+                "type": form,
+                "label": ICC_LABELS[form],
+                "estimate": float(est[form]),
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+                "f": 0.0,
+                "df1": df1,
+                "df2": df_within if form[3] == "1" else df_error,
+                "p_value": 1.0,
+                "n_targets": n,
+                "n_raters": k,
+                "ci_method": "none (MSB = 0)",
+                "estimable": estimable,
+                "reason": why,
             }
         )
     return rows
@@ -214,14 +279,22 @@ def icc(
         ``small_sample`` (``n_targets < min_n``); ``k`` (raters per target used by the
         average forms: the number of raters, or for REML their harmonic mean); ``method``
         (``"anova"`` or ``"reml"``). For REML ``f``, ``df1`` and ``df2`` are missing and
-        ``p_value`` is a likelihood-ratio test of no target variance.
+        ``p_value`` is a likelihood-ratio test of no target variance. ``estimable`` and
+        ``reason``: a form whose denominator is zero or negative is missing with its
+        reason; when every target has the same mean (MSB = 0) F = 0, p = 1, the
+        single-rater forms are given without interval and the average-rater forms are
+        missing (pingouin gives -inf there); with ``by=``, a group where no ICC can be
+        computed is kept as six rows with missing estimates and the reason.
 
     Raises
     ------
     InterviewLabError
-        If a target was not rated by every rater (the message counts them and lists the
-        options), if a target has several rows from one rater (aggregate or use ``by=``),
-        if there are fewer than 2 targets or raters, or if there is no residual variation.
+        If the score column is not numeric, or a target has several rows from one
+        rater (aggregate or use ``by=``).
+    NotEstimableError
+        Without ``by=``: if a target was not rated by every rater (the message counts
+        them and lists the options), if there are fewer than 2 targets or raters, or if
+        there is no residual variation.
 
     Notes
     -----
@@ -266,32 +339,23 @@ def icc(
     _check_min_n(min_n)
     rows: list[dict[str, Any]] = []
     for keys, part in _by_groups(frame, by_cols):
-        if method == "reml":
-            from interviewlab.reliability import icc_reml  # the engine imports this module
-
-            table = icc_reml(
-                part,
-                target=target,
-                rater=rater,
-                score=score,
-                confidence=confidence,
-                n_boot=n_boot,
-                seed=seed,
-            ).reset_index()
-            for record in table.to_dict("records"):
-                row = {str(name): value for name, value in record.items()}
-                rows.append({**keys, **row, "small_sample": row["n_targets"] < min_n})
-            continue
-        matrix = _wide_complete(part, target, rater, score, keys)
-        rows.extend(
-            {
-                **row,
-                "small_sample": row["n_targets"] < min_n,
-                "k": row["n_raters"],
-                "method": "anova",
+        _require_numeric(part, score, "The ICC", keys)
+        try:
+            rows.extend(_icc_group(part, keys, target, rater, score, method, confidence, min_n,
+                                   n_boot, seed))  # fmt: skip
+        except NotEstimableError as err:
+            if not by_cols:
+                raise
+            known = {
+                "n_targets": int(part[target].nunique()),
+                "n_raters": int(part[rater].nunique()),
+                "ci_method": "none (not estimable)",
+                "method": method,
             }
-            for row in _icc_table(matrix, confidence, keys)
-        )
+            rows.extend(
+                {**_not_estimable(keys, err, known), "type": form, "label": ICC_LABELS[form]}
+                for form in ICC_TYPES
+            )
     columns = [
         "type",
         "label",
@@ -310,3 +374,45 @@ def icc(
         "method",
     ]
     return _assemble(rows, by_cols, columns).set_index("type")
+
+
+def _icc_group(
+    part: pd.DataFrame,
+    keys: dict[str, Any],
+    target: str,
+    rater: str,
+    score: str,
+    method: str,
+    confidence: float,
+    min_n: int,
+    n_boot: int,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """The six ICC rows of one ``by`` group."""
+    if method == "reml":
+        from interviewlab.reliability import icc_reml  # the engine imports this module
+
+        table = icc_reml(
+            part,
+            target=target,
+            rater=rater,
+            score=score,
+            confidence=confidence,
+            n_boot=n_boot,
+            seed=seed,
+        ).reset_index()
+        rows = []
+        for record in table.to_dict("records"):
+            row = {str(name): value for name, value in record.items()}
+            rows.append({**keys, **row, "small_sample": row["n_targets"] < min_n})
+        return rows
+    matrix = _wide_complete(part, target, rater, score, keys)
+    return [
+        {
+            **row,
+            "small_sample": row["n_targets"] < min_n,
+            "k": row["n_raters"],
+            "method": "anova",
+        }
+        for row in _icc_table(matrix, confidence, keys)
+    ]

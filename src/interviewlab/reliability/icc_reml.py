@@ -14,7 +14,12 @@ from interviewlab._checks import (
     require_columns,
     require_frame,
 )
-from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
+from interviewlab.errors import (
+    InterviewLabError,
+    InterviewLabWarning,
+    NotEstimableError,
+    SmallSampleWarning,
+)
 from interviewlab.models._design import (
     FEW_LEVELS,
     _build_design,
@@ -176,6 +181,11 @@ def icc_reml(
         raise InterviewLabError(f"n_boot={n_boot!r} must be a non-negative integer.")
     if len({target, rater, score}) != 3:
         raise InterviewLabError("target, rater and score must be three different columns.")
+    if not pd.api.types.is_numeric_dtype(data[score]) or pd.api.types.is_bool_dtype(data[score]):
+        raise InterviewLabError(
+            f"icc_reml needs numeric scores, but column {score!r} has dtype "
+            f"{data[score].dtype}; convert the rubric levels to numbers first."
+        )
     frame = pd.DataFrame(
         {"target": data[target].to_numpy(), "rater": data[rater].to_numpy(), "y": data[score]}
     )
@@ -191,7 +201,7 @@ def icc_reml(
     n_targets = int(frame["target"].nunique())
     n_raters = int(frame["rater"].nunique())
     if n_targets < 2 or n_raters < 2:
-        raise InterviewLabError(
+        raise NotEstimableError(
             f"icc_reml needs at least 2 targets and 2 raters; got {n_targets} and {n_raters}."
         )
     if n_targets < FEW_LEVELS:

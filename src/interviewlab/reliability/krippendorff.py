@@ -12,7 +12,7 @@ import pandas as pd
 from interviewlab._checks import (
     check_choice,
 )
-from interviewlab.errors import InterviewLabError, InterviewLabWarning
+from interviewlab.errors import InterviewLabError, InterviewLabWarning, NotEstimableError
 from interviewlab.reliability._common import (
     LEVELS,
     Seed,
@@ -24,6 +24,7 @@ from interviewlab.reliability._common import (
     _check_min_n,
     _check_n_boot,
     _drop_missing,
+    _not_estimable,
     _resample_counts,
     _rng,
     _unit_counts,
@@ -177,13 +178,19 @@ def krippendorff_alpha(
         with at least two ratings, which enter alpha); ``n_units_excluded`` (units with a
         single rating, which cannot be paired); ``n_pairable`` (ratings in pairable units);
         ``n_missing`` (rows with a missing score); ``n_boot``; ``ci_method``;
-        ``small_sample`` (``n_units < min_n``).
+        ``small_sample`` (``n_units < min_n``); ``estimable`` and ``reason``: with
+        ``by=``, a group where alpha cannot be computed (fewer than two pairable units,
+        no variation, no defined bootstrap replicate) is a row with missing estimate and
+        interval, ``n_units`` counting all its units, ``estimable`` False and the reason;
+        the other groups are kept.
 
     Raises
     ------
     InterviewLabError
-        If a unit has several rows from the same rater, if fewer than two units can be
-        paired, or if every pairable rating is the same value (alpha is then 0/0).
+        If a unit has several rows from the same rater.
+    NotEstimableError
+        Without ``by=``: if fewer than two units can be paired, or if every pairable
+        rating is the same value (alpha is then 0/0).
 
     Notes
     -----
@@ -245,44 +252,56 @@ def krippendorff_alpha(
     rows = []
     for keys, part in _by_groups(frame, by_cols):
         part, n_missing = _drop_missing(part, score)
-        _check_duplicates(part, unit, rater, keys, what="unit")
-        codes, vals = _coded_values(part, score, level, categories, keys)
-        counts, _ = _unit_counts(part, unit, codes, len(vals))
-        pairable = counts.sum(axis=1) >= 2
-        counts = counts[pairable]
-        n_units = int(pairable.sum())
-        _check_alpha_defined(counts, n_units, keys)
-        estimate = float(_alpha_from_counts(counts, vals, level)[0])
-        ci_low = ci_high = float("nan")
-        ci_method = "none (n_boot=0)"
-        if n_boot > 0:
-            if resample == "units":
-                weights = _resample_counts(rng, n_units, n_boot).astype(float)
-                boot = _alpha_from_counts(counts, vals, level, weights)
-            else:
-                boot = _alpha_two_way_boot(part, unit, rater, codes, vals, level, rng, n_boot)
-            ci_low, ci_high = _percentile_interval(boot, confidence, keys)
-            ci_method = (
-                "bootstrap percentile (units resampled)"
-                if resample == "units"
-                else "bootstrap percentile (two-way: units and raters resampled)"
+        try:
+            _check_duplicates(part, unit, rater, keys, what="unit")
+            codes, vals = _coded_values(part, score, level, categories, keys)
+            counts, _ = _unit_counts(part, unit, codes, len(vals))
+            pairable = counts.sum(axis=1) >= 2
+            counts = counts[pairable]
+            n_units = int(pairable.sum())
+            _check_alpha_defined(counts, n_units, keys)
+            estimate = float(_alpha_from_counts(counts, vals, level)[0])
+            ci_low = ci_high = float("nan")
+            ci_method = "none (n_boot=0)"
+            if n_boot > 0:
+                if resample == "units":
+                    weights = _resample_counts(rng, n_units, n_boot).astype(float)
+                    boot = _alpha_from_counts(counts, vals, level, weights)
+                else:
+                    boot = _alpha_two_way_boot(part, unit, rater, codes, vals, level, rng, n_boot)
+                ci_low, ci_high = _percentile_interval(boot, confidence, keys)
+                ci_method = (
+                    "bootstrap percentile (units resampled)"
+                    if resample == "units"
+                    else "bootstrap percentile (two-way: units and raters resampled)"
+                )
+            rows.append(
+                {
+                    **keys,
+                    "level": level,
+                    "estimate": estimate,
+                    "ci_low": ci_low,
+                    "ci_high": ci_high,
+                    "n_units": n_units,
+                    "n_units_excluded": int((~pairable).sum()),
+                    "n_pairable": int(counts.sum()),
+                    "n_missing": n_missing,
+                    "n_boot": n_boot,
+                    "ci_method": ci_method,
+                    "small_sample": n_units < min_n,
+                }
             )
-        rows.append(
-            {
-                **keys,
+        except NotEstimableError as err:
+            if not by_cols:
+                raise
+            known = {
                 "level": level,
-                "estimate": estimate,
-                "ci_low": ci_low,
-                "ci_high": ci_high,
-                "n_units": n_units,
-                "n_units_excluded": int((~pairable).sum()),
-                "n_pairable": int(counts.sum()),
+                "n_units": int(part[unit].nunique()),
                 "n_missing": n_missing,
                 "n_boot": n_boot,
-                "ci_method": ci_method,
-                "small_sample": n_units < min_n,
+                "ci_method": "none (not estimable)",
             }
-        )
+            rows.append(_not_estimable(keys, err, known))
     columns = [
         "level",
         "estimate",
@@ -330,12 +349,12 @@ def _coded_values(
 def _check_alpha_defined(counts: np.ndarray, n_units: int, keys: dict[str, Any]) -> None:
     """Alpha needs two pairable units and some variation among their ratings."""
     if n_units < 2:
-        raise InterviewLabError(
+        raise NotEstimableError(
             f"Only {n_units} unit(s){_where(keys)} have two or more ratings; alpha needs "
             "at least two units rated by at least two raters."
         )
     if (counts.sum(axis=0) > 0).sum() < 2:
-        raise InterviewLabError(
+        raise NotEstimableError(
             f"Every pairable rating{_where(keys)} has the same value, so alpha is 0/0 "
             "(undefined): there is no variation to be reliable about. Report the "
             "percentage agreement instead."
@@ -355,7 +374,7 @@ def _percentile_interval(
             stacklevel=3,
         )
     if ok.sum() < 2:
-        raise InterviewLabError(
+        raise NotEstimableError(
             f"Fewer than two bootstrap resamples{_where(keys)} gave a defined alpha; "
             "the data are too sparse for a bootstrap interval."
         )
