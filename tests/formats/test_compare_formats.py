@@ -269,3 +269,14 @@ def test_planted_format_effects_with_recording_penalty_are_covered():
                 study.ratings,
             )
         )
+
+
+def test_panel_random_intercept_is_added_by_name():
+    study = il.simulate_study(seed=23, n_candidates=300, n_raters=15, format_effect=-0.3)
+    plain = compare_formats(study.ratings).iloc[0]
+    with_panel = compare_formats(study.ratings, panel="panel_id").iloc[0]
+    # raters nest in panels; the panel intercept moves the format effect only a little
+    assert abs(with_panel["estimate"] - plain["estimate"]) < 0.05
+    assert with_panel["se"] >= plain["se"] * 0.95
+    with pytest.raises(InterviewLabError, match="'panel'"):
+        compare_formats(study.ratings, panel="panel")
