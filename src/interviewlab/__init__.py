@@ -35,12 +35,14 @@ from interviewlab.errors import (
 from interviewlab.formats import (
     async_completion,
     compare_formats,
+    compare_reactions,
     equivalence_test,
     format_invariance,
     format_mixing,
     format_power,
     impact_by_format,
     planted_format_effects,
+    problem_shares,
     score_gaps_by_format,
 )
 from interviewlab.impact import (
@@ -108,6 +110,7 @@ __all__ = [
     "check_no_identifiers",
     "cohen_kappa",
     "compare_formats",
+    "compare_reactions",
     "compare_reliability",
     "cronbach_alpha",
     "d_study",
@@ -135,6 +138,7 @@ __all__ = [
     "plot_bars",
     "plot_estimates",
     "pooled_stage_audit",
+    "problem_shares",
     "question_gaps",
     "rater_effects",
     "read_dataset",
