@@ -1,6 +1,6 @@
 """Write reactions.csv for polr_reference.R (deterministic: a fixed seed).
 
-Run from this folder: ``python make_data.py``. Two Likert items (1-5) answered by 240
+Run from this folder: ``python make_polr_data.py``. Two Likert items (1-5) answered by 240
 candidates, each in one format, with a group column; the CSV is committed.
 """
 
