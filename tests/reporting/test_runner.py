@@ -60,6 +60,7 @@ def test_tables_are_suppressed_and_anonymous(overview: Path) -> None:
 def test_provenance(overview: Path) -> None:
     prov = json.loads((overview / "provenance.json").read_text())
     assert prov["study"] == "demo"
+    assert prov["study_source"] == "bundled:demo"
     assert prov["seed"] == 20261122
     assert set(prov["inputs_sha256"]) == {"study.toml", "candidates.csv", "ratings.csv"}
     assert all(len(h) == 64 for h in prov["inputs_sha256"].values())
@@ -141,7 +142,8 @@ def test_failing_cell_names_notebook_and_keeps_partial(tmp_path: Path) -> None:
             progress=False,
         )
     assert "partial executed notebook is kept" in str(info.value)
-    assert (tmp_path / "study_overview-demo" / "study_overview.ipynb").is_file()
+    failed = tmp_path / "study_overview-demo-min_cell_size-0.failed"
+    assert (failed / "study_overview.ipynb").is_file()
 
 
 def test_committed_notebooks_are_clean() -> None:

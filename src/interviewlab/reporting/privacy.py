@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_MIN_CELL_SIZE",
     "IDENTIFIER_COLUMNS",
     "LABEL_COLUMNS",
+    "OTHER_ENTITY_COLUMNS",
     "check_no_identifiers",
     "suppress_small_cells",
 ]
@@ -41,6 +42,25 @@ DEFAULT_MIN_CELL_SIZE = 10
 
 #: Column names that identify a person and may never appear in a report table.
 IDENTIFIER_COLUMNS = ("candidate_id", "recording", "name", "email")
+
+#: Columns that name other entities than candidates (questions, raters, panels, stages):
+#: a value there equal to a candidate id (question "1", candidate "1") is not a leak.
+OTHER_ENTITY_COLUMNS = (
+    "question",
+    "question_id",
+    "rater",
+    "rater_id",
+    "panel",
+    "panel_id",
+    "requisition",
+    "requisition_id",
+    "item",
+    "format",
+    "stage",
+    "stage_number",
+    "component",
+    "term",
+)
 
 #: Columns that label a row (never blanked); every other column of a suppressed row is.
 LABEL_COLUMNS = (
@@ -189,14 +209,17 @@ def check_no_identifiers(
         The table about to be shown or written.
     identifiers : iterable of str
         The study's candidate identifiers; none may appear among the table's column
-        names or its text values (index included). Numeric columns are not searched:
-        in an aggregate table a count equal to a numeric identifier is not one.
+        names or its text values (index included). The check is by column: numeric
+        columns are not searched (in an aggregate table a count equal to a numeric
+        identifier is not one), nor are the columns that name other entities
+        (:data:`OTHER_ENTITY_COLUMNS`: a question "1" is not candidate "1").
     where : str
         Name of the table, for the message.
 
     Examples
     --------
     >>> check_no_identifiers(pd.DataFrame({"group": ["a"]}), identifiers={"C1"})
+    >>> check_no_identifiers(pd.DataFrame({"question_id": ["1"]}), identifiers={"1"})
     >>> check_no_identifiers(pd.DataFrame({"label": ["C1"]}), identifiers={"C1"})
     Traceback (most recent call last):
     ...
@@ -220,6 +243,8 @@ def check_no_identifiers(
     frame = table.reset_index()
     for col in frame.columns:
         if pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
+            continue
+        if str(col).lower() in OTHER_ENTITY_COLUMNS:
             continue
         values = frame[col].dropna().astype(str)
         hit = values.isin(ids).to_numpy()

@@ -26,6 +26,7 @@ import platform
 import re
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from importlib import metadata
@@ -35,6 +36,7 @@ from typing import Any
 import pandas as pd
 
 from interviewlab.errors import InterviewLabError
+from interviewlab.reporting.safety import neutralise_formulas, sanitize_html, slug
 
 KEY_LIBRARIES = (
     "numpy",
@@ -143,12 +145,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _input_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file())
-    return [path]
-
-
 @contextlib.contextmanager
 def _inline_backend() -> Iterator[None]:
     """Let the kernel use the inline matplotlib backend even if MPLBACKEND is set."""
@@ -181,7 +177,14 @@ def run_report(
         A study folder or workbook, or the name of a bundled study such as ``"demo"``.
         ``None`` for notebooks that simulate their own data (``panel_training``).
     out : str or pathlib.Path, optional
-        Folder under which ``<name>-<study>/`` is written (default ``./reports``).
+        Folder under which the report folder is written (default ``./reports``); a
+        relative path is taken from the current directory. The report folder is named
+        by :func:`report_folder_name` (``<name>-<study>`` plus any parameter that differs
+        from its default, e.g. ``adverse_impact_audit-demo-profile-ll144``), from safe
+        slugs only, so nothing is written or deleted outside ``out``. The report is
+        written to a temporary folder and swapped in when complete: a failed run leaves
+        the previous report unchanged and keeps its partial notebook in
+        ``<folder>.failed``.
     params : mapping, optional
         Notebook parameters; unknown names are an error. Strings are converted to the
         type of the notebook's default.
@@ -218,6 +221,7 @@ def run_report(
         )
     values = {k: _coerce(k, v, defaults.get(k)) for k, v in params.items()}
     study_path = resolve_study_path(study) if study is not None else None
+    inputs: dict[str, str] = {}
     if study_path is not None:
         from interviewlab.data import Study
 
@@ -225,24 +229,30 @@ def run_report(
         study_name = loaded.name
         study_seed = loaded.planted.get("seed")
         values["study"] = str(study_path)
+        inputs = {label: _sha256(Path(path)) for label, path in sorted(loaded.files.items())}
+        source = _study_source(str(study), study_path)
     else:
         study_name = "simulated"
         study_seed = None
         values["study"] = None
-    folder = Path(out or Path.cwd() / "reports") / f"{name}-{study_name}"
-    # a report folder holds one run: clear what an earlier run left
-    for sub in ("tables", "figures"):
-        shutil.rmtree(folder / sub, ignore_errors=True)
-    for stale in (f"{name}.html", f"{name}.ipynb", "tables.xlsx", "provenance.json"):
-        (folder / stale).unlink(missing_ok=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    values["output_dir"] = str(folder)
-    executed = folder / f"{name}.ipynb"
+        source = None
+    out_dir = Path(out if out is not None else Path.cwd() / "reports").resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    changed = {k: v for k, v in values.items() if k != "study" and v != defaults.get(k)}
+    folder = out_dir / report_folder_name(name, study_name, changed)
+    # everything is written to a fresh folder beside the report and swapped in at the
+    # end, so a failed run leaves the previous report as it was
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=out_dir))
+    values["output_dir"] = str(staging)
+    executed = staging / f"{name}.ipynb"
+    hidden = {str(staging): ".", str(out_dir): "<out>", str(_notebooks_dir()): "<notebooks>"}
+    if study_path is not None:
+        hidden[str(study_path)] = source or study_name
 
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     try:
-        with _inline_backend():
+        with _inline_backend(), _quiet_kernel():
             papermill.execute_notebook(
                 str(notebook),
                 str(executed),
@@ -250,22 +260,26 @@ def run_report(
                 kernel_name="python3",
                 language="python",
                 progress_bar=progress,
-                cwd=str(folder),
+                cwd=str(staging),
             )
     except papermill.PapermillExecutionError as err:
+        failed = out_dir / f"{folder.name}.failed"
+        _remove_inside(failed, out_dir)
+        staging.rename(failed)
         raise InterviewLabError(
             f"Report {name!r} failed in notebook {notebook.name}, cell {err.cell_index} "
-            f"(execution count {err.exec_count}): {err.ename}: {err.evalue}. The partial "
-            f"executed notebook is kept at {executed} for debugging."
+            f"(execution count {err.exec_count}): {err.ename}: {err.evalue}. The previous "
+            f"report (if any) is unchanged; the partial executed notebook is kept in "
+            f"{failed} for debugging."
         ) from err
+    except BaseException:
+        _remove_inside(staging, out_dir)
+        raise
     duration = time.perf_counter() - clock
 
-    _write_html(executed, folder / f"{name}.html")
-    _write_workbook(folder)
-    inputs = {}
-    if study_path is not None:
-        base = study_path if study_path.is_dir() else study_path.parent
-        inputs = {str(p.relative_to(base)): _sha256(p) for p in _input_files(study_path)}
+    _scrub_notebook(executed, hidden)
+    _write_html(executed, staging / f"{name}.html")
+    _write_workbook(staging)
     seed = values.get("seed", defaults.get("seed", study_seed))
     provenance = {
         "report": name,
@@ -273,22 +287,123 @@ def run_report(
         "notebook": notebook.name,
         "notebook_sha256": _sha256(notebook),
         "study": study_name,
-        "study_path": str(study_path) if study_path is not None else None,
+        "study_source": source,
         "inputs_sha256": inputs,
-        "parameters": {**defaults, **values},
+        "parameters": _replace_strings({**defaults, **values, "output_dir": "."}, hidden),
         "seed": seed,
         "started_utc": started.isoformat(timespec="seconds"),
         "duration_s": round(duration, 2),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "libraries": {lib: _version(lib) for lib in KEY_LIBRARIES},
-        "tables": sorted(p.name for p in (folder / "tables").glob("*.csv")),
-        "figures": sorted(p.name for p in (folder / "figures").glob("*.png")),
+        "tables": sorted(p.name for p in (staging / "tables").glob("*.csv")),
+        "figures": sorted(p.name for p in (staging / "figures").glob("*.png")),
     }
-    (folder / "provenance.json").write_text(
+    (staging / "provenance.json").write_text(
         json.dumps(provenance, indent=2, default=str) + "\n", encoding="utf-8"
     )
+    _swap_in(staging, folder)
     return folder
+
+
+def report_folder_name(name: str, study_name: str, changed: Mapping[str, Any]) -> str:
+    """Folder name of a report, made of safe slugs only.
+
+    The notebook, the study and every parameter that differs from its default, each
+    reduced to letters, digits, ``-`` and ``_``.
+
+    Examples
+    --------
+    >>> report_folder_name("adverse_impact_audit", "demo", {"profile": "ll144"})
+    'adverse_impact_audit-demo-profile-ll144'
+    >>> report_folder_name("reliability", "demo/../../victim", {})
+    'reliability-demo-victim'
+    """
+    parts = [slug(name, fallback="report"), slug(study_name, fallback="study")]
+    for key in sorted(changed):
+        parts += [slug(key, fallback="parameter"), slug(changed[key], fallback="value")]
+    return "-".join(parts)[:150].strip("-")
+
+
+def _study_source(study: str | Path, study_path: Path) -> str:
+    """How the study was named, without the absolute path: bundled name or folder name."""
+    if not Path(study).exists():
+        return f"bundled:{study}"
+    return study_path.name
+
+
+def _remove_inside(path: Path, root: Path) -> None:
+    """Delete ``path`` only if it is a direct child of ``root`` (never follow it out)."""
+    path = Path(path)
+    if path.resolve().parent != root.resolve() or path.is_symlink():
+        raise InterviewLabError(f"Refusing to delete {path}: it is not a folder inside {root}.")
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Replace ``folder`` by ``staging`` (both in the same parent) in two renames."""
+    root = folder.parent
+    if folder.exists():
+        retired = root / f".{folder.name}.retired-{os.getpid()}"
+        _remove_inside(retired, root)
+        folder.rename(retired)
+        staging.rename(folder)
+        _remove_inside(retired, root)
+    else:
+        staging.rename(folder)
+
+
+def _replace_strings(value: Any, hidden: Mapping[str, str]) -> Any:
+    """``value`` with every occurrence of each key of ``hidden`` replaced, recursively."""
+    if isinstance(value, str):
+        for secret in sorted(hidden, key=len, reverse=True):
+            value = value.replace(secret, hidden[secret])
+        return value
+    if isinstance(value, dict):
+        return {k: _replace_strings(v, hidden) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_replace_strings(v, hidden) for v in value)
+    return value
+
+
+def _scrub_notebook(executed: Path, hidden: Mapping[str, str]) -> None:
+    """Drop stderr output and absolute paths from the executed notebook.
+
+    Warnings and logging go to stderr and can quote data (a candidate id in a validation
+    warning) or paths; the report keeps neither. Paths (the study's, the report's) are
+    replaced by the study's name and ``.``.
+    """
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    scrubbed = nbformat.from_dict(_replace_strings(nb, hidden))
+    nbformat.write(scrubbed, executed)
+
+
+@contextlib.contextmanager
+def _quiet_kernel() -> Iterator[None]:
+    """Silence the kernel client's notices (e.g. 'running over TCP without encryption')."""
+    import logging
+
+    loggers = [logging.getLogger(n) for n in ("traitlets", "papermill", "jupyter_client")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
 def _version(package: str) -> str | None:
@@ -298,11 +413,33 @@ def _version(package: str) -> str | None:
         return None
 
 
-_REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>\s*", re.I)
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.I | re.S)
+_ACTIVE_TAG = re.compile(r"<\s*/?\s*(iframe|object|embed|frame|frameset|base)\b[^>]*>", re.I)
+_HANDLER = re.compile(r"""\s+on[a-z]+\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
+_JS_URL = re.compile(
+    r"""(href|src|action)\s*=\s*(["']?)\s*(javascript|vbscript|data:text/html)""", re.I
+)
+_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def _inert_tag(match: re.Match[str]) -> str:
+    """A start tag without event handlers and without script URLs."""
+    tag = _HANDLER.sub("", match.group(0))
+    return _JS_URL.sub(r"\1=\2#blocked-", tag)
+
+
+_DISPLAYED = ("text/html", "text/markdown")
 
 
 def _write_html(executed: Path, target: Path) -> None:
-    """Standalone HTML: no code, no stderr, images inline, no remote scripts."""
+    """Standalone HTML: no code, no stderr, images inline, no script at all.
+
+    Every displayed HTML or Markdown output is passed through :func:`sanitize_html`
+    (data values can reach them), and every ``<script>`` element of the page, the
+    template's own included (MathJax, mermaid and require.js loaders), is removed: a
+    report is a static page and needs none.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -317,8 +454,17 @@ def _write_html(executed: Path, target: Path) -> None:
             ]
             if not outputs:
                 continue
+            for output in outputs:
+                data = output.get("data", {})
+                for mime in _DISPLAYED:
+                    if mime in data:
+                        text = data[mime]
+                        text = "".join(text) if isinstance(text, list) else str(text)
+                        data[mime] = sanitize_html(text)
             cell.source = ""
             cell.outputs = outputs
+        else:
+            cell.source = sanitize_html(cell.source)
         cells.append(cell)
     nb.cells = cells
     exporter = HTMLExporter(
@@ -328,7 +474,12 @@ def _write_html(executed: Path, target: Path) -> None:
         exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(nb)
-    body = _REMOTE_SCRIPT.sub("", body)
+    body = _SCRIPT.sub("", body)
+    body = _COMMENT.sub("", body)
+    # the outputs were sanitized above; these catch anything the template or the
+    # Markdown renderer could still turn into active content
+    body = _ACTIVE_TAG.sub("", body)
+    body = _TAG.sub(_inert_tag, body)
     target.write_text(body, encoding="utf-8")
 
 
@@ -347,4 +498,4 @@ def _write_workbook(folder: Path) -> None:
             used.add(sheet)
             # labels such as "NA" or "None" stay text; only empty cells are missing
             table = pd.read_csv(path, keep_default_na=False, na_values=[""])
-            table.to_excel(writer, sheet_name=sheet, index=False)
+            neutralise_formulas(table).to_excel(writer, sheet_name=sheet, index=False)

@@ -13,6 +13,7 @@ import pandas as pd
 from interviewlab.errors import InterviewLabError
 from interviewlab.reporting import check_no_identifiers, suppress_small_cells
 from interviewlab.reporting.privacy import DEFAULT_MIN_CELL_SIZE
+from interviewlab.reporting.safety import neutralise_formulas
 
 if TYPE_CHECKING:
     from IPython.display import Image
@@ -87,7 +88,9 @@ class ReportWriter:
         if self.output_dir is not None:
             path = self.output_dir / "tables" / f"{name}.csv"
             path.parent.mkdir(parents=True, exist_ok=True)
-            shown.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+            neutralise_formulas(shown).to_csv(
+                path, index=False, lineterminator="\n", float_format="%.10g"
+            )
         return shown
 
     def figure(self, figure: Figure, name: str) -> Image:
