@@ -198,6 +198,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the output went to a program that stopped reading (e.g. `| head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:
+        where = f" {err.filename}" if err.filename else ""
+        print(
+            f"error:{where}: {err.strerror or err}; check the path and that the file can be "
+            "read (not open in another program, readable by you).",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -112,7 +112,24 @@ def load_study(name: str | Path) -> Study:
 
     if Path(name).exists():
         return Study.load(name)
-    path = dataset_path(str(name))
+    text = str(name)
+    if (
+        isinstance(name, Path)
+        or any(sep in text for sep in ("/", "\\", os.sep))
+        or (Path(text).suffix.lower() in (".xlsx", ".xlsm", ".toml", ".csv"))
+    ):
+        raise InterviewLabError(
+            f"The folder or file {text!r} does not exist (looked for it from the current "
+            f"folder {os.getcwd()!r}); check the path. A study is a folder with study.toml, "
+            "candidates.csv and ratings.csv, or an .xlsx workbook."
+        )
+    try:
+        path = dataset_path(text)
+    except InterviewLabError as err:
+        raise InterviewLabError(
+            f"There is no folder or file {text!r} in the current folder, nor a bundled study "
+            f"of that name. {err}"
+        ) from None
     if not path.is_dir():
         raise InterviewLabError(f"{name!r} is a table; read it with read_dataset({name!r}).")
     return Study.load(path)

@@ -5,6 +5,7 @@ A study is a folder of CSV files with study.toml, or one workbook.
 
 from __future__ import annotations
 
+import re
 import tomllib
 import warnings
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from interviewlab.data.problems import (
     StudyError,
 )
 from interviewlab.data.validation import (
+    _toml_key_lines,
     _validate,
 )
 from interviewlab.errors import InterviewLabError, InterviewLabWarning
@@ -55,7 +57,27 @@ def _load_folder(folder: Path) -> dict[str, Any]:
     files = {"study.toml": str(toml_path)}
     files.update({f"{n}.csv": str(folder / f"{n}.csv") for n in ("candidates", "ratings")})
     labels = {"candidates": "candidates.csv", "ratings": "ratings.csv"}
-    return _validate(meta, tables, labels, source=str(folder), files=files)
+    return _validate(
+        meta,
+        tables,
+        labels,
+        source=str(folder),
+        files=files,
+        meta_lines=_toml_key_lines(text),
+    )
+
+
+_LIST_KEYS = {
+    "groups.columns",
+    "groups.unknown",
+    "stages.order",
+    "formats.labels",
+    "rubric.questions",
+    "raters.columns",
+    "process.columns",
+}
+_NUMBER_KEYS = {"rubric.min", "rubric.max"}
+_CURLY = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 
 
 def _load_workbook(path: Path) -> dict[str, Any]:
@@ -65,7 +87,8 @@ def _load_workbook(path: Path) -> dict[str, Any]:
         raise StudyError(
             [Problem(path.name, f"cannot be read as a workbook ({err}).")], str(path)
         ) from err
-    missing = [s for s in ("study", "candidates", "ratings") if s not in sheets]
+    by_name = {str(name).strip().casefold(): name for name in sheets}
+    missing = [s for s in ("study", "candidates", "ratings") if s not in by_name]
     if missing:
         found = ", ".join(map(repr, sheets)) or "none"
         raise StudyError(
@@ -79,59 +102,188 @@ def _load_workbook(path: Path) -> dict[str, Any]:
             ],
             str(path),
         )
-    meta = _meta_from_sheet(sheets["study"], path.name)
+    names = {s: by_name[s] for s in ("study", "candidates", "ratings")}
+    problems = _excel_lost_cells(path, names)
+    if problems:
+        raise StudyError(problems, str(path))
+    study_label = f"{path.name} sheet {names['study']!r}"
+    meta, lines = _meta_from_sheet(sheets[names["study"]], study_label)
     tables = {
-        name: sheets[name].to_csv(index=False, lineterminator="\n")
+        name: sheets[names[name]].to_csv(index=False, lineterminator="\n")
         for name in ("candidates", "ratings")
     }
-    labels = {n: f"{path.name} sheet {n!r}" for n in ("candidates", "ratings")}
-    return _validate(meta, tables, labels, source=str(path), files={path.name: str(path)})
+    labels = {n: f"{path.name} sheet {names[n]!r}" for n in ("candidates", "ratings")}
+    return _validate(
+        meta,
+        tables,
+        labels,
+        source=str(path),
+        files={path.name: str(path)},
+        meta_label=study_label,
+        meta_lines=lines,
+    )
 
 
-def _meta_from_sheet(sheet: pd.DataFrame, filename: str) -> dict[str, Any]:
-    if list(sheet.columns[:2]) != ["key", "value"]:
+def _excel_lost_cells(path: Path, names: Mapping[str, str]) -> list[Problem]:
+    """Merged cells and formulas without a saved value: pandas reads them as empty."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    problems: list[Problem] = []
+    try:
+        formulas = openpyxl.load_workbook(path, data_only=False)
+        values = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    except Exception:  # pragma: no cover - pandas has read the file already
+        return problems
+    for sheet in names.values():
+        label = f"{path.name} sheet {sheet!r}"
+        ws = formulas[sheet]
+        for merged in ws.merged_cells.ranges:
+            if merged.max_row >= 2:
+                problems.append(
+                    Problem(
+                        label,
+                        f"cells {merged.coord} are merged, so every cell but the first reads "
+                        "as empty; unmerge them and fill in each cell.",
+                        line=merged.min_row,
+                        column=_header(ws, merged.min_col),
+                    )
+                )
+        cached = values[sheet]
+        empty: dict[int, list[str]] = {}
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    saved = cached.cell(row=cell.row, column=cell.column).value
+                    if saved is None:
+                        empty.setdefault(cell.column, []).append(f"{cell.coordinate}")
+        for column, cells in empty.items():
+            shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
+            problems.append(
+                Problem(
+                    label,
+                    f"cells {shown} hold formulas without a saved value (the program that "
+                    "wrote the file did not calculate them), so they read as empty; open and "
+                    "save the workbook in Excel or LibreOffice, or paste the values as values.",
+                    line=int(re.sub(r"[A-Z]+", "", cells[0])),
+                    column=_header(ws, column) or get_column_letter(column),
+                )
+            )
+    values.close()
+    return problems
+
+
+def _header(ws: Any, column: int) -> str | None:
+    """The header (row 1) of a worksheet column, if any."""
+    value = ws.cell(row=1, column=column).value
+    return None if value is None else str(value)
+
+
+def _meta_from_sheet(sheet: pd.DataFrame, label: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """Metadata from a workbook's study sheet (key, value[, more values...]).
+
+    A value may be written as a TOML literal (``["sex", "ethnicity"]``, ``"White"``) or
+    as a plain cell: ``sex, ethnicity`` for a list (or one value per cell to the right),
+    ``White`` for a text, ``5`` for a number; straight or curly quotes. Returns the
+    metadata and the sheet row of each key.
+    """
+    columns = [str(c).strip().casefold() for c in sheet.columns]
+    if columns[:2] != ["key", "value"]:
         raise StudyError(
             [
                 Problem(
-                    f"{filename} sheet 'study'",
+                    label,
                     "must have the columns 'key' and 'value' (e.g. key 'rubric.min', value '1').",
                     line=1,
                 )
             ],
-            filename,
+            label,
         )
     meta: dict[str, Any] = {}
-    for i, (key, raw) in enumerate(zip(sheet["key"], sheet["value"], strict=True), start=2):
-        if not key.strip():
+    lines: dict[str, int] = {}
+    for i, row in enumerate(sheet.itertuples(index=False), start=2):
+        key = str(row[0]).strip()
+        cells = [str(v).translate(_CURLY).strip() for v in row[1:]]
+        cells = [c for c in cells if c]
+        if not key:
             continue
-        try:
-            value = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = raw
+        value = _cell_value(key, cells)
+        lines[key] = i
         node = meta
-        parts = key.strip().split(".")
-        for part in parts[:-1]:
+        parts = key.split(".")
+        for depth, part in enumerate(parts[:-1], start=1):
+            lines.setdefault(".".join(parts[:depth]), i)
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
                 raise StudyError(
                     [
                         Problem(
-                            f"{filename} sheet 'study'",
+                            label,
                             f"key {key!r} conflicts with an earlier key.",
                             line=i,
                             column="key",
                         )
                     ],
-                    filename,
+                    label,
                 )
             node = child
         node[parts[-1]] = value
-    return meta
+    return meta, lines
+
+
+def _cell_value(key: str, cells: list[str]) -> Any:
+    """The value of one study-sheet row from its non-empty cells."""
+    if not cells:
+        return [] if key in _LIST_KEYS else ""
+    if len(cells) > 1:
+        return [_unquote(c) for c in cells]
+    raw = cells[0]
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = None
+    if key in _LIST_KEYS:
+        if isinstance(value, list):
+            return value
+        return [_unquote(part) for part in raw.strip("[]").split(",") if _unquote(part)]
+    if key in _NUMBER_KEYS and value is None:
+        try:
+            return float(raw)
+        except ValueError:
+            return raw
+    return value if value is not None else _unquote(raw)
+
+
+def _unquote(text: str) -> str:
+    """A plain cell's text without surrounding quotes and spaces."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1]
+    return text.strip()
 
 
 def _read_text(path: Path) -> str:
-    """Read a text file as UTF-8 (a byte-order mark is fine), else as Windows-1252."""
+    """Read a text file as UTF-8, UTF-16 or else Windows-1252.
+
+    A UTF-8 byte-order mark is fine; UTF-16 is recognised by its byte-order mark or by
+    its zero bytes.
+    """
     raw = path.read_bytes()
+    utf16 = _utf16_encoding(raw)
+    if utf16:
+        try:
+            return raw.decode(utf16).lstrip("\ufeff")
+        except UnicodeDecodeError as err:
+            raise StudyError(
+                [
+                    Problem(
+                        path.name,
+                        f"looks like UTF-16 text but cannot be decoded ({err.reason}); save "
+                        "it as 'CSV UTF-8'.",
+                    )
+                ],
+                str(path),
+            ) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -144,6 +296,23 @@ def _read_text(path: Path) -> str:
             stacklevel=4,
         )
         return raw.decode("cp1252", errors="strict") if _is_cp1252(raw) else raw.decode("latin-1")
+
+
+def _utf16_encoding(raw: bytes) -> str | None:
+    """The UTF-16 codec of a file, or None.
+
+    'utf-16' for a byte-order mark, 'utf-16-le'/'-be' for ASCII-like text whose every
+    other byte is zero (UTF-16 without a mark).
+    """
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    sample = raw[:4000]
+    if len(sample) >= 4 and sample.count(0) >= len(sample) // 3:
+        if sample[1::2].count(0) > len(sample) // 4:
+            return "utf-16-le"
+        if sample[0::2].count(0) > len(sample) // 4:
+            return "utf-16-be"
+    return None
 
 
 def _is_cp1252(raw: bytes) -> bool:

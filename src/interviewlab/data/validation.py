@@ -8,7 +8,11 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import math
+import re
+import unicodedata
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -23,17 +27,140 @@ from interviewlab.data.problems import (
 )
 from interviewlab.errors import InterviewLabWarning
 
+# ---------------------------------------------------------------------- parsing
+# characters that print as nothing but make two labels differ: zero-width space,
+# non-joiner and joiner, word joiner, byte-order mark, soft hyphen
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
-# ---------------------------------------------------------------------- validation
+
+def _clean(value: str) -> str:
+    """A field as loaded: invisible characters removed, NFC form, outer spaces stripped."""
+    return unicodedata.normalize("NFC", _INVISIBLE.sub("", value)).strip()
+
+
 def _parse_csv(text: str, label: str, problems: list[Problem]) -> pd.DataFrame | None:
     """Parse CSV text into a frame of strings indexed by each record's physical line.
 
     Blank lines are skipped but counted, and a quoted field spanning lines keeps the
-    line where its record starts, so problems point at the line an editor shows.
+    line where its record starts, so problems point at the line an editor shows. Every
+    field is cleaned (:func:`_clean`); a warning counts the fields that changed other
+    than by spaces. A file without quotes or blank lines is read by pandas' C parser
+    into categorical columns (each distinct value stored once), which keeps the memory
+    of a large ratings file to a few times its size.
     """
     if not text.strip():
         problems.append(Problem(label, "is empty; it needs a header row and one row per record."))
         return None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        problems.append(
+            Problem(
+                label,
+                "contains a NUL byte: it is not a text CSV file (perhaps a spreadsheet or a "
+                "file in an encoding that was not recognised). Save it as 'CSV UTF-8'.",
+                line=line,
+            )
+        )
+        return None
+    frame = _parse_simple(text, label, problems)
+    if frame is None and not problems:
+        frame = _parse_general(text, label, problems)
+    if frame is None:
+        return None
+    return _normalise(frame, label)
+
+
+def _header_problems(header: list[str], label: str, line: int, problems: list[Problem]) -> None:
+    """Unnamed or repeated columns, and a header that looks separated by something else."""
+    if len(header) == 1:
+        for sep, name in _SEPARATORS.items():
+            if sep in header[0]:
+                problems.append(
+                    Problem(
+                        label,
+                        f"has a single column {header[0][:60]!r}: the file seems to be "
+                        f"separated by {name}, not commas. Save it as comma-separated CSV "
+                        "(in Excel: 'CSV UTF-8 (Comma delimited)').",
+                        line=line,
+                    )
+                )
+                return
+    for position, name in enumerate(header, start=1):
+        if not name:
+            problems.append(
+                Problem(label, f"column {position} of the header has no name.", line=line)
+            )
+        elif header.index(name) != position - 1:
+            problems.append(
+                Problem(
+                    label,
+                    f"the header names column {name!r} twice (columns "
+                    f"{header.index(name) + 1} and {position}); keep one.",
+                    line=line,
+                    column=name,
+                )
+            )
+
+
+def _parse_simple(text: str, label: str, problems: list[Problem]) -> pd.DataFrame | None:
+    """Read a file without quotes or blank lines with pandas (None: use the general path).
+
+    Record ``i`` (from 0) is then on line ``i + 2``.
+    """
+    # (no copies of the text here: a ratings file can be large)
+    crlf = text.count("\r\n")
+    if '"' in text or text.count("\r") != crlf or _has_blank_line(text):
+        return None
+    first = text[: text.find("\n")] if "\n" in text else text
+    header = [_clean(name) for name in first.rstrip("\r").split(",")]
+    if not header[-1] and len(header) > 1:
+        return None  # a trailing empty column: the general path knows what to do
+    _header_problems(header, label, 1, problems)
+    if problems:
+        return None
+    if not text[len(first) :].strip():
+        problems.append(Problem(label, "has a header but no rows."))
+        return None
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            encoding="utf-8",
+            header=0,
+            names=header,
+            dtype="category",
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError):
+        return None  # a row with too many fields: the general path names its line
+    if frame.isna().to_numpy().any():
+        return None  # a row with too few fields
+    blank = np.ones(len(frame), dtype=bool)
+    for column in frame.columns:
+        values = frame[column]
+        empty = np.asarray([not str(c).strip() for c in values.cat.categories], dtype=bool)
+        codes = values.cat.codes.to_numpy()
+        blank &= empty[codes] if len(empty) else True
+    if blank.any():
+        return None  # a line of commas only
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    return frame
+
+
+def _has_blank_line(text: str) -> bool:
+    """Whether a line other than the last is empty (or only spaces)."""
+    stripped = text.rstrip()
+    return (
+        "\n\n" in stripped
+        or "\n\r\n" in stripped
+        or re.search(r"\n[ \t]+\r?\n", stripped) is not None
+    )
+
+
+def _parse_general(text: str, label: str, problems: list[Problem]) -> pd.DataFrame | None:
+    """Read any CSV with the csv module, keeping each record's physical line."""
     records: list[list[str]] = []
     starts: list[int] = []
     reader = csv.reader(io.StringIO(text))
@@ -47,7 +174,7 @@ def _parse_csv(text: str, label: str, problems: list[Problem]) -> pd.DataFrame |
     except csv.Error as err:
         problems.append(Problem(label, f"is not a well-formed CSV file ({err}).", line=end + 1))
         return None
-    header, rows, lines = records[0], records[1:], starts[1:]
+    header, rows, lines = [_clean(h) for h in records[0]], records[1:], starts[1:]
     while (
         header
         and not header[-1]
@@ -56,21 +183,7 @@ def _parse_csv(text: str, label: str, problems: list[Problem]) -> pd.DataFrame |
         header = header[:-1]  # a trailing empty column (a comma after every header)
         rows = [r[: len(header)] if len(r) > len(header) else r for r in rows]
     before = len(problems)
-    for position, name in enumerate(header, start=1):
-        if not name:
-            problems.append(
-                Problem(label, f"column {position} of the header has no name.", line=starts[0])
-            )
-        elif header.index(name) != position - 1:
-            problems.append(
-                Problem(
-                    label,
-                    f"the header names column {name!r} twice (columns "
-                    f"{header.index(name) + 1} and {position}); keep one.",
-                    line=starts[0],
-                    column=name,
-                )
-            )
+    _header_problems(header, label, starts[0], problems)
     for record, line in zip(rows, lines, strict=True):
         if len(record) != len(header):
             problems.append(
@@ -88,6 +201,101 @@ def _parse_csv(text: str, label: str, problems: list[Problem]) -> pd.DataFrame |
         problems.append(Problem(label, "has a header but no rows."))
         return None
     return pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="line"), dtype=str)
+
+
+def _normalise(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Clean every field (:func:`_clean`), warning once about the fields that changed."""
+    changed = 0
+    example = ""
+    out: dict[str, Any] = {}
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            categories = values.cat.categories.astype(str)
+            cleaned = pd.Index([_clean(c) for c in categories])
+            differs = np.asarray(cleaned != categories.str.strip())
+            codes = values.cat.codes.to_numpy()
+            if differs.any():
+                hit = differs[codes]
+                changed += int(hit.sum())
+                if not example:
+                    position = int(np.flatnonzero(hit)[0])
+                    example = (
+                        f"line {frame.index[position]}, column {column!r}: "
+                        f"{categories[codes[position]]!r} read as {cleaned[codes[position]]!r}"
+                    )
+            distinct, inverse = np.unique(np.asarray(cleaned, dtype=object), return_inverse=True)
+            out[column] = pd.Categorical.from_codes(
+                inverse[codes], categories=pd.Index(distinct, dtype=object)
+            )
+        else:
+            uniques = pd.unique(values)
+            mapping = {u: _clean(u) for u in uniques}
+            differs_map = {u: c for u, c in mapping.items() if c != u.strip()}
+            if differs_map:
+                hit = values.isin(list(differs_map)).to_numpy()
+                changed += int(hit.sum())
+                if not example:
+                    position = int(np.flatnonzero(hit)[0])
+                    raw = values.iat[position]
+                    example = (
+                        f"line {frame.index[position]}, column {column!r}: "
+                        f"{raw!r} read as {mapping[raw]!r}"
+                    )
+                out[column] = values.map(mapping)
+            else:
+                out[column] = values
+    if changed:
+        warnings.warn(
+            f"{changed} value(s) in {label} had invisible characters (such as zero-width "
+            f"spaces) or a decomposed Unicode form, and were normalised (e.g. {example}); "
+            "identical-looking labels now match.",
+            InterviewLabWarning,
+            stacklevel=4,
+        )
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _warn_case_variants(table: pd.DataFrame, columns: list[str], label: str) -> None:
+    """Warn when labels of a column differ only in case ('White' and 'white')."""
+    for column in columns:
+        counts = table[column].dropna().astype(str).value_counts(sort=False)
+        if len(counts) < 2:
+            continue
+        folded = counts.groupby(counts.index.str.casefold(), sort=False)
+        variants = [part for _, part in folded if len(part) > 1]
+        if not variants:
+            continue
+        shown = "; ".join(
+            " and ".join(f"{value!r} ({n} rows)" for value, n in part.items())
+            for part in variants[:5]
+        )
+        more = f" (and {len(variants) - 5} more such sets)" if len(variants) > 5 else ""
+        warnings.warn(
+            f"{label} column {column!r} has values that differ only in case: {shown}{more}. "
+            "They are kept apart; if they mean the same, correct the spelling in the file.",
+            InterviewLabWarning,
+            stacklevel=4,
+        )
+
+
+def _did_you_mean(name: str, columns: Any) -> str:
+    """' (did you mean 'score'? ...)' when a column differs from ``name`` only in case."""
+    close = [c for c in columns if str(c).casefold() == name.casefold() and c != name]
+    if not close:
+        return ""
+    return (
+        f" (did you mean {name!r}? The file has {close[0]!r}: column names are "
+        "case-sensitive; rename it)"
+    )
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its categorical columns as str columns."""
+    columns = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    if not columns:
+        return frame
+    return frame.assign(**{c: frame[c].astype(str) for c in columns})
 
 
 def _add_rows(
@@ -109,52 +317,129 @@ def _add_rows(
         problems.append(Problem(label, text, line=int(lines[position]), column=column))
 
 
-def _check_meta(meta: dict[str, Any], problems: list[Problem]) -> None:
-    label = "study.toml"
+_TABLES = ("rubric", "groups", "stages", "formats", "raters", "process")
+_LISTS = (
+    ("groups", "columns"),
+    ("groups", "unknown"),
+    ("stages", "order"),
+    ("formats", "labels"),
+    ("rubric", "questions"),
+)
+
+
+def _check_meta(
+    meta: dict[str, Any],
+    problems: list[Problem],
+    *,
+    label: str = "study.toml",
+    lines: Mapping[str, int] | None = None,
+) -> None:
+    """Check the study's metadata; each problem names the line of its key when known."""
+    found = lines or {}
+
+    def add(message: str, key: str) -> None:
+        line = found.get(key)
+        if line is None:  # the table's line, when the key itself is not written
+            line = found.get(key.split(".")[0])
+        problems.append(Problem(label, message, line=line))
+
     if not str(meta.get("name", "")).strip():
-        problems.append(Problem(label, "has no 'name'; add a line such as name = \"my-study\"."))
+        add("has no 'name'; add a line such as name = \"my-study\".", "name")
+    for table in _TABLES:
+        if table in meta and not isinstance(meta[table], dict):
+            add(
+                f"{table!r} must be a table, e.g. [{table}] followed by its keys (such as "
+                f'columns = ["sex"]), not the value {meta[table]!r}.',
+                table,
+            )
     rubric = meta.get("rubric")
     if not isinstance(rubric, dict) or "min" not in rubric or "max" not in rubric:
-        problems.append(
-            Problem(
-                label,
-                "needs a [rubric] table with 'min' and 'max' scores, "
-                "e.g. [rubric] min = 1, max = 5.",
-            )
+        add(
+            "needs a [rubric] table with 'min' and 'max' scores, e.g. [rubric] min = 1, max = 5.",
+            "rubric",
         )
     else:
         lo, hi = rubric["min"], rubric["max"]
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lo, hi)):
-            problems.append(Problem(label, "rubric 'min' and 'max' must be numbers."))
+            add("rubric 'min' and 'max' must be numbers.", "rubric.min")
+        elif not all(math.isfinite(v) for v in (lo, hi)):
+            bad = "min" if not math.isfinite(lo) else "max"
+            add(
+                f"rubric {bad} = {rubric[bad]} is not a finite number; give the lowest and "
+                "highest score of the rubric, e.g. min = 1, max = 5.",
+                f"rubric.{bad}",
+            )
         elif lo >= hi:
-            problems.append(Problem(label, f"rubric min ({lo}) must be below max ({hi})."))
-    groups = meta.get("groups", {})
-    if isinstance(groups, dict) and isinstance(groups.get("reference", {}), dict):
-        declared = groups.get("columns", [])
-        for col in groups.get("reference", {}):
-            if col not in declared:
-                problems.append(
-                    Problem(
-                        label,
-                        f"[groups.reference] names {col!r}, which is not in [groups] columns "
-                        f"{declared}; fix the spelling or add the column.",
-                    )
-                )
-    for section, key in (
-        ("groups", "columns"),
-        ("stages", "order"),
-        ("formats", "labels"),
-        ("rubric", "questions"),
-    ):
-        value = meta.get(section, {}).get(key) if isinstance(meta.get(section), dict) else None
+            add(f"rubric min ({lo}) must be below max ({hi}).", "rubric.min")
+    for section, key in _LISTS:
+        part = meta.get(section)
+        value = part.get(key) if isinstance(part, dict) else None
         if value is not None and not (
             isinstance(value, list) and all(isinstance(v, str) for v in value)
         ):
-            problems.append(
-                Problem(
-                    label, f'[{section}] {key} must be a list of names, e.g. {key} = ["a", "b"].'
-                )
+            add(
+                f'[{section}] {key} must be a list of names, e.g. {key} = ["a", "b"], not '
+                f"{value!r}.",
+                f"{section}.{key}",
             )
+    groups = meta.get("groups")
+    if not isinstance(groups, dict):
+        return
+    declared = groups.get("columns", [])
+    declared = declared if isinstance(declared, list) else []
+    reference = groups.get("reference", {})
+    if not isinstance(reference, dict):
+        add(
+            f"[groups] reference = {reference!r} must name the group column it belongs to: "
+            f'write [groups.reference] and below it a line such as ethnicity = "{reference}".',
+            "groups.reference",
+        )
+    else:
+        for col, value in reference.items():
+            if col not in declared:
+                add(
+                    f"[groups.reference] names {col!r}, which is not in [groups] columns "
+                    f"{declared}; fix the spelling or add the column.",
+                    f"groups.reference.{col}",
+                )
+            if not isinstance(value, str):
+                add(
+                    f"[groups.reference] {col} = {value!r} must be a group label in quotes.",
+                    f"groups.reference.{col}",
+                )
+    stages = meta.get("stages", {}).get("order", []) if isinstance(meta.get("stages"), dict) else []
+    reserved = {"candidate_id": "the candidate id column", "internal": "a 0/1 process column"}
+    reserved.update({str(stage): "a stage in [stages] order" for stage in stages or []})
+    for col in declared:
+        if col in reserved:
+            add(
+                f"[groups] columns names {col!r}, which is {reserved[col]}; a group column "
+                "must be a separate column of candidates.csv (e.g. sex or ethnicity).",
+                "groups.columns",
+            )
+    if len(set(declared)) != len(declared):
+        add("[groups] columns names a column twice; list each once.", "groups.columns")
+
+
+def _toml_key_lines(text: str) -> dict[str, int]:
+    """Line of each key of a TOML text, by its dotted path ('groups.reference.ethnicity').
+
+    Tables count as keys too ('groups'). A plain scan, enough to point at a key's line.
+    """
+    lines: dict[str, int] = {}
+    table = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        header = re.fullmatch(r"\[\s*([A-Za-z0-9_.\- ]+?)\s*\]\s*(#.*)?", line)
+        if header:
+            table = header.group(1).replace(" ", "")
+            lines.setdefault(table, number)
+            continue
+        key = re.match(r"([A-Za-z0-9_.\-\"' ]+?)\s*=", line)
+        if key and not line.startswith("#"):
+            name = key.group(1).replace('"', "").replace("'", "").replace(" ", "")
+            lines.setdefault(f"{table}.{name}" if table else name, number)
+    return lines
 
 
 def _validate(
@@ -164,9 +449,11 @@ def _validate(
     *,
     source: str,
     files: dict[str, str],
+    meta_label: str = "study.toml",
+    meta_lines: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     problems: list[Problem] = []
-    _check_meta(meta, problems)
+    _check_meta(meta, problems, label=meta_label, lines=meta_lines)
     if problems:
         raise StudyError(problems, source)
     cand = _parse_csv(tables["candidates"], labels["candidates"], problems)
@@ -196,7 +483,9 @@ def _validate(
             )
             problems.append(
                 Problem(
-                    cl, f"has no column {col!r} ({why}); its columns are {', '.join(cand.columns)}."
+                    cl,
+                    f"has no column {col!r} ({why}){_did_you_mean(col, cand.columns)}; its "
+                    f"columns are {', '.join(map(repr, cand.columns))}.",
                 )
             )
     format_filled = False
@@ -212,11 +501,35 @@ def _validate(
             )
             problems.append(
                 Problem(
-                    rl, f"has no column {col!r}{hint}; its columns are {', '.join(rat.columns)}."
+                    rl,
+                    f"has no column {col!r}{_did_you_mean(col, rat.columns)}{hint}; its "
+                    f"columns are {', '.join(map(repr, rat.columns))}.",
                 )
             )
     if problems:
         raise StudyError(problems, source)
+
+    # ---- identifiers and labels on one line (a quote left open swallows line breaks)
+    one_line = {
+        cl: (cand, ["candidate_id", *group_cols, "requisition_id"]),
+        rl: (rat, ["candidate_id", "rater_id", "question_id", "format", "panel_id"]),
+    }
+    for where, (table, columns) in one_line.items():
+        for col in [c for c in dict.fromkeys(columns) if c in table.columns]:
+            values = table[col]
+            if isinstance(values.dtype, pd.CategoricalDtype):  # no quotes: no line breaks
+                continue
+            broken = values.str.contains("[\r\n]", regex=True)
+            _add_rows(
+                problems,
+                where,
+                col,
+                broken,
+                lambda i, t=table, c=col: (
+                    f"{c} {t[c].iat[i][:40]!r} contains a line break; identifiers and labels "
+                    "must fit on one line (look for a quote that is opened and not closed)."
+                ),
+            )
 
     # ---- candidates
     _add_rows(
@@ -349,7 +662,10 @@ def _validate(
     if problems:
         raise StudyError(problems, source)
 
-    # ---- typed tables
+    # ---- typed tables: text columns as str (a categorical read keeps one copy of each
+    # distinct value, and so does the conversion)
+    cand = _as_text(cand)
+    rat = _as_text(rat)
     candidates = cand.copy()
     for col in group_cols:
         values = candidates[col]
@@ -365,6 +681,8 @@ def _validate(
     ratings = ratings.reset_index(drop=True)
 
     # ---- warnings for usable data
+    _warn_case_variants(candidates, [*group_cols, "candidate_id"], cl)
+    _warn_case_variants(ratings, ["rater_id", "question_id", "candidate_id"], rl)
     reference = groups_meta.get("reference", {})
     for col, ref in reference.items():
         if col in group_cols and ref not in set(candidates[col].dropna()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections.abc import Iterable, Sequence
@@ -18,6 +19,29 @@ from interviewlab.reporting.safety import neutralise_formulas
 if TYPE_CHECKING:
     from IPython.display import Image
     from matplotlib.figure import Figure
+
+
+def file_name(name: str) -> str:
+    """A safe file name for a table or figure name built from data (e.g. a column name).
+
+    Names of letters, digits, ``_`` and ``-`` are kept; any other run of characters
+    becomes ``_`` and a short hash of the original name is appended, so that "age band"
+    and "age_band" stay apart and no name can leave the report folder.
+
+    Examples
+    --------
+    >>> file_name("alpha_by_format")
+    'alpha_by_format'
+    >>> file_name("alpha_by_age band")
+    'alpha_by_age_band-635f4c'
+    """
+    if not isinstance(name, str) or not name:
+        raise InterviewLabError(f"A table or figure name must be a non-empty text, got {name!r}.")
+    if re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+        return name
+    safe = re.sub(r"[^A-Za-z0-9_\-]+", "_", name).strip("_")[:80] or "table"
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:6]
+    return f"{safe}-{digest}"
 
 
 class ReportWriter:
@@ -74,8 +98,7 @@ class ReportWriter:
         names the columns of the table's margins for complementary suppression (see
         :func:`interviewlab.reporting.suppress_small_cells`). Returns the table as shown.
         """
-        if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
-            raise InterviewLabError(f"Table name {name!r} may only use letters, digits, _ and -.")
+        name = file_name(name)
         shown = table.reset_index() if index else table
         if counts is not None:
             shown = suppress_small_cells(
@@ -102,8 +125,7 @@ class ReportWriter:
         """
         from IPython.display import Image
 
-        if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
-            raise InterviewLabError(f"Figure name {name!r} may only use letters, digits, _ and -.")
+        name = file_name(name)
         buffer = io.BytesIO()
         figure.savefig(
             buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None}
