@@ -276,3 +276,27 @@ def test_missing_path_says_the_folder_does_not_exist(capsys: pytest.CaptureFixtu
     assert "'path/that/does/not/exist' does not exist" in err and "bundled" not in err
     status, _, err = validate(capsys, "demoo")
     assert status == 2 and "no folder or file 'demoo'" in err and "demo" in err
+
+
+# ------------------------------------------------------------------ item 14: fast reading
+
+
+def test_fast_and_general_readers_give_the_same_study_and_line_numbers(tmp_path: Path) -> None:
+    # a file without quotes is read by pandas' C parser (categorical columns); one quoted
+    # field sends the same data through the csv module: same tables, same problem lines
+    quoted = RATINGS.replace("c1,r1,q1,async,4", '"c1",r1,q1,async,4')
+    fast = Study.load(write_study(tmp_path / "fast"))
+    general = Study.load(write_study(tmp_path / "general", ratings=quoted))
+    pd.testing.assert_frame_equal(fast.ratings, general.ratings)
+    assert all(not isinstance(t, pd.CategoricalDtype) for t in fast.ratings.dtypes)
+    assert fast.ratings["candidate_id"].tolist()[:2] == ["c1", "c1"]
+    bad = RATINGS.replace("c2,r1,q1,live,2", "c2,r1,q1,live,x").replace(
+        "c3,r2,q2,async,2", "c3,r2,q2,async,7"
+    )
+    messages = []
+    for name, text in (("f", bad), ("g", bad.replace("c1,r1,q1", '"c1",r1,q1'))):
+        with pytest.raises(StudyError) as info:
+            Study.load(write_study(tmp_path / name, ratings=text))
+        messages.append([(p.line, p.column, p.message) for p in info.value.problems])
+    assert messages[0] == messages[1]
+    assert [m[:2] for m in messages[0]] == [(5, "score"), (8, "score")]

@@ -456,8 +456,9 @@ def _validate(
     _check_meta(meta, problems, label=meta_label, lines=meta_lines)
     if problems:
         raise StudyError(problems, source)
-    cand = _parse_csv(tables["candidates"], labels["candidates"], problems)
-    rat = _parse_csv(tables["ratings"], labels["ratings"], problems)
+    # the texts are dropped once parsed (the caller's dict is this module's own)
+    cand = _parse_csv(tables.pop("candidates"), labels["candidates"], problems)
+    rat = _parse_csv(tables.pop("ratings"), labels["ratings"], problems)
     if cand is None or rat is None:
         raise StudyError(problems, source)
 
@@ -664,9 +665,8 @@ def _validate(
 
     # ---- typed tables: text columns as str (a categorical read keeps one copy of each
     # distinct value, and so does the conversion)
-    cand = _as_text(cand)
-    rat = _as_text(rat)
-    candidates = cand.copy()
+    # (no copies: these frames are this function's own, and a ratings file can be large)
+    candidates = _as_text(cand)
     for col in group_cols:
         values = candidates[col]
         candidates[col] = values.where(~values.str.lower().isin(unknown | {""})).astype(object)
@@ -675,7 +675,7 @@ def _validate(
     if "internal" in candidates.columns:
         internal = candidates["internal"].where(candidates["internal"] != "")
         candidates["internal"] = pd.to_numeric(internal).astype("Int8")
-    ratings = rat.copy()
+    ratings = _as_text(rat)
     ratings["score"] = scores.astype(float)
     candidates = candidates.reset_index(drop=True)
     ratings = ratings.reset_index(drop=True)
