@@ -32,11 +32,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/pytest -q
 
-## make bench: performance benchmarks (timings are printed, not asserted)
+## make bench: every benchmark's workloads next to its anchor in one table (nothing is
+## asserted); BENCH_ARGS="--quick" for a short run, "--large" adds the 1.05M-rating lme4 row
 bench: $(STAMP)
-	@for script in benchmarks/bench_*.py; do \
-		echo "== $$script"; MPLBACKEND=Agg $(BIN)/python $$script || exit 1; \
-	done
+	MPLBACKEND=Agg $(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 clean-reports:
 	find reports -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

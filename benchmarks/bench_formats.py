@@ -9,10 +9,17 @@ simulations of a 300-candidate, 12-rater study in under 30 s on a 2-core machine
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
+from pathlib import Path
+
+import numpy as np
 
 import interviewlab as il
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Row
 
 
 def time_compare(repeat: int) -> float:
@@ -43,6 +50,59 @@ def time_power(n_sims: int, n_jobs: int) -> tuple[float, float]:
         progress=False,
     )
     return time.perf_counter() - start, float(res["power"].iloc[0])
+
+
+def statsmodels_loop(n: int, seed: int = 1) -> float:
+    """Seconds for ``n`` simulations of format_power's study fitted by statsmodels MixedLM."""
+    import statsmodels.formula.api as smf
+
+    children = np.random.SeedSequence(seed).spawn(n)
+    start = time.perf_counter()
+    for child in children:
+        study = il.simulate_study(
+            seed=int(child.generate_state(1)[0]),
+            n_candidates=300,
+            n_raters=12,
+            design="between",
+            format_effect=-0.3,
+        )
+        ratings = study.ratings.assign(one=1)
+        model = smf.mixedlm(
+            "score ~ format + C(question_id)",
+            ratings,
+            groups="one",
+            re_formula="0",
+            vc_formula={"candidate_id": "0 + C(candidate_id)", "rater_id": "0 + C(rater_id)"},
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(reml=True)
+    return time.perf_counter() - start
+
+
+def workloads(options: object) -> list[Row]:
+    """Rows for ``make bench``: format_power (500 sims) against a MixedLM loop."""
+    quick = bool(getattr(options, "quick", False))
+    n_sims = 100 if quick else 500
+    start = time.perf_counter()
+    time_power(n_sims, n_jobs=2)
+    ours = (time.perf_counter() - start) * 500 / n_sims
+    sample = 3 if quick else 10
+    ref = statsmodels_loop(sample) * 500 / sample
+    note = f"MixedLM extrapolated from {sample}"
+    if quick:
+        note += f"; ours from {n_sims} sims"
+    return [
+        Row(
+            "format power, 500 simulations, 300 candidates x 12 raters, n_jobs=2",
+            ours,
+            "statsmodels MixedLM loop",
+            anchor_s=ref,
+            goal=">= 50x",
+            goal_ratio=50.0,
+            note=note,
+        )
+    ]
 
 
 def main() -> None:

@@ -8,14 +8,20 @@ between the two engines' estimates. Data are simulated here with numpy.
 from __future__ import annotations
 
 import argparse
+import sys
+import tempfile
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
 from interviewlab.models import fit_mixed
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Row, measure, median_time, rscript, run_r
 
 RANDOM = ["candidate_id", "rater_id", "question_id"]
 FORMULA = "score ~ format * group"
@@ -137,6 +143,85 @@ def main() -> None:
             took = time.perf_counter() - start
             what = "profile variance CIs" if variance_ci else "no variance CIs"
             print(f"{label} ratings + candidate:rater interaction, {what}: {took:8.3f} s")
+
+
+LMER = r"""
+suppressPackageStartupMessages(library(lme4))
+args <- commandArgs(trailingOnly = TRUE)
+d <- read.csv(args[1])
+for (v in c("candidate_id", "rater_id", "question_id", "group", "format")) d[[v]] <- factor(d[[v]])
+f <- score ~ format * group + (1 | candidate_id) + (1 | rater_id) + (1 | question_id)
+times <- numeric(0)
+for (i in seq_len(as.integer(args[2]))) {
+  t <- system.time(m <- lmer(f, data = d, REML = TRUE))[["elapsed"]]
+  times <- c(times, t)
+}
+cat(sprintf("%.6f %.10f\n", median(times), as.numeric(logLik(m))))
+"""
+
+
+def time_lme4(data: pd.DataFrame, repeats: int) -> tuple[float, float]:
+    """Median seconds of lme4::lmer (timed inside R, data already read) and its logLik."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ratings.csv"
+        data.to_csv(path, index=False)
+        seconds, loglik = run_r(LMER, str(path), str(repeats)).split()
+    return float(seconds), float(loglik)
+
+
+def _ours(data: pd.DataFrame):  # type: ignore[no-untyped-def]
+    """The fit lme4's lmer does: REML estimates and Wald tests, no variance intervals."""
+    return lambda: fit_mixed(data, FORMULA, random=RANDOM, variance_ci=False, ddf="z")
+
+
+def workloads(options: object) -> list[Row]:
+    """Rows for ``make bench``: crossed REML vs lme4 (9k, 105k, 1.05M) and statsmodels."""
+    repeats = int(getattr(options, "repeats", 5))
+    sizes = [(600, "9k"), (7000, "105k")]
+    if getattr(options, "large", False):
+        sizes.append((70_000, "1.05M"))
+    rows = []
+    for n_cand, label in sizes:
+        data = simulate(n_cand, 12 if n_cand < 1000 else 50, 3, 5, seed=1)
+        reps = repeats if n_cand < 10_000 else 1
+        ours, peak, fit = measure(_ours(data), reps)
+        goal_ratio = {"9k": 1.0, "105k": 10.0, "1.05M": 30.0}[label]
+        row = Row(
+            f"crossed REML {label} ratings ({len(data):,}), fit_mixed ddf=z no variance CIs",
+            ours,
+            "R lme4 lmer",
+            goal=f">= {goal_ratio:g}x, loglik >= lme4 - 1e-6",
+            goal_ratio=goal_ratio,
+            peak_mb=peak,
+        )
+        if rscript() is None:
+            row.note = "Rscript absent"
+        else:
+            try:
+                row.anchor_s, ref_loglik = time_lme4(data, reps)
+            except RuntimeError as exc:
+                row.note = f"lme4 failed: {exc}"
+            else:
+                diff = fit.loglik - ref_loglik
+                row.note = f"loglik ours - lme4 = {diff:+.1e}"
+                row.checks_ok = diff >= -1e-6  # the same optimum is part of the goal
+        rows.append(row)
+    subset = simulate(200, 12, 3, 5, seed=1)
+    ours, peak, fit = measure(_ours(subset), repeats)
+    sm, ref = median_time(lambda: time_statsmodels(subset)[1], 1)  # about 1 min a fit
+    rows.append(
+        Row(
+            f"crossed REML 3k subset ({len(subset):,})",
+            ours,
+            "statsmodels MixedLM",
+            anchor_s=sm,
+            goal=">= 1x",
+            goal_ratio=1.0,
+            peak_mb=peak,
+            note=f"loglik ours - statsmodels = {fit.loglik - ref.llf:+.1e}",
+        )
+    )
+    return rows
 
 
 if __name__ == "__main__":

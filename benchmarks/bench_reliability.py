@@ -12,15 +12,20 @@ of a few repeats) of ours and the reference, measured in the same run:
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 import krippendorff
 import numpy as np
 import pandas as pd
 
 from interviewlab.reliability import icc, krippendorff_alpha
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Row, measure, median_time
 
 
 def best_of(func: Callable[[], object], repeats: int) -> float:
@@ -79,6 +84,66 @@ def main() -> None:
             repeats=5,
         )
     print(f"  ours: {ours:6.3f} s | pingouin intraclass_corr: {ref:6.3f} s")
+
+
+def _kripp_loop(wide: np.ndarray, n_boot: int, seed: int) -> list[float]:
+    """Alpha and ``n_boot`` unit resamples, each a call of the ``krippendorff`` package."""
+    rng = np.random.default_rng(seed)
+    out = [krippendorff.alpha(wide, level_of_measurement="interval")]
+    for _ in range(n_boot):
+        cols = rng.integers(0, wide.shape[1], wide.shape[1])
+        out.append(krippendorff.alpha(wide[:, cols], level_of_measurement="interval"))
+    return out
+
+
+def workloads(options: object) -> list[Row]:
+    """Rows for ``make bench``: ICC vs pingouin, Krippendorff's alpha vs the package."""
+    import pingouin as pg
+
+    repeats = int(getattr(options, "repeats", 5))
+    quick = bool(getattr(options, "quick", False))
+    rows = []
+    data = ratings(10_000, 5, 0.0, seed=2)
+    ours, peak, _ = measure(lambda: icc(data), repeats)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pingouin's pandas deprecation warnings
+        ref, _ = median_time(
+            lambda: pg.intraclass_corr(
+                data, targets="candidate_id", raters="rater_id", ratings="score"
+            ),
+            repeats,
+        )
+    rows.append(
+        Row(
+            "ICC, six forms with CIs, 10,000 x 5",
+            ours,
+            "pingouin intraclass_corr",
+            anchor_s=ref,
+            goal=">= 5x",
+            goal_ratio=5.0,
+            peak_mb=peak,
+        )
+    )
+    data = ratings(5000, 10, 0.30, seed=1)
+    wide = data.pivot(index="rater_id", columns="candidate_id", values="score").to_numpy(float)
+    ours, peak, _ = measure(
+        lambda: krippendorff_alpha(data, level="interval", n_boot=1000, seed=0), repeats
+    )
+    sample = 10 if quick else 50
+    ref, _ = median_time(lambda: _kripp_loop(wide, sample, seed=0), max(1, min(repeats, 3)))
+    rows.append(
+        Row(
+            "Krippendorff alpha interval + 1,000 bootstrap, 5,000 x 10, 30% missing",
+            ours,
+            "krippendorff package loop",
+            anchor_s=ref * (1000 + 1) / (sample + 1),
+            goal=">= 25x",
+            goal_ratio=25.0,
+            peak_mb=peak,
+            note=f"extrapolated from {sample} resamples",
+        )
+    )
+    return rows
 
 
 if __name__ == "__main__":

@@ -3,10 +3,18 @@
 Run with ``make bench`` or ``.venv/bin/python benchmarks/bench_reports.py``.
 """
 
+import os
+import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import interviewlab as il
+from interviewlab.reporting import available_reports
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Row
 
 MAIN = ["reliability", "adverse_impact_audit", "panel_training"]
 
@@ -23,6 +31,30 @@ def main() -> None:
                 total += elapsed
             print(f"{name:24s} {elapsed:6.1f} s")
     print(f"{'three main reports':24s} {total:6.1f} s  (goal < 30 s)")
+
+
+def workloads(options: object) -> list[Row]:
+    """Row for ``make bench``: every report on the demo study, as ``make report`` runs it."""
+    exe = Path(sys.executable).with_name("interviewlab")
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        subprocess.run(
+            [str(exe), "report", "all", "--study", "demo", "--out", out],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "MPLBACKEND": "Agg"},
+        )
+        took = time.perf_counter() - start
+    return [
+        Row(
+            f"every report on the demo study ({len(available_reports())} notebooks)",
+            took,
+            "-",
+            goal="< 30 s in total",
+            goal_seconds=30.0,
+            note="one run, CLI start included",
+        )
+    ]
 
 
 if __name__ == "__main__":
