@@ -83,15 +83,17 @@ def statsmodels_loop(n: int, seed: int = 1) -> float:
 def workloads(options: object) -> list[Row]:
     """Rows for ``make bench``: format_power (500 sims) against a MixedLM loop."""
     quick = bool(getattr(options, "quick", False))
-    n_sims = 100 if quick else 500
+    large = bool(getattr(options, "large", False))
+    n_sims = 500 if large else 100
     start = time.perf_counter()
     time_power(n_sims, n_jobs=2)
     ours = (time.perf_counter() - start) * 500 / n_sims
-    sample = 3 if quick else 10
+    # one MixedLM fit of a 300-candidate study takes minutes: a couple are enough
+    sample = 1 if quick else 2
     ref = statsmodels_loop(sample) * 500 / sample
     note = f"MixedLM extrapolated from {sample}"
-    if quick:
-        note += f"; ours from {n_sims} sims"
+    if n_sims < 500:
+        note += f"; ours from {n_sims} sims (--large: 500)"
     return [
         Row(
             "format power, 500 simulations, 300 candidates x 12 raters, n_jobs=2",
