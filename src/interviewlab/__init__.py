@@ -7,6 +7,7 @@ The package is organised by the question each part answers, with the foundations
 - :mod:`interviewlab.models` - the mixed-model engine (foundation);
 - :mod:`interviewlab.reliability` - are the rubric scores reliable?
 - :mod:`interviewlab.impact` - does selection have adverse impact?
+- :mod:`interviewlab.audio` - recorded answers: delivery features and recording quality;
 - :mod:`interviewlab.reporting` - reports, privacy, tables and figures for readers;
 - :mod:`interviewlab.training` - the trainers' scenarios.
 
@@ -15,6 +16,7 @@ Every public function is re-exported here, so ``il.impact_ratios(...)`` works.
 
 from __future__ import annotations
 
+from interviewlab.audio import audio_features
 from interviewlab.data import (
     Problem,
     Study,
@@ -104,6 +106,7 @@ __all__ = [
     "__version__",
     "appointment_table",
     "async_completion",
+    "audio_features",
     "audit_table",
     "available_reports",
     "bias_estimates",

@@ -1,0 +1,351 @@
+"""audio_features: delivery and recording-quality measures of recorded answers, per file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from interviewlab.audio import _signal as sig
+from interviewlab.errors import InterviewLabError
+
+__all__ = ["FEATURE_COLUMNS", "audio_features"]
+
+#: The columns of :func:`audio_features`, in order.
+FEATURE_COLUMNS = [
+    "path",
+    "duration_s",
+    "speech_s",
+    "speech_ratio",
+    "n_pauses",
+    "mean_pause_s",
+    "syllables_per_s",
+    "f0_median_hz",
+    "f0_sd_semitones",
+    "voiced_s",
+    "rms_dbfs",
+    "snr_db",
+    "clipping_ratio",
+    "bandwidth_hz",
+    "leading_silence_s",
+    "trailing_silence_s",
+    "sample_rate_hz",
+    "codec",
+    "error",
+]
+_SETTINGS_HASH = hashlib.sha256(json.dumps(sig.SETTINGS, sort_keys=True).encode()).hexdigest()
+_LSB = {"PCM_S8": 2.0**-7, "PCM_U8": 2.0**-7, "PCM_16": 2.0**-15, "PCM_24": 2.0**-23}
+#: Below this RMS level (dBFS) a file is treated as silent.
+SILENT_DBFS = -80.0
+
+
+def _numba_cache_dir() -> None:
+    """Point numba's on-disk cache at a writable folder before librosa is imported.
+
+    numba writes compiled code beside the installed package by default, which fails in
+    read-only installs and races between joblib workers; a per-user cache folder (or the
+    temporary folder when the home is not writable) is used unless the user set one.
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    for folder in (base / "interviewlab" / "numba", Path(tempfile.gettempdir()) / "il-numba"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            os.environ["NUMBA_CACHE_DIR"] = str(folder)
+            return
+
+
+def _empty_row(path: str, error: str, **known: Any) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(FEATURE_COLUMNS, np.nan)
+    row.update(path=path, n_pauses=pd.NA, codec=None, error=error)
+    row.update(known)
+    return row
+
+
+def _measure(path: str) -> dict[str, Any]:
+    """All features of one file; never raises (a failure becomes the row's ``error``)."""
+    import soundfile as sf
+    import soxr
+
+    p = Path(path)
+    if not p.is_file():
+        return _empty_row(path, "not found: no file at this path")
+    if p.stat().st_size == 0:
+        return _empty_row(path, "empty file (0 bytes): record or export the answer again")
+    try:
+        info = sf.info(path)
+        data, rate = sf.read(path, dtype="float64", always_2d=True)
+    except Exception as exc:  # libsndfile's messages name the problem (format, truncation)
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return _empty_row(
+            path,
+            f"unreadable ({reason}): the file is damaged or not WAV/FLAC/OGG"
+            " (MP3 needs libsndfile >= 1.1); convert it to WAV or FLAC",
+        )
+    codec = f"{info.format}/{info.subtype}"
+    known = {"sample_rate_hz": float(rate), "codec": codec}
+    if data.shape[0] == 0:
+        return _empty_row(path, "no audio samples: the file has a header but no sound", **known)
+    mono = data.mean(axis=1)
+    duration = mono.size / rate
+    rms = float(np.sqrt(np.mean(mono**2)))
+    rms_dbfs = 20 * np.log10(rms) if rms > 0 else -np.inf
+    known.update(duration_s=duration, rms_dbfs=rms_dbfs)
+    if rms_dbfs < SILENT_DBFS:
+        return _empty_row(path, f"silent (RMS {rms_dbfs:.0f} dBFS): nothing was recorded", **known)
+    if duration < 0.25:
+        return _empty_row(path, f"too short ({duration:.2f} s) to measure speech", **known)
+    clip = sig.clipping_ratio(mono, _LSB.get(info.subtype, 1e-6))
+    y = soxr.resample(mono, rate, sig.SR, quality="HQ") if rate != sig.SR else mono
+    y = np.asarray(y, dtype=np.float64)
+    level = sig.frame_db(y)
+    act = sig.voice_activity(level)
+    f0, voiced = sig.pitch(y)
+    n = min(f0.size, act.speech.size)
+    voiced = voiced[:n] & act.speech[:n]
+    frame_s = sig.HOP / sig.SR
+    speech_frames = int(act.speech.sum())
+    speech_s = speech_frames * frame_s
+    pauses = [(b2 - a1) for (_, a1), (b2, _) in zip(act.segments, act.segments[1:], strict=False)]
+    nuclei = sig.syllable_nuclei(y, voiced)
+    hz = f0[:n][voiced]
+    if hz.size:
+        f0_median = float(np.median(hz))
+        f0_sd = float(np.std(12 * np.log2(hz / f0_median), ddof=1)) if hz.size > 1 else np.nan
+    else:
+        f0_median = f0_sd = np.nan
+    if act.segments:
+        leading = act.segments[0][0] * frame_s
+        trailing = max(duration - act.segments[-1][1] * frame_s, 0.0)
+    else:
+        leading = trailing = duration
+    return {
+        "path": path,
+        "duration_s": duration,
+        "speech_s": speech_s,
+        "speech_ratio": min(speech_s / duration, 1.0),
+        "n_pauses": len(pauses),
+        "mean_pause_s": float(np.mean(pauses)) * frame_s if pauses else np.nan,
+        "syllables_per_s": nuclei.size / speech_s if speech_s > 0 else np.nan,
+        "f0_median_hz": f0_median,
+        "f0_sd_semitones": f0_sd,
+        "voiced_s": hz.size * frame_s,
+        "rms_dbfs": rms_dbfs,
+        "snr_db": sig.wada_snr(y),
+        "clipping_ratio": clip,
+        "bandwidth_hz": sig.bandwidth_hz(y, act.speech),
+        "leading_silence_s": leading,
+        "trailing_silence_s": trailing,
+        "sample_rate_hz": float(rate),
+        "codec": codec,
+        "error": None,
+    }
+
+
+def _content_hash(path: str) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _one(path: str, cache_dir: str | None) -> dict[str, Any]:
+    """Features of one file, read from / written to the cache when one is given."""
+    _numba_cache_dir()
+    key = _content_hash(path) if cache_dir else None
+    entry = Path(cache_dir) / f"{key}-{_SETTINGS_HASH[:16]}.json" if cache_dir and key else None
+    if entry is not None and entry.is_file():
+        row = json.loads(entry.read_text(encoding="utf-8"))
+        row["path"] = path
+        return dict(row)
+    try:
+        row = _measure(path)
+    except Exception as exc:  # a failure of the analysis itself must not stop the batch
+        row = _empty_row(path, f"analysis failed ({type(exc).__name__}: {exc})")
+    if entry is not None:
+        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
+        clean = {k: (None if _is_missing(v) else v) for k, v in row.items()}
+        tmp.write_text(json.dumps(clean), encoding="utf-8")
+        tmp.replace(entry)  # atomic, so parallel workers never see half a file
+    return row
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def audio_features(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    n_jobs: int = 1,
+    progress: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame:
+    """Delivery and recording-quality features of audio files, one row per file.
+
+    Each file is read with soundfile (WAV, FLAC, OGG; MP3 where libsndfile >= 1.1),
+    mixed to mono, resampled once to 16 kHz with soxr and measured. A file that cannot
+    be measured gets its reason in ``error`` and the batch goes on.
+
+    Parameters
+    ----------
+    paths : iterable of str or path
+        Audio files. Rows come back in this order; duplicates are measured once each.
+    n_jobs : int, default 1
+        Worker processes (joblib); ``-1`` uses every core.
+    progress : bool, default True
+        Show a tqdm progress bar.
+    cache_dir : str or path, optional
+        Folder of a per-file cache keyed by the SHA-256 of the file's bytes and of the
+        feature settings: a re-run reads unchanged files from it. Created if missing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per path, columns:
+
+        - ``path``: the path as given (str);
+        - ``duration_s``: length of the file (s);
+        - ``speech_s``: time with voice activity (s), silences shorter than 0.3 s inside
+          speech counted as speech;
+        - ``speech_ratio``: ``speech_s / duration_s``;
+        - ``n_pauses``: silences of at least 0.3 s between the first and last speech;
+        - ``mean_pause_s``: their mean length (s; missing when there is none);
+        - ``syllables_per_s``: syllable nuclei per second of speech (articulation rate);
+        - ``f0_median_hz``: median fundamental frequency over voiced speech frames (Hz);
+        - ``f0_sd_semitones``: standard deviation of f0 in semitones around the median;
+        - ``voiced_s``: time of the voiced frames those two rest on (s);
+        - ``rms_dbfs``: RMS level of the whole file (dB re full scale; a full-scale sine
+          is -3.01 dBFS);
+        - ``snr_db``: blind signal-to-noise ratio, WADA-SNR (dB; range -20 to 100);
+        - ``clipping_ratio``: share of samples in runs of >= 3 samples at the peak level;
+        - ``bandwidth_hz``: effective upper bandwidth (Hz; at most 8000, the Nyquist
+          frequency of the analysis rate);
+        - ``leading_silence_s``, ``trailing_silence_s``: silence before the first and
+          after the last speech (s);
+        - ``sample_rate_hz``, ``codec``: as stored in the file (``"WAV/PCM_16"``, ...);
+        - ``error``: why the file could not be measured (missing when it could).
+
+    Raises
+    ------
+    InterviewLabError
+        If ``n_jobs`` is not a non-zero integer or ``progress`` is not a bool.
+
+    Notes
+    -----
+    *Voice activity.* The level of 25 ms frames every 10 ms is compared with an adaptive
+    threshold set per file from its own level distribution: with the noise floor ``F``
+    (10th percentile of frame levels, dB) and the speech level ``L`` (95th percentile),
+    the threshold is ``F + 0.4 (L - F)``, raised to at least ``F + 6`` dB and lowered to
+    at most ``L - 30`` dB (unless that would undercut ``F + 6``). Silences shorter than
+    0.3 s are bridged, bursts shorter than 0.1 s dropped. Pauses are the remaining
+    silences between speech segments.
+
+    *Syllable nuclei* follow de Jong & Wempe (2009): peaks of the intensity contour
+    (64 ms window) above the median intensity and above the 99th percentile minus 25 dB,
+    with a dip of at least 2 dB to any higher neighbouring peak on each side (the
+    peak's prominence), that fall on a voiced frame. Onset counts are not used: they
+    barely change with speaking rate.
+
+    *Pitch* is YIN (de Cheveigné & Kawahara, 2002; ``librosa.yin``, 60-450 Hz, 64 ms
+    frames) with a frame voiced when the normalised autocorrelation at the YIN period
+    exceeds 0.6 and voice activity is on. YIN was chosen over pYIN for speed: pYIN's
+    probabilistic thresholds and Viterbi decoding run at about 20x real time per core
+    here, too slow for the 100x target on two cores, while YIN's error on clean voiced
+    speech and tones is of the same order (a tone's pitch within 0.1% in the tests).
+    What pYIN adds is its voicing decision, replaced here by the autocorrelation test.
+
+    *WADA-SNR* (Kim & Stern, 2008) models clean speech amplitudes as Gamma-distributed
+    (shape 0.4) and noise as Gaussian; the statistic ``log E|x| - E log|x|`` of the file
+    is mapped to an SNR through a table computed once by seeded simulation of that model
+    (not the authors' table). It assumes stationary Gaussian noise.
+
+    *Clipping* counts plateaus at the file's own peak (within one quantisation step), so
+    a clipped recording that was normalised afterwards is still detected; lossy codecs
+    smear plateaus and may hide clipping. *Bandwidth* is the highest frequency whose
+    long-term spectrum over speech is within 50 dB of the spectrum's maximum: about 3400
+    Hz for telephone-band audio, 6000-8000 Hz for wide-band microphones.
+
+    Validated on synthetic files made by ``tests/audio/fixtures/make_fixtures.py``
+    (tones, planted pauses, noise at known SNR, clipped and telephone-band copies,
+    espeak-ng speech at two rates); the figures are in the tests.
+
+    References
+    ----------
+    de Jong, N. H., & Wempe, T. (2009). Praat script to detect syllable nuclei and
+    measure speech rate automatically. Behavior Research Methods, 41(2), 385-390.
+
+    Kim, C., & Stern, R. M. (2008). Robust signal-to-noise ratio estimation based on
+    waveform amplitude distribution analysis. Interspeech 2008, 2598-2601.
+
+    de Cheveigné, A., & Kawahara, H. (2002). YIN, a fundamental frequency estimator for
+    speech and music. JASA, 111(4), 1917-1930.
+
+    Examples
+    --------
+    >>> import numpy as np, soundfile as sf, tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> t = np.arange(16000) / 16000
+    >>> sf.write(os.path.join(folder, "tone.wav"), 0.3 * np.sin(2 * np.pi * 200 * t), 16000)
+    >>> open(os.path.join(folder, "bad.wav"), "wb").close()
+    >>> paths = [os.path.join(folder, "tone.wav"), os.path.join(folder, "bad.wav")]
+    >>> feats = audio_features(paths, progress=False)
+    >>> round(float(feats.loc[0, "f0_median_hz"]))
+    200
+    >>> feats.loc[1, "error"]
+    'empty file (0 bytes): record or export the answer again'
+    """
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
+        raise InterviewLabError(
+            f"n_jobs must be a non-zero integer (-1 = all cores), got {n_jobs!r}"
+        )
+    if not isinstance(progress, bool):
+        raise InterviewLabError(f"progress must be True or False, got {progress!r}")
+    if isinstance(paths, str | os.PathLike):
+        raise InterviewLabError("paths must be a list of files; wrap a single path in a list")
+    items = [os.fspath(p) for p in paths]
+    cache = None
+    if cache_dir is not None:
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        cache = os.fspath(cache_dir)
+    _numba_cache_dir()  # before the workers start, so they inherit it
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(items), disable=not progress, unit="file", desc="audio features")
+    rows: list[dict[str, Any]] = []
+    if n_jobs == 1 or len(items) <= 1:
+        for item in items:
+            rows.append(_one(item, cache))
+            bar.update()
+    else:
+        from joblib import Parallel, delayed
+
+        run = Parallel(n_jobs=n_jobs, return_as="generator")
+        for row in run(delayed(_one)(item, cache) for item in items):
+            rows.append(row)
+            bar.update()
+    bar.close()
+    out = pd.DataFrame(rows, columns=FEATURE_COLUMNS)
+    for col in FEATURE_COLUMNS:
+        if col not in ("path", "codec", "error", "n_pauses"):
+            out[col] = pd.to_numeric(out[col].astype(object).where(out[col].notna(), np.nan))
+            out[col] = out[col].astype("float64")
+    out["n_pauses"] = out["n_pauses"].astype("Int64")
+    for col in ("path", "codec", "error"):
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
