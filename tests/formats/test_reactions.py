@@ -10,6 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 from statsmodels.stats.proportion import proportion_confint
 
+import interviewlab as il
 from interviewlab.errors import InterviewLabError
 from interviewlab.formats import compare_reactions, problem_shares
 
@@ -97,3 +98,62 @@ def test_problem_shares_are_wilson_intervals():
             problem_responses=["often"],
             group="group",
         )
+
+
+def study_with_reactions(tmp_path: Path, rows: pd.DataFrame) -> il.Study:
+    demo = il.load_study("demo")
+    meta = dict(demo.meta)
+    meta["reactions"] = {
+        "levels": [1, 2, 3, 4, 5],
+        "problem_item": "technical_problems",
+        "problem_responses": [4, 5],
+    }
+    folder = il.Study(meta, demo.candidates, demo.ratings).save(tmp_path / "study")
+    rows.to_csv(folder / "reactions.csv", index=False)
+    return il.load_study(folder)
+
+
+def demo_reactions(seed: int = 2) -> pd.DataFrame:
+    demo = il.load_study("demo")
+    rng = np.random.default_rng(seed)
+    cand = demo.candidates
+    is_async = (cand["format_order"] == "async only").to_numpy()
+    rows = []
+    for item, shift in (("fairness", -0.5), ("technical_problems", 0.8)):
+        latent = rng.logistic(size=len(cand)) + shift * is_async
+        response = np.digitize(latent, [-1.5, -0.5, 0.5, 1.5]) + 1
+        rows.append(pd.DataFrame({"candidate_id": cand["candidate_id"], "item": item,
+                                  "response": response}))  # fmt: skip
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_load_reactions_from_a_study_folder(tmp_path):
+    study = study_with_reactions(tmp_path, demo_reactions())
+    reactions = il.load_reactions(study)
+    assert list(reactions.columns) == ["candidate_id", "item", "response"]
+    assert len(reactions) == 2 * len(study.candidates)
+    bad = demo_reactions()
+    bad.loc[7, "response"] = 9
+    broken = study_with_reactions(tmp_path / "b", bad)
+    # line 9 of the file: the header is line 1 and row 7 is the eighth data row
+    with pytest.raises(InterviewLabError, match=r"line 9, column 'response': '9'"):
+        il.load_reactions(broken)
+    with pytest.raises(InterviewLabError, match=r"no reactions\.csv"):
+        il.load_reactions(il.load_study("demo"))
+
+
+def test_report_shows_reactions_when_the_study_has_them(tmp_path):
+    study = study_with_reactions(tmp_path, demo_reactions())
+    params = {"n_sims": 2, "power_sizes": [200], "n_boot": 100, "n_jobs": 1}
+    folder = il.run_report(
+        "async_vs_live",
+        study=Path(study.files["study.toml"]).parent,
+        out=tmp_path / "r",
+        params=params,
+        progress=False,
+    )
+    by_item = pd.read_csv(folder / "tables" / "reactions_by_item.csv")
+    fairness = by_item[(by_item["item"] == "fairness") & (by_item["kind"] == "format")].iloc[0]
+    assert fairness["or_ci_high"] < 1  # the planted worse reaction to async
+    shares = pd.read_csv(folder / "tables" / "technical_problems.csv")
+    assert set(shares["format"]) == {"async", "live"}

@@ -9,7 +9,7 @@ from interviewlab.formats.compare import compare_formats, equivalence_test
 from interviewlab.formats.invariance import format_invariance
 from interviewlab.formats.planted import planted_format_effects
 from interviewlab.formats.power import format_power
-from interviewlab.formats.reactions import compare_reactions, problem_shares
+from interviewlab.formats.reactions import compare_reactions, load_reactions, problem_shares
 from interviewlab.formats.side import (
     async_completion,
     format_mixing,
@@ -26,6 +26,7 @@ __all__ = [
     "format_mixing",
     "format_power",
     "impact_by_format",
+    "load_reactions",
     "planted_format_effects",
     "problem_shares",
     "score_gaps_by_format",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,11 +13,12 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.proportion import proportion_confint
 
 from interviewlab._checks import check_fraction, require_columns, require_frame
+from interviewlab.data import Study
 from interviewlab.errors import InterviewLabError, InterviewLabWarning
 from interviewlab.formats._model import DEFAULT_UNKNOWN
 from interviewlab.formats.side import _candidate_format
 
-__all__ = ["compare_reactions", "problem_shares"]
+__all__ = ["compare_reactions", "load_reactions", "problem_shares"]
 
 COLUMNS = [
     "item", "effect", "kind", "group", "log_odds", "se", "ci_low", "ci_high", "odds_ratio",
@@ -329,3 +331,68 @@ def problem_shares(
             }
         )
     return pd.DataFrame(rows)
+
+
+def load_reactions(study: Study) -> pd.DataFrame:
+    """Read and check a study folder's ``reactions.csv`` against its declared scale.
+
+    Parameters
+    ----------
+    study : Study
+        A study loaded from a folder that holds ``reactions.csv`` (columns
+        ``candidate_id``, ``item``, ``response``) and declares the scale in
+        ``study.toml``::
+
+            [reactions]
+            levels = [1, 2, 3, 4, 5]            # lowest to highest
+            problem_item = "technical_problems"  # optional
+            problem_responses = [4, 5]           # optional: responses meaning "a problem"
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``candidate_id``, ``item``, ``response`` (text, spaces around values removed),
+        one row per line of the file, in file order.
+
+    Raises
+    ------
+    InterviewLabError
+        When the file or the declaration is missing, a column is missing, or a row has
+        a response off the scale, a repeated candidate and item, or an unknown
+        candidate (naming the line and column).
+
+    Notes
+    -----
+    The levels are read as text and matched as text, so ``4`` and ``"4"`` are the same
+    response. Pass the result and ``study.meta["reactions"]["levels"]`` to
+    :func:`compare_reactions` and :func:`problem_shares`.
+    """
+    toml = study.files.get("study.toml")
+    if toml is None:
+        raise InterviewLabError(
+            "Reactions are read from a study folder (reactions.csv beside study.toml); this "
+            "study was not loaded from one. Pass the reactions table to compare_reactions."
+        )
+    path = Path(toml).parent / "reactions.csv"
+    if not path.is_file():
+        raise InterviewLabError(f"The study folder has no reactions.csv ({path.parent}).")
+    declared = study.meta.get("reactions", {})
+    levels = declared.get("levels") if isinstance(declared, dict) else None
+    if not isinstance(levels, list) or len(levels) < 2:
+        raise InterviewLabError(
+            "study.toml declares no Likert scale for reactions.csv: add a [reactions] table "
+            "with levels = [...] listing the responses from lowest to highest."
+        )
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    table.columns = [str(c).strip() for c in table.columns]
+    require_columns(table, ["candidate_id", "item", "response"], "reactions.csv")
+    table = table[["candidate_id", "item", "response"]].apply(lambda col: col.str.strip())
+    _checked_reactions(
+        table,
+        study.candidates,
+        levels=levels,
+        candidate="candidate_id",
+        item="item",
+        response="response",
+    )
+    return table
