@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup report test lint typecheck pytest bench clean-reports
+.PHONY: setup report test lint typecheck pytest bench clean-reports screenshots
 
 setup: $(STAMP)
 
@@ -15,16 +15,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-## make report: run every report on the bundled demo study into reports/
+## make report: run every report on the bundled demo study into reports/ (HTML and PDF,
+## with reports/index.html over them)
 report: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/interviewlab report all --study demo
+	MPLBACKEND=Agg $(BIN)/interviewlab report all --study demo --pdf
+
+## make screenshots: every page under reports/ as PNG in reports/screenshots/ (needs
+## Debian's chromium; run `make report` first)
+screenshots: $(STAMP)
+	$(BIN)/python tools/screenshots.py reports
 
 ## make test: pytest (with doctests of src/), ruff and mypy
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -90,12 +90,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
             study = args.study if args.study is not None else "demo"
         own = {k: v for k, v in params.items() if not run_all or k in accepted[name]}
         print(f"Running report {name!r} ...", flush=True)
-        folder = run_report(name, study=study, out=args.out, params=own, progress=not args.quiet)
+        folder = run_report(
+            name, study=study, out=args.out, params=own, progress=not args.quiet, pdf=args.pdf
+        )
         written.append((name, folder))
     print("\nReports written:")
     for name, folder in written:
         print(f"  {folder / (name + '.html')}")
+        if args.pdf:
+            print(f"  {folder / (name + '.pdf')}")
         print(f"    tables, figures and provenance.json in {folder}")
+    print(f"Index of the reports: {written[-1][1].parent / 'index.html'}")
     return 0
 
 
@@ -182,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="folder for the reports (default ./reports)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--pdf", action="store_true", help="also write an A4 PDF of each report (Typst)")
     p.set_defaults(func=_cmd_report)
     return parser
 

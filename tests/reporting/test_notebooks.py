@@ -17,7 +17,9 @@ NOTEBOOKS = ["reliability", "adverse_impact_audit", "panel_training"]
 
 def _run(name: str, out: Path) -> Path:
     study = None if name == "panel_training" else "demo"
-    return il.run_report(name, study=study, out=out, progress=False)
+    # one report also writes its PDF (Typst), to test it without a browser or LaTeX
+    pdf = name == "adverse_impact_audit"
+    return il.run_report(name, study=study, out=out, progress=False, pdf=pdf)
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +139,41 @@ def test_audit_profiles_run(tmp_path: Path) -> None:
             params={"profile": "eeoc"},
             progress=False,
         )
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_page_has_a_title_header_and_reader_tables(reports: dict[str, Path], name: str) -> None:
+    html = (reports[name] / f"{name}.html").read_text()
+    title = re.search(r"<title>(.*?)</title>", html).group(1)  # type: ignore[union-attr]
+    assert title != "Notebook" and title.endswith(" - demo" if name != "panel_training" else "")
+    assert "Written " in html and "Parameters: " in html and "In short:" in html
+    # no raw pandas dump reaches the page: no index column, no missing-value text
+    assert 'class="il-reader"' in html
+    assert "row_heading" not in html
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    text = re.sub(r"<[^>]+>", " ", text)
+    for bad in ("NaN", "<NA>", "&lt;NA&gt;", "True", "False"):
+        assert bad not in text.split(), bad
+
+
+def test_index_page_lists_every_report_with_its_headline(reports: dict[str, Path]) -> None:
+    out = next(iter(reports.values())).parent
+    index = (out / "index.html").read_text()
+    assert "<title>" in index
+    for name, folder in reports.items():
+        assert f'href="{folder.name}/{name}.html"' in index
+    assert f'href="{reports["adverse_impact_audit"].name}/adverse_impact_audit.pdf"' in index
+    assert index.count('class="headline"') == len(reports)
+    assert "No headline" not in index
+
+
+def test_pdf_is_a4_and_shows_the_last_column(reports: dict[str, Path]) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    folder = reports["adverse_impact_audit"]
+    reader = pypdf.PdfReader(folder / "adverse_impact_audit.pdf")
+    assert all(round(float(p.mediabox.width)) == 595 for p in reader.pages)  # A4
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    # the last column of the widest reader table, and the figures are embedded
+    assert "Against the four-fifths rule" in text
+    assert "In short:" in text
+    assert any(p.images for p in reader.pages)

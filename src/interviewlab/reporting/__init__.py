@@ -3,7 +3,9 @@
 Statistics are not computed here: this layer presents what the analysis layers return.
 """
 
-from interviewlab.reporting.plots import plot_bars, plot_estimates
+from interviewlab.reporting.pages import headline, write_index
+from interviewlab.reporting.pdf import write_pdf
+from interviewlab.reporting.plots import plot_bars, plot_estimates, plot_funnel
 from interviewlab.reporting.privacy import check_no_identifiers, suppress_small_cells
 from interviewlab.reporting.runner import (
     available_reports,
@@ -13,21 +15,39 @@ from interviewlab.reporting.runner import (
     run_report,
 )
 from interviewlab.reporting.safety import escape_markdown, neutralise_formulas, sanitize_html, slug
+from interviewlab.reporting.summary import audit_summary
+from interviewlab.reporting.tables import (
+    Column,
+    ReaderTable,
+    columns_for,
+    impact_verdict,
+    reader_table,
+)
 from interviewlab.reporting.writer import ReportWriter
 
 __all__ = [
+    "Column",
+    "ReaderTable",
     "ReportWriter",
+    "audit_summary",
     "available_reports",
     "check_no_identifiers",
+    "columns_for",
     "escape_markdown",
+    "headline",
+    "impact_verdict",
     "neutralise_formulas",
     "notebook_parameters",
     "plot_bars",
     "plot_estimates",
+    "plot_funnel",
+    "reader_table",
     "report_folder_name",
     "resolve_study_path",
     "run_report",
     "sanitize_html",
     "slug",
     "suppress_small_cells",
+    "write_index",
+    "write_pdf",
 ]

@@ -3,11 +3,15 @@
 Every function draws from a table that has already passed the report's small-cell
 suppression (rows with missing estimates are labelled "suppressed", never guessed) and
 returns a :class:`matplotlib.figure.Figure`. No function computes a statistic.
+
+Colours come from the Okabe-Ito palette (Okabe & Ito 2008, "Color Universal Design"),
+which stays distinguishable under the common colour-vision deficiencies; reference lines
+are named in a legend, and titles should say what to read from the figure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,7 +19,40 @@ from matplotlib.figure import Figure
 
 from interviewlab._checks import as_list, require_columns
 
-__all__ = ["plot_bars", "plot_estimates"]
+__all__ = ["OKABE_ITO", "plot_bars", "plot_estimates", "plot_funnel"]
+
+#: The Okabe-Ito palette (black first left out: it is kept for text and axes).
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermilion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+_LINE_STYLES = ("--", ":", "-.", (0, (5, 1, 1, 1)))
+
+
+def _reference_lines(
+    lines: Sequence[float] | Mapping[float, str],
+) -> list[tuple[float, str]]:
+    if isinstance(lines, Mapping):
+        return [(float(v), str(label)) for v, label in lines.items()]
+    return [(float(v), f"reference line at {float(v):g}") for v in lines]
+
+
+def _draw_reference_lines(ax: object, lines: list[tuple[float, str]], *, vertical: bool) -> None:
+    for i, (value, label) in enumerate(lines):
+        draw = ax.axvline if vertical else ax.axhline  # type: ignore[attr-defined]
+        draw(
+            value,
+            color="#555555",
+            linestyle=_LINE_STYLES[i % len(_LINE_STYLES)],
+            linewidth=1,
+            label=label,
+        )
 
 
 def _labels(table: pd.DataFrame, label: str | Sequence[str]) -> list[str]:
@@ -32,13 +69,15 @@ def plot_estimates(
     label: str | Sequence[str],
     estimate: str = "estimate",
     ci: tuple[str, str] = ("ci_low", "ci_high"),
-    reference_lines: Sequence[float] = (),
+    reference_lines: Sequence[float] | Mapping[float, str] = (),
     title: str = "",
     xlabel: str = "",
 ) -> Figure:
     """Forest plot: one row per table row, the estimate with its confidence interval.
 
     Rows whose estimate is missing (suppressed or not estimable) are written as such.
+    ``reference_lines`` are drawn as dashed vertical lines named in the legend: give a
+    mapping such as ``{0.8: "four-fifths rule", 1.0: "equal rates"}`` to name them.
 
     Examples
     --------
@@ -51,7 +90,8 @@ def plot_estimates(
     require_columns(table, [*as_list(label), estimate, *ci], "the table to plot")
     names = _labels(table, label)
     y = np.arange(len(table))[::-1]
-    fig = Figure(figsize=(7, 0.45 * len(table) + 1.4))
+    longest = max((len(n) for n in names), default=10)
+    fig = Figure(figsize=(7 + max(longest - 28, 0) * 0.06, 0.42 * len(table) + 2.1))
     ax = fig.subplots()
     est = table[estimate].to_numpy(dtype=float)
     lo = table[ci[0]].to_numpy(dtype=float)
@@ -63,9 +103,10 @@ def plot_estimates(
         y[shown],
         xerr=np.nan_to_num(err),
         fmt="o",
-        color="#1f4e79",
-        ecolor="#6b8fb5",
+        color=OKABE_ITO[0],
+        ecolor=OKABE_ITO[4],
         capsize=3,
+        label="estimate and interval",
     )
     for yy in y[~shown]:
         ax.text(
@@ -77,13 +118,23 @@ def plot_estimates(
             fontsize=8,
             color="#777777",
         )
-    for value in reference_lines:
-        ax.axvline(value, color="#b03a2e", linestyle="--", linewidth=1)
+    lines = _reference_lines(reference_lines)
+    _draw_reference_lines(ax, lines, vertical=True)
     ax.set_yticks(y, names)
+    ax.set_ylim(-0.7, len(table) - 0.3)
     ax.set_xlabel(xlabel or estimate)
-    ax.set_title(title)
+    ax.set_title(title, loc="left", fontsize=11)
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    height = 0.42 * len(table) + 2.1
+    handles, labels = ax.get_legend_handles_labels()
+    if lines:
+        # the legend sits under the axis so that it never covers a row
+        fig.legend(
+            handles, labels, loc="lower center", ncol=len(handles), fontsize=8, frameon=False
+        )
+        fig.tight_layout(rect=(0, 0.38 / height, 1, 1))
+    else:
+        fig.tight_layout()
     return fig
 
 
@@ -114,12 +165,81 @@ def plot_bars(
             wide[column].to_numpy(dtype=float),
             width=width,
             label=str(column),
+            color=OKABE_ITO[i % len(OKABE_ITO)],
         )
     ax.set_xticks(positions, [str(v) for v in wide.index])
     ax.set_ylabel(ylabel or y)
-    ax.set_title(title)
+    ax.set_title(title, loc="left", fontsize=11)
     if hue:
         ax.legend(title=hue, fontsize=8)
     ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_funnel(
+    table: pd.DataFrame,
+    *,
+    stage: str = "stage",
+    group: str = "category",
+    rate: str = "stage_rate",
+    title: str = "",
+    ylabel: str = "pass rate among those who entered the stage",
+) -> Figure:
+    """Funnel chart: each group's pass rate at each stage, one line per group.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A funnel table (:func:`interviewlab.funnel`) after suppression: one row per stage
+        and group, stages in order. Suppressed or missing rates leave a gap in the line.
+    stage, group, rate : str
+        Column names.
+    title, ylabel : str
+        Labels; the title should say what to read.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"stage": ["apply", "apply", "offer", "offer"],
+    ...                   "category": ["a", "b", "a", "b"],
+    ...                   "stage_rate": [0.9, 0.8, 0.4, np.nan]})
+    >>> fig = plot_funnel(t)
+    >>> [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    ['a', 'b']
+    """
+    require_columns(table, [stage, group, rate], "the funnel table")
+    stages = list(dict.fromkeys(table[stage].astype(str)))
+    groups = list(dict.fromkeys("missing" if pd.isna(g) else str(g) for g in table[group]))
+    labels = table[group].map(lambda g: "missing" if pd.isna(g) else str(g))
+    fig = Figure(figsize=(7, 3.8))
+    ax = fig.subplots()
+    x = np.arange(len(stages))
+    markers = ("o", "s", "^", "D", "v", "P", "X", "*")
+    for i, name in enumerate(groups):
+        rows = table[labels == name]
+        values = pd.to_numeric(rows[rate], errors="coerce").to_numpy(dtype=float)
+        where = [stages.index(str(s)) for s in rows[stage]]
+        y = np.full(len(stages), np.nan)
+        y[where] = values * 100
+        ax.plot(
+            x,
+            y,
+            marker=markers[i % len(markers)],
+            color=OKABE_ITO[i % len(OKABE_ITO)],
+            label=name,
+            linewidth=1.6,
+        )
+    ax.set_xticks(x, [s.replace("_", " ") for s in stages])
+    ax.set_xlim(-0.3, len(stages) - 0.7)
+    ax.set_ylim(0, 105)
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
     fig.tight_layout()
     return fig

@@ -8,7 +8,11 @@
   small-cell suppression;
 * ``figures/*.png`` - every figure;
 * ``provenance.json`` - package and library versions, parameters, SHA-256 of every
-  input file, times and seed.
+  input file, times and seed, the page title and its headline finding;
+* ``reliability.pdf`` - with ``pdf=True``: the page on A4, typeset by Typst.
+
+After each report, ``index.html`` in the output folder is rewritten: one entry per
+report folder with its headline finding and links.
 
 Inside a notebook, :class:`ReportWriter` is the one way tables and figures reach the
 report: it suppresses small cells, refuses identifiers and writes the files.
@@ -166,6 +170,7 @@ def run_report(
     out: str | Path | None = None,
     params: Mapping[str, Any] | None = None,
     progress: bool = True,
+    pdf: bool = False,
 ) -> Path:
     """Execute report notebook ``name`` on a study and write the report folder.
 
@@ -190,6 +195,8 @@ def run_report(
         type of the notebook's default.
     progress : bool
         Show a progress bar over the notebook's cells.
+    pdf : bool
+        Also write ``<name>.pdf`` (A4, Typst; no browser or LaTeX needed).
 
     Returns
     -------
@@ -261,6 +268,9 @@ def run_report(
                 language="python",
                 progress_bar=progress,
                 cwd=str(staging),
+                # the kernel's own log (e.g. "Kernel is running over TCP without
+                # encryption": it listens on localhost only) is noise on a user's console
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
     except papermill.PapermillExecutionError as err:
         failed = out_dir / f"{folder.name}.failed"
@@ -278,11 +288,30 @@ def run_report(
     duration = time.perf_counter() - clock
 
     _scrub_notebook(executed, hidden)
-    _write_html(executed, staging / f"{name}.html")
+    import nbformat
+
+    from interviewlab.reporting.pages import find_headline, notebook_title, page_header
+
+    executed_nb = nbformat.read(executed, as_version=4)
+    title = notebook_title(executed_nb, name.replace("_", " ").capitalize())
+    headline_text = find_headline(executed_nb)
+    header = page_header(
+        study=study_name,
+        written=started.strftime("%Y-%m-%d %H:%M UTC"),
+        parameters={k: v for k, v in {**defaults, **values}.items() if k != "output_dir"},
+        version=_version("interviewlab"),
+    )
+    _write_html(executed, staging / f"{name}.html", title=f"{title} - {study_name}", header=header)
     _write_workbook(staging)
+    if pdf:
+        from interviewlab.reporting.pdf import write_pdf
+
+        write_pdf(executed, staging / f"{name}.pdf", title=f"{title}: {study_name}", header=header)
     seed = values.get("seed", defaults.get("seed", study_seed))
     provenance = {
         "report": name,
+        "title": title,
+        "headline": headline_text,
         "interviewlab_version": _version("interviewlab"),
         "notebook": notebook.name,
         "notebook_sha256": _sha256(notebook),
@@ -303,6 +332,9 @@ def run_report(
         json.dumps(provenance, indent=2, default=str) + "\n", encoding="utf-8"
     )
     _swap_in(staging, folder)
+    from interviewlab.reporting.pages import write_index
+
+    write_index(out_dir)
     return folder
 
 
@@ -432,8 +464,8 @@ def _inert_tag(match: re.Match[str]) -> str:
 _DISPLAYED = ("text/html", "text/markdown")
 
 
-def _write_html(executed: Path, target: Path) -> None:
-    """Standalone HTML: no code, no stderr, images inline, no script at all.
+def _write_html(executed: Path, target: Path, *, title: str, header: list[str]) -> None:
+    """Standalone HTML: a real title and header, no code, no stderr, images inline, no script.
 
     Every displayed HTML or Markdown output is passed through :func:`sanitize_html`
     (data values can reach them), and every ``<script>`` element of the page, the
@@ -443,7 +475,19 @@ def _write_html(executed: Path, target: Path) -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
+    from interviewlab.reporting.pages import HEADLINE_KEY, find_headline, header_html
+
     nb = nbformat.read(executed, as_version=4)
+    header_cell = nbformat.v4.new_code_cell(
+        "",
+        outputs=[
+            nbformat.v4.new_output(
+                "display_data", data={"text/html": header_html(header, find_headline(nb))}
+            )
+        ],
+    )
+    first_markdown = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), -1)
+    nb.cells.insert(first_markdown + 1, header_cell)
     cells = []
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -451,6 +495,8 @@ def _write_html(executed: Path, target: Path) -> None:
                 o
                 for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                # the headline is shown once, at the top of the page
+                and not o.get("metadata", {}).get(HEADLINE_KEY)
             ]
             if not outputs:
                 continue
@@ -473,7 +519,7 @@ def _write_html(executed: Path, target: Path) -> None:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = _SCRIPT.sub("", body)
     body = _COMMENT.sub("", body)
     # the outputs were sanitized above; these catch anything the template or the
