@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from interviewlab.errors import InterviewLabError
+from interviewlab.reporting.safety import escape_markdown
 from interviewlab.reporting.tables import format_interval, format_p
 
 __all__ = ["audit_summary"]
@@ -72,7 +73,7 @@ def audit_summary(
         One row per finding: ``severity`` (1-3), ``group_column``, ``stage``,
         ``category``, ``impact_ratio``, ``plain`` (the finding in words, Markdown),
         ``method`` (one line: the ratio, its interval, the test, and why a sample is
-        small).
+        small). Data values in ``plain`` are escaped for Markdown.
 
     Examples
     --------
@@ -119,10 +120,12 @@ def audit_summary(
             severity = 1 if below and significant else 2 if below else 3
             ref_rate = _get(row, "reference_rate")
             plain = (
-                f"**{str(row['stage']).replace('_', ' ')}, {group_column} = {row['category']}:** "
+                f"**{escape_markdown(str(row['stage']).replace('_', ' '))}, "
+                f"{escape_markdown(group_column)} = {escape_markdown(row['category'])}:** "
                 f"{row['selected']} of {row['n']} passed ({float(row['rate']):.1%}), against "
                 + (f"{float(ref_rate):.1%} of " if ref_rate is not None else "the rate of ")
-                + f"{row.get('reference')} candidates: {float(ratio):.2f} times their rate. "
+                + f"{escape_markdown(row.get('reference'))} candidates: "
+                f"{float(ratio):.2f} times their rate. "
                 f"This is {_SEVERITY_WORDS[severity]}."
             )
             method = f"Impact ratio {float(ratio):.2f}"

@@ -190,17 +190,16 @@ class ReaderTable:
     def to_html(self) -> str:
         """The table (Styler HTML) followed by its escaped footnotes."""
         notes = "".join(
-            f'<p class="il-footnote" style="font-size: 0.85em; margin: 0.2em 0;">'
-            f"{html.escape(note)}</p>"
+            f'<p class="il-footnote"><small>{html.escape(note)}</small></p>'
             for note in self.footnotes
         )
         link = ""
         if self.full_table:
             name = html.escape(self.full_table)
             link = (
-                '<p class="il-footnote" style="font-size: 0.85em; margin: 0.2em 0;">'
+                '<p class="il-footnote"><small>'
                 f'Full table: <a href="tables/{name}.csv">tables/{name}.csv</a> '
-                '(also a sheet of <a href="tables.xlsx">tables.xlsx</a>).</p>'
+                '(also a sheet of <a href="tables.xlsx">tables.xlsx</a>).</small></p>'
             )
         return f'<div class="il-table">{self.styler().to_html()}{notes}{link}</div>'
 
