@@ -126,6 +126,14 @@ def header_html(lines: list[str], headline_text: str) -> str:
     return out
 
 
+def _when(stamp: Any) -> str:
+    """``2026-01-02T10:00:00+00:00`` as ``2026-01-02 10:00 UTC``."""
+    text = str(stamp)
+    if len(text) >= 16 and text[10] == "T":
+        return f"{text[:10]} {text[11:16]} UTC"
+    return text
+
+
 def write_index(folder: str | Path) -> Path:
     """Write ``index.html`` over every report folder in ``folder`` (newest run of each).
 
@@ -162,7 +170,7 @@ def write_index(folder: str | Path) -> Path:
             "<section>"
             f'<h2><a href="{html.escape(page)}">{html.escape(title)}</a></h2>'
             f'<p class="meta">Study: {html.escape(str(prov.get("study")))} &middot; written '
-            f"{html.escape(str(prov.get('started_utc', '')))} &middot; "
+            f"{html.escape(_when(prov.get('started_utc', '')))} &middot; "
             + " &middot; ".join(links)
             + f'</p><div class="headline">{render(head)}</div></section>'
         )

@@ -114,9 +114,14 @@ def _image_block(data: bytes, path: str) -> dict[str, Any]:
 def _notebook_blocks(notebook: Any, images: Path) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     n_images = 0
+    titled = False
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
-            blocks.extend(_markdown(str(cell.source)))
+            parsed = _markdown(str(cell.source))
+            if not titled and parsed and parsed[0]["t"] == "heading" and parsed[0]["level"] == 1:
+                parsed = parsed[1:]  # the notebook's title: the PDF's own title replaces it
+                titled = True
+            blocks.extend(parsed)
             continue
         if cell.cell_type != "code":
             continue

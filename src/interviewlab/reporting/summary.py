@@ -26,7 +26,7 @@ _SEVERITY_WORDS = {
 }
 
 
-def _get(row: Mapping[str, Any], key: str) -> Any:
+def _get(row: Mapping[Any, Any], key: str) -> Any:
     value = row.get(key)
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None

@@ -15,7 +15,7 @@ import hashlib
 import html
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -169,8 +169,10 @@ class ReaderTable:
                 ]
             )
         )
-        numeric = [h for i, h in enumerate(self.headers) if i not in self.text_columns]
-        text = [h for i, h in enumerate(self.headers) if i in self.text_columns]
+        numeric: list[Hashable] = [
+            h for i, h in enumerate(self.headers) if i not in self.text_columns
+        ]
+        text: list[Hashable] = [h for i, h in enumerate(self.headers) if i in self.text_columns]
         if text:
             styler = styler.set_properties(subset=text, **{"text-align": "left"})
         if numeric:
@@ -381,9 +383,9 @@ def reader_table(
                 f"Column {col.header!r} of kind {col.kind!r} needs {wanted} source column(s), "
                 f"got {col.sources()}."
             )
-    headers = [c.header for c in columns]
-    if len(set(headers)) != len(headers):
-        raise InterviewLabError(f"Reader table headers must be unique; got {headers}.")
+    shown_headers = [c.header for c in columns]
+    if len(set(shown_headers)) != len(shown_headers):
+        raise InterviewLabError(f"Reader table headers must be unique; got {shown_headers}.")
     missing = sorted({s for c in columns for s in c.sources()} - set(map(str, table.columns)))
     if missing:
         raise InterviewLabError(
@@ -427,7 +429,7 @@ def reader_table(
         notes.append(f"{NOT_ESTIMABLE}: not estimable here; the full table gives the reason.")
     return ReaderTable(
         caption=caption,
-        headers=tuple(headers),
+        headers=tuple(shown_headers),
         rows=tuple(rows),
         fills=tuple(fills),
         verdict_column=verdict_at,
