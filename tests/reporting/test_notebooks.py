@@ -97,7 +97,13 @@ def test_audit_flags_the_planted_adverse_impact(reports: dict[str, Path]) -> Non
     html = (reports["adverse_impact_audit"] / "adverse_impact_audit.html").read_text()
     summary = html.index("Executive summary")
     assert summary < html.index("The funnel, group by group")
-    assert "ethnicity = <strong>Black</strong>" in html[summary : html.index("The funnel")]
+    # the planted shortlisting penalty is the first (most severe) finding
+    findings = html[summary : html.index("The funnel")]
+    first = findings.index("<li>")
+    assert findings.index("shortlisted, ethnicity = Black:</strong>") > first
+    assert findings.index("shortlisted, ethnicity = Black:</strong>") < findings.index(
+        "<li>", first + 1
+    )
 
 
 def test_training_recovers_what_it_planted(reports: dict[str, Path]) -> None:

@@ -268,6 +268,8 @@ def _cell(values: Sequence[Any], kind: str, digits: int) -> str:
             return MISSING_LABEL if kind == "text" else NOT_ESTIMABLE
         if isinstance(value, bool | np.bool_):
             return "yes" if value else "no"
+        if isinstance(value, float | np.floating) and float(value).is_integer():
+            return str(int(value))  # a label such as a number of raters: 3, not 3.0
         return str(value)
     if kind == "estimate_ci" and not _missing(values[0]) and any(_missing(v) for v in values):
         return f"{float(values[0]):.{digits}f}"
