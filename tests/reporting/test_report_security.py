@@ -100,7 +100,8 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             # a relative --out, as the README's own example uses (item 6)
             code = main(["report", name, "--study", str(study), "--out", "out", "--quiet"])
             assert code == 0, name
-        for folder in sorted(out.iterdir()):
+        # report folders (index.html lists them beside)
+        for folder in sorted(p for p in out.iterdir() if p.is_dir()):
             folders[folder.name] = folder
     finally:
         os.chdir(cwd)

@@ -84,6 +84,10 @@ def notebook_title(notebook: Any, default: str) -> str:
 
 
 def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "none"
     if isinstance(value, list | tuple):
         return ", ".join(map(str, value))
     return str(value)
