@@ -165,9 +165,25 @@ def test_zero_selected_interval_uses_half_correction():
     data = expand({"g": (0, 20), "r": (10, 20)})
     out = row(impact.impact_ratios(data, group="group", selected="selected", reference="r"), "g")
     assert out["impact_ratio"] == 0
-    # statsmodels' Table2x2 (log interval) on the table with 0.5 added to each cell
+    # upper limit: statsmodels' Table2x2 (log interval) on the table with 0.5 added to
+    # each cell; lower limit 0, the estimate itself, as scipy's relative_risk gives
+    # (relative_risk(0, 20, 10, 20).confidence_interval().low == 0)
     ci = Table2x2(np.array([[0.5, 20.5], [10.5, 10.5]])).riskratio_confint(alpha=0.05)
-    assert_allclose([out["ci_low"], out["ci_high"]], ci, rtol=1e-10)
+    assert_allclose(out["ci_high"], ci[1], rtol=1e-10)
+    assert out["ci_low"] == 0
+    assert relative_risk(0, 20, 10, 20).confidence_interval().low == 0
+
+
+def test_funnel_interval_contains_a_zero_ratio():
+    # 0 of 21 pass in one group: the interval must contain the estimate 0 (issue 11's
+    # hostile study found 0.0036-0.87 here)
+    data = expand({"a": (0, 21), "b": (30, 60)})
+    data["stage1"] = 1
+    data = data.rename(columns={"selected": "stage2"})
+    out = impact.funnel(data, group="group", stages=["stage1", "stage2"])
+    row_a = out[(out["category"] == "a") & (out["stage"] == "stage2")].iloc[0]
+    assert row_a["stage_impact_ratio"] == 0
+    assert row_a["stage_ci_low"] <= 0 <= row_a["stage_ci_high"]
 
 
 def test_selection_rates_by_cell_with_unknown():

@@ -263,7 +263,12 @@ def _wilson(x: np.ndarray, n: np.ndarray, confidence: float) -> tuple[np.ndarray
 def _katz_interval(
     x1: np.ndarray, n1: np.ndarray, x0: np.ndarray, n0: np.ndarray, confidence: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Log (Katz) interval for (x1/n1)/(x0/n0); 0.5 added to each cell if a count is 0."""
+    """Log (Katz) interval for (x1/n1)/(x0/n0); 0.5 added to each cell if a count is 0.
+
+    When nobody in the compared group was selected (``x1 == 0``) the ratio is 0 and the
+    lower limit is 0 (as scipy's ``relative_risk`` gives); the upper limit comes from the
+    corrected table. Without this the corrected interval would exclude its own estimate.
+    """
     zero = (x1 == 0) | (x0 == 0)
     a = np.where(zero, x1 + 0.5, x1).astype(float)
     c = np.where(zero, x0 + 0.5, x0).astype(float)
@@ -273,7 +278,8 @@ def _katz_interval(
         log_ratio = np.log(a / m1) - np.log(c / m0)
         se = np.sqrt(1 / a - 1 / m1 + 1 / c - 1 / m0)
     z = _z_crit(confidence)
-    return np.exp(log_ratio - z * se), np.exp(log_ratio + z * se)
+    low = np.where(x1 == 0, 0.0, np.exp(log_ratio - z * se))
+    return low, np.exp(log_ratio + z * se)
 
 
 def _overall_interval(
@@ -281,7 +287,8 @@ def _overall_interval(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Delta-method interval for p_g / p_all where the group is part of the pool.
 
-    ``xc``/``nc`` are the complement (everyone else); 0.5 is added to a zero count.
+    ``xc``/``nc`` are the complement (everyone else); 0.5 is added to a zero count, and
+    the lower limit of a group with nobody selected is its estimate, 0.
     """
     xa = np.where(x == 0, x + 0.5, x).astype(float)
     na = np.where(x == 0, n + 1.0, n).astype(float)
@@ -298,7 +305,8 @@ def _overall_interval(
         log_ratio = np.log(p_g / p_all)
         se = np.sqrt(var)
     z = _z_crit(confidence)
-    return np.exp(log_ratio - z * se), np.exp(log_ratio + z * se)
+    low = np.where(x == 0, 0.0, np.exp(log_ratio - z * se))
+    return low, np.exp(log_ratio + z * se)
 
 
 def _below(x: Any, n: Any, x_ref: Any, n_ref: Any, frac: Fraction) -> np.ndarray:
