@@ -23,12 +23,15 @@ DEMO_OPTIONS = {
     "format_effect": -0.1,
     "focal_format_effect": -0.4,
     "similarity_bonus": 0.3,
+    "panel_share_bonus": 0.0,
     "rater_majority_share": 0.85,
     "internal_bonus": 0.3,
     "recording_penalty": 0.6,
     "focal_recording_gap": 0.1,
     "completion_rate": 0.9,
     "stage_bias": {"completed_async": -0.6, "shortlisted": -0.5},
+    "process_shares": {"informal_visit": 0.3, "pre_interview_call": 0.5},
+    "process_focal_ratio": 0.6,
 }
 
 
@@ -42,9 +45,13 @@ def build(folder: Path) -> Path:
         "questions scored 1-5. Planted: an async penalty for Black candidates, a "
         "similar-to-me bonus on ethnicity with a mostly White rater pool, an internal-"
         "candidate bonus, a recording-quality penalty, and adverse impact against Black "
-        "candidates at completion of the async stage and at shortlisting."
+        "candidates at completion of the async stage and at shortlisting, and less access "
+        "for Black candidates to an informal visit and a pre-interview call (60% of the "
+        "others' chance; access does not change scores)."
     )
-    return type(study)(meta=meta, candidates=study.candidates, ratings=study.ratings).save(folder)
+    return type(study)(
+        meta=meta, candidates=study.candidates, ratings=study.ratings, raters=study.raters
+    ).save(folder)
 
 
 if __name__ == "__main__":

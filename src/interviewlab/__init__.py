@@ -65,6 +65,7 @@ from interviewlab.impact import (
     stage_entrants,
 )
 from interviewlab.models import MixedFit, fit_mixed
+from interviewlab.panels import panel_effects, process_access, process_associations
 from interviewlab.reliability import (
     GStudy,
     cohen_kappa,
@@ -155,12 +156,15 @@ __all__ = [
     "mantel_haenszel",
     "mean_over",
     "optimal_design",
+    "panel_effects",
     "planted_format_effects",
     "plot_bars",
     "plot_estimates",
     "plot_funnel",
     "pooled_stage_audit",
     "problem_shares",
+    "process_access",
+    "process_associations",
     "question_gaps",
     "rater_effects",
     "read_dataset",

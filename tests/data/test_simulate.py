@@ -160,7 +160,7 @@ def test_demo_is_reproducible_from_its_build_script(tmp_path) -> None:
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     rebuilt = module.build(tmp_path / "demo")
     shipped = il.data.dataset_path("demo")
-    for name in ("study.toml", "candidates.csv", "ratings.csv"):
+    for name in ("study.toml", "candidates.csv", "ratings.csv", "raters.csv"):
         assert (rebuilt / name).read_bytes() == (shipped / name).read_bytes(), name
 
 

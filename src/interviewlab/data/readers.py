@@ -57,6 +57,11 @@ def _load_folder(folder: Path) -> dict[str, Any]:
     files = {"study.toml": str(toml_path)}
     files.update({f"{n}.csv": str(folder / f"{n}.csv") for n in ("candidates", "ratings")})
     labels = {"candidates": "candidates.csv", "ratings": "ratings.csv"}
+    raters_path = folder / "raters.csv"
+    if raters_path.is_file():  # optional: one row per rater
+        tables["raters"] = _read_text(raters_path)
+        files["raters.csv"] = str(raters_path)
+        labels["raters"] = "raters.csv"
     return _validate(
         meta,
         tables,
@@ -113,6 +118,9 @@ def _load_workbook(path: Path) -> dict[str, Any]:
         for name in ("candidates", "ratings")
     }
     labels = {n: f"{path.name} sheet {names[n]!r}" for n in ("candidates", "ratings")}
+    if "raters" in by_name:  # optional: one row per rater
+        tables["raters"] = sheets[by_name["raters"]].to_csv(index=False, lineterminator="\n")
+        labels["raters"] = f"{path.name} sheet {by_name['raters']!r}"
     return _validate(
         meta,
         tables,

@@ -6,6 +6,7 @@ The generative model (all effects on the rubric's score scale, before rounding):
                         + format_effect * async[f]
                         + focal_format_effect * async[f] * focal[c]
                         + similarity_bonus * same_group[c, r]
+                        + panel_share_bonus * panel_share[c]
                         + internal_bonus * internal[c]
                         - recording_penalty * async[f] * (1 - recording_quality[c])
                         + noise[c, r, q, f]
@@ -15,10 +16,14 @@ with ``ability ~ N(0, ability_sd)``, ``difficulty ~ N(0, question_sd)``,
 Beta(4, 1.5)`` (lower for the focal group by ``focal_recording_gap``, then clipped to
 [0, 1], so a large gap is partly absorbed at 0) and ``centre`` the rubric's midpoint.
 Scores are rounded to whole points and clipped to the rubric. ``same_group`` is 1 when
-the rater and the candidate share the value of ``similarity_column``. Raters sit in
+the rater and the candidate share the value of ``similarity_column``, and
+``panel_share`` is the share of the candidate's panel (in that session) that does. Raters
+sit in
 panels of ``panel_size``; each candidate is rated by one panel in each format they take.
 ``design="between"`` gives each candidate one format at random; ``design="within"``
-gives both, in counterbalanced order.
+gives both, in counterbalanced order. The raters table records each rater's group
+(``similarity_column``), a ``role`` (in each panel, in turn: hiring manager, HR, peer)
+and ``trained`` (1 for every second rater, R02, R04, ...), assigned without random draws.
 
 Stages are decided in order, within each requisition:
 
@@ -51,6 +56,9 @@ __all__ = ["DEFAULT_GROUPS", "simulate_study"]
 
 STAGES = ("completed_async", "shortlisted", "appointed")
 
+#: Roles given to the raters of each simulated panel, in turn.
+RATER_ROLES = ("hiring manager", "HR", "peer")
+
 #: Group columns and their population shares used when ``groups`` is not given.
 DEFAULT_GROUPS: dict[str, dict[str, float]] = {
     "sex": {"female": 0.5, "male": 0.5},
@@ -82,6 +90,7 @@ def simulate_study(
     focal_format_effect: float = 0.0,
     similarity_column: str = "ethnicity",
     similarity_bonus: float = 0.0,
+    panel_share_bonus: float = 0.0,
     rater_majority_share: float | None = None,
     internal_share: float = 0.15,
     internal_bonus: float = 0.0,
@@ -91,6 +100,8 @@ def simulate_study(
     shortlist_rate: float = 0.3,
     appoint_rate: float = 0.3,
     stage_bias: Mapping[str, float] | None = None,
+    process_shares: Mapping[str, float] | None = None,
+    process_focal_ratio: float = 1.0,
 ) -> Study:
     """Simulate an interview study with known, planted effects.
 
@@ -125,6 +136,9 @@ def simulate_study(
         Group column of the similar-to-me bonus.
     similarity_bonus : float
         Added when rater and candidate share ``similarity_column``'s value.
+    panel_share_bonus : float
+        Added per unit of the share of the candidate's panel in the candidate's group
+        of ``similarity_column`` (0 to 1), on every rating of that panel.
     rater_majority_share : float, optional
         Probability that a rater belongs to the most common group of
         ``similarity_column`` (1.0 is a homogeneous pool); default: population shares.
@@ -139,6 +153,13 @@ def simulate_study(
     stage_bias : mapping, optional
         Stage name -> planted bias against the focal group (log-odds for
         ``completed_async``, score points for later stages).
+    process_shares : mapping, optional
+        Process column -> share of candidates who had it (e.g. ``{"informal_visit":
+        0.3}``): 0/1 candidate columns declared in ``[process] columns``, drawn after
+        everything else (so adding them changes no other value) and unrelated to scores.
+    process_focal_ratio : float
+        The focal group's chance of each process factor relative to everyone else's
+        (1: equal access), capped at 1.
 
     Returns
     -------
@@ -218,6 +239,7 @@ def simulate_study(
         "format_effect": format_effect,
         "focal_format_effect": focal_format_effect,
         "similarity_bonus": similarity_bonus,
+        "panel_share_bonus": panel_share_bonus,
         "internal_bonus": internal_bonus,
         "recording_penalty": recording_penalty,
         "noise_sd": noise_sd,
@@ -250,6 +272,16 @@ def simulate_study(
         ["candidate_id", *group_shares, "requisition_id", "internal", "format_order", *STAGES]
     ]
     cand["recording_quality"] = np.round(people.quality, 3)
+    process = dict(process_shares or {})
+    if process_focal_ratio < 0 or set(process) & set(cand.columns):
+        raise InterviewLabError(
+            "process_focal_ratio must be 0 or more and process_shares must name new "
+            f"columns (not {sorted(set(process) & set(cand.columns))})."
+        )
+    for column, share in process.items():
+        check_fraction(f"process_shares[{column!r}]", float(share), open_interval=False)
+        chance = np.minimum(1.0, share * np.where(people.is_focal, process_focal_ratio, 1.0))
+        cand[column] = (rng.random(n_candidates) < chance).astype(int)
 
     planted: dict[str, Any] = {
         "seed": int(seed),
@@ -274,6 +306,7 @@ def simulate_study(
         "focal_format_effect": focal_format_effect,
         "similarity_column": similarity_column,
         "similarity_bonus": similarity_bonus,
+        "panel_share_bonus": panel_share_bonus,
         "internal_bonus": internal_bonus,
         "internal_share": internal_share,
         "recording_penalty": recording_penalty,
@@ -286,6 +319,9 @@ def simulate_study(
     }
     if rater_majority_share is not None:
         planted["rater_majority_share"] = rater_majority_share
+    if process:
+        planted["process_shares"] = {k: float(v) for k, v in process.items()}
+        planted["process_focal_ratio"] = float(process_focal_ratio)
     meta = _simulated_meta(
         name=name,
         seed=seed,
@@ -297,7 +333,12 @@ def simulate_study(
         panel_size=panel_size,
         planted=planted,
     )
-    return Study.from_frames(meta, cand, ratings, source=f"simulate_study(seed={seed})")
+    raters = panel.table(similarity_column)
+    if process:
+        meta["process"] = {"columns": list(process)}
+    return Study.from_frames(
+        meta, cand, ratings, raters=raters, source=f"simulate_study(seed={seed})"
+    )
 
 
 @dataclass
@@ -322,6 +363,19 @@ class _Panel:
     panel_of_rater: np.ndarray
     questions: np.ndarray
     difficulty: np.ndarray
+
+    def table(self, group_column: str) -> pd.DataFrame:
+        """The raters table: id, group, role (in turn within each panel) and trained."""
+        panel_size = int(np.sum(self.panel_of_rater == 0))
+        position = np.arange(self.rater_ids.size) % panel_size
+        return pd.DataFrame(
+            {
+                "rater_id": self.rater_ids,
+                group_column: self.rater_group,
+                "role": [RATER_ROLES[p % len(RATER_ROLES)] for p in position],
+                "trained": (np.arange(self.rater_ids.size) % 2 == 1).astype(int),
+            }
+        )
 
     def planted(self) -> dict[str, dict[str, Any]]:
         """The true rater severities, rater groups and question difficulties."""
@@ -455,6 +509,8 @@ def _rate(
         q = np.tile(np.arange(n_questions), members.size * panel_size)
         is_async = fmt == "async"
         same = (people.true_group[similarity_column][c] == panel.rater_group[r]).astype(float)
+        share = same.reshape(members.size, -1).mean(axis=1)
+        share = np.repeat(share, panel_size * n_questions)
         latent = (
             centre
             + people.ability[c]
@@ -463,6 +519,7 @@ def _rate(
             + (effects["format_effect"] + effects["focal_format_effect"] * people.is_focal[c])
             * is_async
             + effects["similarity_bonus"] * same
+            + effects["panel_share_bonus"] * share
             + effects["internal_bonus"] * people.internal[c]
             - effects["recording_penalty"] * is_async * (1 - people.quality[c])
             + rng.normal(0.0, effects["noise_sd"], c.size)
@@ -550,6 +607,7 @@ def _simulated_meta(
         },
         "stages": {"order": list(STAGES)},
         "formats": {"labels": ["async", "live"]},
+        "raters": {"columns": [str(planted["similarity_column"])]},
         "planted": planted,
     }
 

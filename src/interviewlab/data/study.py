@@ -31,6 +31,15 @@ is not UTF-8) gives an :class:`~interviewlab.errors.InterviewLabWarning`.
 
     [formats]
     labels = ["async", "live"]           # the allowed values of ratings.format
+
+    [raters]
+    columns = ["sex", "ethnicity"]       # optional raters.csv: rater group columns
+
+    [process]
+    columns = ["informal_visit", "pre_interview_call"]   # optional 0/1 candidate columns
+
+An optional ``raters.csv`` (sheet ``raters``) has one row per rater: ``rater_id``, the
+columns of ``[raters] columns``, and optionally ``role`` and ``trained`` (0/1).
 """
 
 from __future__ import annotations
@@ -79,6 +88,10 @@ class Study:
         ``requisition_id``.
     files : dict
         The input files the study was read from (label -> path), for provenance.
+    raters : pandas.DataFrame or None
+        The optional raters table: ``rater_id``, the rater group columns declared in
+        ``[raters] columns`` (str, missing as ``<NA>``), optional ``role`` (str) and
+        ``trained`` (Int8 0/1); ``None`` when the study has no raters table.
 
     Examples
     --------
@@ -94,6 +107,7 @@ class Study:
     candidates: pd.DataFrame
     ratings: pd.DataFrame
     files: dict[str, str] = field(default_factory=dict)
+    raters: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ properties
     @property
@@ -118,6 +132,16 @@ class Study:
         return dict(self.meta.get("groups", {}).get("reference", {}))
 
     @property
+    def rater_columns(self) -> list[str]:
+        """Rater group columns declared in ``study.toml`` ``[raters] columns``."""
+        return list(self.meta.get("raters", {}).get("columns", []))
+
+    @property
+    def process_columns(self) -> list[str]:
+        """Process columns (0/1 candidate columns) declared in ``[process] columns``."""
+        return list(self.meta.get("process", {}).get("columns", []))
+
+    @property
     def stages(self) -> list[str]:
         """Selection stage columns, in order."""
         return list(self.meta.get("stages", {}).get("order", []))
@@ -140,6 +164,7 @@ class Study:
         candidates: pd.DataFrame,
         ratings: pd.DataFrame,
         *,
+        raters: pd.DataFrame | None = None,
         source: str = "<data frames>",
     ) -> Study:
         """Validate in-memory tables as a study; the caller's objects are not modified.
@@ -147,17 +172,22 @@ class Study:
         The frames are converted to text and validated exactly as files would be (as
         for files, spaces around each value are removed), so the same rules and messages
         apply; line numbers count the header as line 1, as
-        in a CSV file (row ``i`` of the frame is line ``i + 2``).
+        in a CSV file (row ``i`` of the frame is line ``i + 2``). ``raters`` is the
+        optional raters table.
         """
         meta_copy = copy.deepcopy(dict(meta))
         tables = {
             "candidates": _frame_as_text(candidates),
             "ratings": _frame_as_text(ratings),
         }
+        labels = {"candidates": "candidates", "ratings": "ratings"}
+        if raters is not None:
+            tables["raters"] = _frame_as_text(raters)
+            labels["raters"] = "raters"
         fields = _validate(
             meta_copy,
             tables,
-            {"candidates": "candidates", "ratings": "ratings"},
+            labels,
             source=source,
             files={},
         )
@@ -212,11 +242,15 @@ class Study:
                 study_sheet.to_excel(writer, sheet_name="study", index=False)
                 self.candidates.to_excel(writer, sheet_name="candidates", index=False)
                 self.ratings.to_excel(writer, sheet_name="ratings", index=False)
+                if self.raters is not None:
+                    self.raters.to_excel(writer, sheet_name="raters", index=False)
             return path
         path.mkdir(parents=True, exist_ok=True)
         (path / "study.toml").write_text(tomli_w.dumps(self.meta), encoding="utf-8")
         self.candidates.to_csv(path / "candidates.csv", index=False, lineterminator="\n")
         self.ratings.to_csv(path / "ratings.csv", index=False, lineterminator="\n")
+        if self.raters is not None:
+            self.raters.to_csv(path / "raters.csv", index=False, lineterminator="\n")
         return path
 
     # ------------------------------------------------------------------ summaries

@@ -25,6 +25,12 @@ from interviewlab.data.problems import (
     Problem,
     StudyError,
 )
+from interviewlab.data.rater_table import (
+    _check_process,
+    _check_raters,
+    _type_process,
+    _type_raters,
+)
 from interviewlab.errors import InterviewLabWarning
 
 # ---------------------------------------------------------------------- parsing
@@ -324,6 +330,8 @@ _LISTS = (
     ("stages", "order"),
     ("formats", "labels"),
     ("rubric", "questions"),
+    ("raters", "columns"),
+    ("process", "columns"),
 )
 
 
@@ -459,7 +467,10 @@ def _validate(
     # the texts are dropped once parsed (the caller's dict is this module's own)
     cand = _parse_csv(tables.pop("candidates"), labels["candidates"], problems)
     rat = _parse_csv(tables.pop("ratings"), labels["ratings"], problems)
-    if cand is None or rat is None:
+    rater_text = tables.pop("raters", None)
+    rater_label = labels.get("raters", "raters.csv")
+    raw_raters = None if rater_text is None else _parse_csv(rater_text, rater_label, problems)
+    if cand is None or rat is None or (rater_text is not None and raw_raters is None):
         raise StudyError(problems, source)
 
     groups_meta = meta.get("groups", {})
@@ -584,6 +595,8 @@ def _validate(
             lambda i: f"internal must be 0 or 1, got {cand['internal'].iat[i]!r}.",
         )
 
+    _check_process(meta, cand, cl, problems)
+
     # ---- ratings
     for col in ("candidate_id", "rater_id", "question_id"):
         _add_rows(
@@ -660,6 +673,16 @@ def _validate(
             f"{cl}; add the candidate or remove the rating."
         ),
     )
+    if raw_raters is not None:
+        _check_raters(meta, raw_raters, rater_label, rat, rl, problems)
+    elif isinstance(meta.get("raters"), dict) and meta["raters"].get("columns"):
+        problems.append(
+            Problem(
+                "study.toml",
+                "declares [raters] columns but the study has no raters table; add "
+                "raters.csv (one row per rater) or remove the [raters] section.",
+            )
+        )
     if problems:
         raise StudyError(problems, source)
 
@@ -675,6 +698,7 @@ def _validate(
     if "internal" in candidates.columns:
         internal = candidates["internal"].where(candidates["internal"] != "")
         candidates["internal"] = pd.to_numeric(internal).astype("Int8")
+    _type_process(meta, candidates)
     ratings = _as_text(rat)
     ratings["score"] = scores.astype(float)
     candidates = candidates.reset_index(drop=True)
@@ -705,4 +729,15 @@ def _validate(
             InterviewLabWarning,
             stacklevel=3,
         )
-    return {"meta": meta, "candidates": candidates, "ratings": ratings, "files": dict(files)}
+    raters = (
+        None
+        if raw_raters is None
+        else _type_raters(meta, raw_raters, rater_label, ratings, unknown)
+    )
+    return {
+        "meta": meta,
+        "candidates": candidates,
+        "ratings": ratings,
+        "files": dict(files),
+        "raters": raters,
+    }

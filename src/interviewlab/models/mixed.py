@@ -519,8 +519,8 @@ def fit_mixed(
     check_choice("method", method, METHODS)
     check_fraction("confidence", confidence)
     check_choice("ddf", ddf, DDF)
-    design = _build_design(data, formula, random_list)
-    with _single_threaded_blas():
+    with _single_threaded_blas():  # also the design's rank check: threads cost 10x there
+        design = _build_design(data, formula, random_list)
         fit = _fit(design, method=method, confidence=confidence, variance_ci=variance_ci, ddf=ddf)
     if fit.singular:
         zero = fit.variances.loc[

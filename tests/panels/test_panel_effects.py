@@ -1,0 +1,156 @@
+"""panel_effects recovers planted similar-to-me, panel-share and internal bonuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import interviewlab as il
+from interviewlab.errors import InterviewLabError
+
+PLANTED = {"similarity_bonus": 0.4, "panel_share_bonus": 0.5, "internal_bonus": 0.3}
+
+
+@pytest.fixture(scope="module")
+def diverse(tmp_path_factory: pytest.TempPathFactory) -> il.Study:
+    """A diverse rater pool (two equal groups), written to disk and loaded back."""
+    study = il.simulate_study(
+        seed=11,
+        n_candidates=900,
+        n_raters=24,
+        panel_size=3,
+        design="within",
+        groups={"sex": {"female": 0.5, "male": 0.5}},
+        focal=("sex", "female"),
+        similarity_column="sex",
+        internal_share=0.3,
+        **PLANTED,
+    )
+    folder = study.save(tmp_path_factory.mktemp("diverse") / "study")
+    assert (Path(folder) / "raters.csv").is_file()
+    return il.load_study(folder)
+
+
+def _row(table: pd.DataFrame, start: str) -> pd.Series:
+    hits = table[table["effect"].str.startswith(start)]
+    assert len(hits) == 1, start
+    return hits.iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("start", "planted"),
+    [
+        pytest.param("similar-to-me (rater", "similarity_bonus", id="similar-to-me"),
+        pytest.param("panel share", "panel_share_bonus", id="panel-share"),
+        pytest.param("internal candidate (", "internal_bonus", id="internal"),
+        pytest.param("similar-to-me for female", "similarity_bonus", id="per-group-female"),
+        pytest.param("similar-to-me for male", "similarity_bonus", id="per-group-male"),
+    ],
+)
+def test_planted_values_lie_in_the_intervals(diverse: il.Study, start: str, planted: str) -> None:
+    table = il.panel_effects(diverse, group="sex")
+    row = _row(table, start)
+    assert row["estimable"]
+    # scores are rounded to the rubric, which attenuates effects a little
+    assert row["ci_low"] <= PLANTED[planted] <= row["ci_high"], row.to_dict()
+    assert row["n_candidates"] > 0 and row["n_raters"] > 0
+    assert np.isfinite(row["df"]) and row["df"] > 0
+
+
+def test_no_planted_moderators_are_near_zero(diverse: il.Study) -> None:
+    table = il.panel_effects(diverse, group="sex")
+    for start in ("similar-to-me, trained", "internal candidate, as rated by HR"):
+        row = _row(table, start)
+        assert row["estimable"]
+        # nothing planted: the planted value (the main effect, unmoderated) is covered
+        assert row["ci_low"] < (0.0 if "trained" in start else 0.3) < row["ci_high"]
+
+
+def test_columns_and_row_order(diverse: il.Study) -> None:
+    table = il.panel_effects(diverse, group="sex")
+    assert list(table.columns) == list(il.panels.PANEL_EFFECT_COLUMNS)
+    assert table["effect"].str.startswith("similar-to-me (").iat[0]
+    assert table["estimable"].dtype == bool
+
+
+def test_estimate_is_the_fixed_effect_of_the_documented_model(diverse: il.Study) -> None:
+    # the same model written out by hand with fit_mixed (patsy coding of group and format)
+    table = il.panel_effects(diverse, group="sex")
+    r = diverse.ratings.merge(diverse.candidates[["candidate_id", "sex", "internal"]])
+    r = r.merge(diverse.raters[["rater_id", "sex"]].rename(columns={"sex": "rsex"}))
+    r["same"] = (r["sex"] == r["rsex"]).astype(float)
+    r["share"] = r.groupby("candidate_id")["same"].transform("mean")
+    r["diversity"] = r.groupby("candidate_id")["rsex"].transform("nunique").astype(float)
+    fit = il.fit_mixed(
+        r,
+        "score ~ same + share + diversity + internal + C(sex) + C(format)",
+        random=["candidate_id", "rater_id", "question_id"],
+        variance_ci=False,
+    )
+    fixed = fit.fixed.set_index("term")
+    assert_allclose(
+        _row(table, "similar-to-me (")["estimate"], fixed.at["same", "estimate"], rtol=1e-6
+    )
+    assert_allclose(_row(table, "panel share")["se"], fixed.at["share", "se"], rtol=1e-6)
+    assert_allclose(
+        _row(table, "internal candidate (")["df"], fixed.at["internal", "df"], rtol=1e-5
+    )
+
+
+def test_homogeneous_pool_is_not_estimable() -> None:
+    study = il.simulate_study(
+        seed=5, n_candidates=200, n_raters=6, rater_majority_share=1.0, similarity_bonus=0.4
+    )
+    table = il.panel_effects(study, group="ethnicity")
+    row = _row(table, "similar-to-me (")
+    assert not row["estimable"]
+    assert np.isnan(row["estimate"]) and np.isnan(row["ci_low"])
+    assert "homogeneous rater pool" in row["reason"]
+    trained = _row(table, "similar-to-me, trained")
+    assert not trained["estimable"] and "not estimable" in trained["reason"]
+
+
+def test_no_internal_candidates_is_not_estimable() -> None:
+    study = il.simulate_study(seed=6, n_candidates=120, n_raters=6, internal_share=0.0)
+    row = _row(il.panel_effects(study, group="ethnicity"), "internal candidate (")
+    assert not row["estimable"] and "no internal candidates" in row["reason"]
+
+
+def test_demo_runs_and_names_what_it_cannot_estimate() -> None:
+    table = il.panel_effects(il.load_study("demo"), group="ethnicity")
+    black = _row(table, "similar-to-me for Black")
+    assert not black["estimable"] and "no Black candidate" in black["reason"]
+    assert _row(table, "similar-to-me (")["estimable"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        pytest.param({"group": "sex"}, "not recorded for the raters", id="group-not-rater-column"),
+        pytest.param({"group": "height"}, "not a candidate group column", id="unknown-group"),
+        pytest.param({"group": "ethnicity", "confidence": 2}, "confidence", id="confidence"),
+    ],
+)
+def test_bad_options(kwargs: dict, message: str) -> None:
+    with pytest.raises(InterviewLabError, match=message):
+        il.panel_effects(il.load_study("demo"), **kwargs)
+
+
+def test_study_without_raters_table() -> None:
+    demo = il.load_study("demo")
+    meta = {k: v for k, v in demo.meta.items() if k != "raters"}
+    bare = il.Study(meta=meta, candidates=demo.candidates, ratings=demo.ratings)
+    with pytest.raises(InterviewLabError, match="needs the raters table"):
+        il.panel_effects(bare, group="ethnicity")
+
+
+def test_input_is_not_modified() -> None:
+    demo = il.load_study("demo")
+    before = (demo.ratings.copy(), demo.candidates.copy(), demo.raters.copy())
+    il.panel_effects(demo, group="ethnicity")
+    for frame, copy in zip((demo.ratings, demo.candidates, demo.raters), before, strict=True):
+        pd.testing.assert_frame_equal(frame, copy)
