@@ -88,8 +88,9 @@ def test_raters_table_round_trips(tmp_path: Path, suffix: str) -> None:
 
 
 def test_study_without_raters_table_has_none(tmp_path: Path) -> None:
-    toml = STUDY_TOML.replace('[raters]\ncolumns = ["ethnicity"]\n', "")
-    study = Study.load(write(tmp_path / "s", toml=toml, raters=None))
+    # the raters table is optional even when [raters] is declared: analyses that need
+    # it (panel_effects) say so
+    study = Study.load(write(tmp_path / "s", raters=None))
     assert study.raters is None
 
 
@@ -123,11 +124,6 @@ BAD = [
         {"raters": RATERS.replace("r2,Black", ",Black")},
         r"raters.csv, line 3, column 'rater_id': rater_id is empty",
         id="empty-id",
-    ),
-    pytest.param(
-        {"raters": None},
-        r"study.toml: declares \[raters\] columns but the study has no raters table",
-        id="raters-declared-but-missing",
     ),
     pytest.param(
         {"candidates": CANDIDATES.replace("c2,Black,0,0", "c2,Black,0,maybe")},

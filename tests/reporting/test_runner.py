@@ -62,7 +62,12 @@ def test_provenance(overview: Path) -> None:
     assert prov["study"] == "demo"
     assert prov["study_source"] == "bundled:demo"
     assert prov["seed"] == 20261122
-    assert set(prov["inputs_sha256"]) == {"study.toml", "candidates.csv", "ratings.csv"}
+    assert set(prov["inputs_sha256"]) == {
+        "study.toml",
+        "candidates.csv",
+        "ratings.csv",
+        "raters.csv",
+    }
     assert all(len(h) == 64 for h in prov["inputs_sha256"].values())
     assert prov["parameters"]["min_cell_size"] == 10
     assert prov["libraries"]["pandas"]

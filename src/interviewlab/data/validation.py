@@ -675,14 +675,6 @@ def _validate(
     )
     if raw_raters is not None:
         _check_raters(meta, raw_raters, rater_label, rat, rl, problems)
-    elif isinstance(meta.get("raters"), dict) and meta["raters"].get("columns"):
-        problems.append(
-            Problem(
-                "study.toml",
-                "declares [raters] columns but the study has no raters table; add "
-                "raters.csv (one row per rater) or remove the [raters] section.",
-            )
-        )
     if problems:
         raise StudyError(problems, source)
 

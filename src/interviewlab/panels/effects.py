@@ -131,8 +131,8 @@ def panel_effects(
     --------
     >>> from interviewlab import load_study, panel_effects
     >>> table = panel_effects(load_study("demo"), group="ethnicity")
-    >>> table.loc[0, ["effect", "estimable"]].tolist()
-    ["similar-to-me (rater shares the candidate's ethnicity)", True]
+    >>> table.loc[0, "effect"], bool(table.loc[0, "estimable"])
+    ("similar-to-me (rater shares the candidate's ethnicity)", True)
     """
     check_fraction("confidence", confidence)
     prepared = _prepare(study, group=group, internal=internal, role=role, trained=trained)
