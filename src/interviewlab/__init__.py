@@ -16,7 +16,13 @@ Every public function is re-exported here, so ``il.impact_ratios(...)`` works.
 
 from __future__ import annotations
 
-from interviewlab.audio import audio_features
+from interviewlab.audio import (
+    RecordingEffects,
+    audio_features,
+    recording_effects,
+    study_audio_features,
+    synthesize_recordings,
+)
 from interviewlab.data import (
     Problem,
     Study,
@@ -113,6 +119,7 @@ __all__ = [
     "NotEstimableError",
     "Problem",
     "ReaderTable",
+    "RecordingEffects",
     "ReportWriter",
     "SmallSampleWarning",
     "Study",
@@ -169,6 +176,7 @@ __all__ = [
     "rater_effects",
     "read_dataset",
     "reader_table",
+    "recording_effects",
     "relative_likelihood",
     "run_report",
     "score_gaps",
@@ -181,7 +189,9 @@ __all__ = [
     "simulate_study",
     "stage_audit",
     "stage_entrants",
+    "study_audio_features",
     "suppress_small_cells",
     "write_index",
     "write_pdf",
+    "synthesize_recordings",
 ]

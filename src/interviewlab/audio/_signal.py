@@ -18,8 +18,9 @@ SR = 16_000
 #: Frame hop and window of the energy contour and of the pitch track (10 ms, 25 ms).
 HOP = 160
 WIN = 400
-#: Pitch search range (Hz) and the YIN frame (64 ms: two periods of the lowest f0).
-FMIN, FMAX, PITCH_FRAME = 60.0, 450.0, 1024
+#: Pitch search range (Hz), the YIN frame (50 ms: three periods of the lowest f0 fit in
+#: it with the 25 ms integration window) and the pitch hop (20 ms, two energy frames).
+FMIN, FMAX, PITCH_FRAME, PITCH_HOP = 60.0, 450.0, 800, 320
 #: A frame is voiced when the normalised autocorrelation at the YIN period exceeds this.
 VOICING_CORR = 0.6
 #: Voice activity: threshold between noise floor and speech level (fraction), its floor
@@ -46,7 +47,7 @@ SETTINGS = {
     "win": WIN,
     "fmin": FMIN,
     "fmax": FMAX,
-    "pitch_frame": PITCH_FRAME,
+    "pitch_frame": [PITCH_FRAME, PITCH_HOP],
     "voicing_corr": VOICING_CORR,
     "vad": [VAD_FRACTION, VAD_MIN_ABOVE_FLOOR_DB, VAD_MAX_BELOW_LEVEL_DB, ABSOLUTE_FLOOR_DBFS],
     "pause": [MIN_PAUSE_S, MIN_SPEECH_S],
@@ -111,18 +112,18 @@ def voice_activity(level_db: np.ndarray) -> Activity:
 
 
 def pitch(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """YIN f0 per 10 ms frame and a voicing flag (normalised autocorrelation at the period).
+    """YIN f0 per 20 ms frame and a voicing flag (normalised autocorrelation at the period).
 
-    Returns ``(f0_hz, voiced)`` with one value per frame, frames centred at i * 10 ms.
+    Returns ``(f0_hz, voiced)`` with one value per frame, frames centred at i * 20 ms.
     """
     import librosa
 
     f0 = librosa.yin(
-        y, fmin=FMIN, fmax=FMAX, sr=SR, frame_length=PITCH_FRAME, hop_length=HOP, center=True
+        y, fmin=FMIN, fmax=FMAX, sr=SR, frame_length=PITCH_FRAME, hop_length=PITCH_HOP, center=True
     )
     half = PITCH_FRAME // 2
     padded = np.pad(y, PITCH_FRAME // 2)
-    frames = np.lib.stride_tricks.sliding_window_view(padded, PITCH_FRAME)[::HOP][: f0.size]
+    frames = np.lib.stride_tricks.sliding_window_view(padded, PITCH_FRAME)[::PITCH_HOP][: f0.size]
     lag = np.clip(np.round(SR / f0).astype(np.int64), 1, half - 1)
     corr = np.empty(f0.size)
     cols = np.arange(half)

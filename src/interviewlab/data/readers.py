@@ -69,6 +69,7 @@ def _load_folder(folder: Path) -> dict[str, Any]:
         source=str(folder),
         files=files,
         meta_lines=_toml_key_lines(text),
+        recordings=folder / "recordings",
     )
 
 
@@ -127,6 +128,7 @@ def _load_workbook(path: Path) -> dict[str, Any]:
         labels,
         source=str(path),
         files={path.name: str(path)},
+        recordings=path.parent / "recordings",
         meta_label=study_label,
         meta_lines=lines,
     )

@@ -156,6 +156,12 @@ class Study:
         """True planted values of a simulated study (empty for real data)."""
         return dict(self.meta.get("planted", {}))
 
+    @property
+    def recordings_dir(self) -> Path | None:
+        """The study's ``recordings/`` folder when a ``recording`` column names files."""
+        folder = self.files.get("recordings/")
+        return Path(folder) if folder else None
+
     # ------------------------------------------------------------------ building
     @classmethod
     def from_frames(
@@ -251,6 +257,11 @@ class Study:
         self.ratings.to_csv(path / "ratings.csv", index=False, lineterminator="\n")
         if self.raters is not None:
             self.raters.to_csv(path / "raters.csv", index=False, lineterminator="\n")
+        source = self.recordings_dir
+        if source is not None and source.resolve() != (path / "recordings").resolve():
+            import shutil
+
+            shutil.copytree(source, path / "recordings", dirs_exist_ok=True)
         return path
 
     # ------------------------------------------------------------------ summaries

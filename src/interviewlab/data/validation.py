@@ -13,6 +13,7 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -450,6 +451,49 @@ def _toml_key_lines(text: str) -> dict[str, int]:
     return lines
 
 
+def _check_recordings(
+    tables: dict[str, pd.DataFrame], folder: Path | None, problems: list[Problem]
+) -> bool:
+    """Check the ``recording`` column: a file inside ``recordings/`` that exists.
+
+    Empty cells mean no recording. Without a folder (a study built from frames) only the
+    form of the name is checked. Returns whether any recording is named.
+    """
+    named = False
+    for label, table in tables.items():
+        if "recording" not in table.columns:
+            continue
+        values = table["recording"].astype(str)
+        given = values != ""
+        named = named or bool(given.any())
+        pure = values.map(lambda v: PurePosixPath(v.replace("\\", "/")))
+        escapes = given & pure.map(lambda p: p.is_absolute() or ".." in p.parts or ":" in str(p))
+        _add_rows(
+            problems,
+            label,
+            "recording",
+            escapes,
+            lambda i, v=values: (
+                f"recording {v.iat[i][:80]!r} must name a file inside the study's recordings/ "
+                "folder (a relative path without '..'); move the file there."
+            ),
+        )
+        if folder is None:
+            continue
+        missing = given & ~escapes & ~values.map(lambda v: (folder / v).is_file())
+        _add_rows(
+            problems,
+            label,
+            "recording",
+            missing,
+            lambda i, v=values: (
+                f"recording {v.iat[i][:80]!r} is not in {folder}; add the file to the "
+                "study's recordings/ folder or empty the cell."
+            ),
+        )
+    return named
+
+
 def _validate(
     meta: dict[str, Any],
     tables: dict[str, str],
@@ -459,6 +503,7 @@ def _validate(
     files: dict[str, str],
     meta_label: str = "study.toml",
     meta_lines: Mapping[str, int] | None = None,
+    recordings: Path | None = None,
 ) -> dict[str, Any]:
     problems: list[Problem] = []
     _check_meta(meta, problems, label=meta_label, lines=meta_lines)
@@ -675,8 +720,11 @@ def _validate(
     )
     if raw_raters is not None:
         _check_raters(meta, raw_raters, rater_label, rat, rl, problems)
+    named = _check_recordings({cl: cand, rl: rat}, recordings, problems)
     if problems:
         raise StudyError(problems, source)
+    if named and recordings is not None:
+        files = {**files, "recordings/": str(recordings)}
 
     # ---- typed tables: text columns as str (a categorical read keeps one copy of each
     # distinct value, and so does the conversion)
