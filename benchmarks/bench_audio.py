@@ -40,6 +40,8 @@ def pyin_loop(paths: list[Path]) -> float:
     """The plain baseline: per file, soundfile read and librosa.pyin at librosa defaults."""
     import librosa
 
+    y, sr = sf.read(paths[0], dtype="float32", frames=16000)
+    librosa.pyin(y, fmin=60, fmax=450, sr=sr)  # warm-up: numba compilation
     start = time.perf_counter()
     for path in paths:
         y, sr = sf.read(path, dtype="float32")
@@ -60,6 +62,7 @@ def main() -> None:
         audio_s = sum(sf.info(p).duration for p in paths)
         print(f"{len(paths)} files, {audio_s / 60:.1f} min of audio")
         # warm-up: numba compilation and imports, in this process and the workers
+        il.audio_features(paths[:1], n_jobs=1, progress=False)
         il.audio_features(paths[:2], n_jobs=args.n_jobs, progress=False)
 
         start = time.perf_counter()

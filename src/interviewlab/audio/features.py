@@ -165,15 +165,29 @@ def _content_hash(path: str) -> str | None:
     return digest.hexdigest()
 
 
+def _cache_entry(path: str, cache_dir: str | None) -> Path | None:
+    """The cache file of ``path`` (content hash + settings hash), or None without a cache."""
+    key = _content_hash(path) if cache_dir else None
+    if cache_dir is None or key is None:
+        return None
+    return Path(cache_dir) / f"{key}-{_SETTINGS_HASH[:16]}.json"
+
+
+def _cached(path: str, entry: Path | None) -> dict[str, Any] | None:
+    if entry is None or not entry.is_file():
+        return None
+    row = json.loads(entry.read_text(encoding="utf-8"))
+    row["path"] = path
+    return dict(row)
+
+
 def _one(path: str, cache_dir: str | None) -> dict[str, Any]:
     """Features of one file, read from / written to the cache when one is given."""
     _numba_cache_dir()
-    key = _content_hash(path) if cache_dir else None
-    entry = Path(cache_dir) / f"{key}-{_SETTINGS_HASH[:16]}.json" if cache_dir and key else None
-    if entry is not None and entry.is_file():
-        row = json.loads(entry.read_text(encoding="utf-8"))
-        row["path"] = path
-        return dict(row)
+    entry = _cache_entry(path, cache_dir)
+    hit = _cached(path, entry)
+    if hit is not None:
+        return hit
     try:
         row = _measure(path)
     except Exception as exc:  # a failure of the analysis itself must not stop the batch
@@ -328,17 +342,23 @@ def audio_features(
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(items), disable=not progress, unit="file", desc="audio features")
-    rows: list[dict[str, Any]] = []
-    if n_jobs == 1 or len(items) <= 1:
-        for item in items:
-            rows.append(_one(item, cache))
+    rows: list[dict[str, Any] | None] = [None] * len(items)
+    if cache is not None:  # cache hits are read here, without starting workers
+        for i, item in enumerate(items):
+            rows[i] = _cached(item, _cache_entry(item, cache))
+            if rows[i] is not None:
+                bar.update()
+    todo = [i for i, row in enumerate(rows) if row is None]
+    if n_jobs == 1 or len(todo) <= 1:
+        for i in todo:
+            rows[i] = _one(items[i], cache)
             bar.update()
     else:
         from joblib import Parallel, delayed
 
         run = Parallel(n_jobs=n_jobs, return_as="generator")
-        for row in run(delayed(_one)(item, cache) for item in items):
-            rows.append(row)
+        for i, row in zip(todo, run(delayed(_one)(items[i], cache) for i in todo), strict=True):
+            rows[i] = row
             bar.update()
     bar.close()
     out = pd.DataFrame(rows, columns=FEATURE_COLUMNS)

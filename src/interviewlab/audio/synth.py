@@ -83,7 +83,7 @@ def synthesize_recordings(
     Examples
     --------
     >>> import tempfile, interviewlab as il
-    >>> study = il.simulate_study(seed=1, n_candidates=8, n_raters=4, n_questions=2,
+    >>> study = il.simulate_study(seed=1, n_candidates=8, n_raters=3, n_questions=2,
     ...                           n_requisitions=2, focal_recording_gap=0.2)
     >>> linked = synthesize_recordings(study, tempfile.mkdtemp(), seed=1, seconds=1.0)
     >>> linked.candidates["recording"].iloc[0]
