@@ -14,13 +14,16 @@ ROOT = Path(__file__).resolve().parents[1]
 def _name_and_spec(requirement: str) -> tuple[str, str]:
     match = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(.*)", requirement)
     assert match, requirement
-    return match.group(1).lower().replace("_", "-"), match.group(2).replace(" ", "")
+    # pip extras ("dask[distributed]") are one conda package ("dask")
+    spec = re.sub(r"^\[[^\]]*\]", "", match.group(2).replace(" ", ""))
+    return match.group(1).lower().replace("_", "-"), spec
 
 
 def test_environment_yml_names_the_same_dependencies() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = dict(map(_name_and_spec, project["dependencies"]))
-    wanted.update(map(_name_and_spec, project["optional-dependencies"]["dev"]))
+    for extra in ("dev", "scale"):
+        wanted.update(map(_name_and_spec, project["optional-dependencies"][extra]))
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = dict(
         _name_and_spec(dep.replace("=", "==", 1) if re.match(r"^[\w\-]+=[^=<>]", dep) else dep)

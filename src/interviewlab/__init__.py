@@ -55,6 +55,7 @@ from interviewlab.formats import (
     score_gaps_by_format,
 )
 from interviewlab.impact import (
+    applicant_counts,
     audit_table,
     findings,
     funnel,
@@ -62,6 +63,7 @@ from interviewlab.impact import (
     mantel_haenszel,
     pooled_stage_audit,
     question_gaps,
+    read_applicants_parquet,
     relative_likelihood,
     score_gaps,
     scoring_rate_sweep,
@@ -125,6 +127,7 @@ __all__ = [
     "Study",
     "StudyError",
     "__version__",
+    "applicant_counts",
     "appointment_table",
     "async_completion",
     "audio_features",
@@ -174,6 +177,7 @@ __all__ = [
     "process_associations",
     "question_gaps",
     "rater_effects",
+    "read_applicants_parquet",
     "read_dataset",
     "reader_table",
     "recording_effects",

@@ -12,9 +12,11 @@ from interviewlab.impact.gaps import question_gaps, score_gaps
 from interviewlab.impact.pooled import mantel_haenszel
 from interviewlab.impact.ratios import impact_ratios, selection_rates
 from interviewlab.impact.regulators import audit_table, relative_likelihood
+from interviewlab.impact.scale import applicant_counts, read_applicants_parquet
 from interviewlab.impact.scoring import scoring_rate_sweep, scoring_rates
 
 __all__ = [
+    "applicant_counts",
     "audit_table",
     "findings",
     "funnel",
@@ -22,6 +24,7 @@ __all__ = [
     "mantel_haenszel",
     "pooled_stage_audit",
     "question_gaps",
+    "read_applicants_parquet",
     "relative_likelihood",
     "score_gaps",
     "scoring_rate_sweep",
