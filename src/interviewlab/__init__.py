@@ -195,7 +195,7 @@ __all__ = [
     "stage_entrants",
     "study_audio_features",
     "suppress_small_cells",
+    "synthesize_recordings",
     "write_index",
     "write_pdf",
-    "synthesize_recordings",
 ]
