@@ -103,3 +103,35 @@ def test_mean_over_refuses_missing_scores() -> None:
         il.mean_over(ratings, over="question_id", keep=["candidate_id"])
     with pytest.raises(il.InterviewLabError, match="cannot also be in keep"):
         il.mean_over(ratings, over="question_id", keep=["question_id"])
+
+
+def test_complement_is_never_the_reference_while_another_row_protects():
+    # issue 12's review: in the demo's appointed stage the reference (female, 67) was
+    # hidden as the complement while male's ratio against it stayed visible, which
+    # reveals the reference's rate; the complement must be a compared row
+    table = pd.DataFrame(
+        {
+            "stage": ["s"] * 4,
+            "category": ["female", "male", "other", "unknown"],
+            "role": ["reference", "compared", "compared", "unknown"],
+            "entered": [67, 80, 4, 0],
+            "stage_impact_ratio": [1.0, 0.82, 0.5, None],
+        }
+    )
+    out = il.suppress_small_cells(table, counts="entered", within="stage")
+    assert out["suppressed"].tolist() == [False, True, True, False]
+    assert out["suppression"].tolist() == ["", "complementary", "fewer than 10", ""]
+
+
+def test_margin_is_hidden_when_only_the_reference_can_protect():
+    table = pd.DataFrame(
+        {
+            "category": ["a", "b"],
+            "role": ["reference", "compared"],
+            "n": [40, 3],
+            "impact_ratio": [1.0, 0.5],
+        }
+    )
+    out = il.suppress_small_cells(table, counts="n")
+    assert out["suppressed"].all()
+    assert out["impact_ratio"].isna().all()

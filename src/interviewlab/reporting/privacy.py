@@ -162,12 +162,20 @@ def suppress_small_cells(
         candidates = rows[~hidden & (size[rows] > 0)]
         if hidden.sum() == 1 and candidates.size >= 1:
             # complementary suppression: also hide the smallest shown non-empty row of the
-            # margin (rows never compared, such as "unknown", count like any other)
+            # margin (rows never compared, such as "unknown", count like any other), but
+            # not the reference while another row can protect: every ratio in the margin
+            # is taken against the reference, so hiding it would need the whole margin
+            if roles is not None and np.any(roles[candidates] != "reference"):
+                candidates = candidates[roles[candidates] != "reference"]
             pick = candidates[
                 np.nanargmin(np.where(np.isnan(size[candidates]), np.inf, size[candidates]))
             ]
             reason[pick] = "complementary"
             primary[pick] = True
+            if roles is not None and roles[pick] == "reference":
+                newly = rows[~primary[rows]]
+                reason[newly] = "reference suppressed"
+                primary[newly] = True
     keep = set(as_list(labels)) if labels is not None else _default_labels(out)
     keep -= set(count_cols)
     keep |= set(margin_cols)
