@@ -91,12 +91,14 @@ from interviewlab.reliability import (
 )
 from interviewlab.reporting import (
     Column,
+    Disclosure,
     ReaderTable,
     ReportWriter,
     audit_summary,
     available_reports,
     check_no_identifiers,
     columns_for,
+    escape_markdown,
     headline,
     impact_verdict,
     plot_bars,
@@ -114,6 +116,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Column",
+    "Disclosure",
     "GStudy",
     "InterviewLabError",
     "InterviewLabWarning",
@@ -144,6 +147,7 @@ __all__ = [
     "cronbach_alpha",
     "d_study",
     "equivalence_test",
+    "escape_markdown",
     "findings",
     "fit_mixed",
     "fleiss_kappa",

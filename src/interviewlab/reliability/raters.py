@@ -124,8 +124,11 @@ def rater_effects(
         rater's residuals across candidate groups), ``drf_df1``, ``drf_df2``, ``drf_p``,
         ``drf_p_adjusted``, ``drf_flag``, ``drf_gap`` (largest minus smallest group mean
         residual), ``drf_low_group`` (the group the rater scores lowest relative to
-        the model) and ``drf_n_groups`` (groups tested: those with at least two of the
-        rater's ratings; the gap and low group refer to them).
+        the model), ``drf_n_groups`` (groups tested: those with at least two of the
+        rater's ratings; the gap and low group refer to them) and
+        ``drf_min_candidates`` (candidates in the smallest group tested: the count a
+        report's minimum cell size applies to, since the gap and the low group describe
+        that group).
 
     Notes
     -----
@@ -282,7 +285,7 @@ def rater_effects(
         drift["drift_unit"] = unit
         out = pd.concat([out, drift.reset_index(drop=True)], axis=1)
     if group is not None:
-        drf = _drf(resid, frame[names[group]], frame[r_col], order)
+        drf = _drf(resid, frame[names[group]], frame[r_col], order, frame[t_col])
         drf["drf_p_adjusted"] = _adjust(drf["drf_p"].to_numpy(), adjust)
         drf["drf_flag"] = drf["drf_p_adjusted"] < alpha
         out = pd.concat([out, drf.reset_index(drop=True)], axis=1)
@@ -303,7 +306,9 @@ def _drift(resid: np.ndarray, time: np.ndarray, raters: pd.Series, order: list) 
     return pd.DataFrame(rows)
 
 
-def _drf(resid: np.ndarray, groups: pd.Series, raters: pd.Series, order: list) -> pd.DataFrame:
+def _drf(
+    resid: np.ndarray, groups: pd.Series, raters: pd.Series, order: list, targets: pd.Series
+) -> pd.DataFrame:
     """Per-rater one-way ANOVA of residuals across candidate groups."""
     rows: list[dict[str, object]] = []
     for level in order:
@@ -313,6 +318,8 @@ def _drf(resid: np.ndarray, groups: pd.Series, raters: pd.Series, order: list) -
         # of the test and, so that the gap describes the tested groups, of the means too
         tested = {name: part.to_numpy() for name, part in by_group if len(part) >= 2}
         samples = list(tested.values())
+        people = pd.Series(targets[mask].to_numpy()).groupby(groups[mask].to_numpy()).nunique()
+        smallest = int(people[list(tested)].min()) if tested else 0
         if len(samples) < 2 or sum(len(s) for s in samples) <= len(samples):
             rows.append(
                 {
@@ -323,6 +330,7 @@ def _drf(resid: np.ndarray, groups: pd.Series, raters: pd.Series, order: list) -
                     "drf_gap": np.nan,
                     "drf_low_group": None,
                     "drf_n_groups": len(samples),
+                    "drf_min_candidates": smallest,
                 }
             )
             continue
@@ -338,6 +346,7 @@ def _drf(resid: np.ndarray, groups: pd.Series, raters: pd.Series, order: list) -
                 "drf_gap": float(means.max() - means.min()),
                 "drf_low_group": means.idxmin(),
                 "drf_n_groups": len(samples),
+                "drf_min_candidates": smallest,
             }
         )
     return pd.DataFrame(rows)

@@ -6,7 +6,7 @@ Statistics are not computed here: this layer presents what the analysis layers r
 from interviewlab.reporting.pages import headline, write_index
 from interviewlab.reporting.pdf import write_pdf
 from interviewlab.reporting.plots import plot_bars, plot_estimates, plot_funnel
-from interviewlab.reporting.privacy import check_no_identifiers, suppress_small_cells
+from interviewlab.reporting.privacy import Disclosure, check_no_identifiers, suppress_small_cells
 from interviewlab.reporting.runner import (
     available_reports,
     notebook_parameters,
@@ -27,6 +27,7 @@ from interviewlab.reporting.writer import ReportWriter
 
 __all__ = [
     "Column",
+    "Disclosure",
     "ReaderTable",
     "ReportWriter",
     "audit_summary",

@@ -13,12 +13,14 @@ import pandas as pd
 
 from interviewlab.errors import InterviewLabError
 from interviewlab.reporting import check_no_identifiers, suppress_small_cells
-from interviewlab.reporting.privacy import DEFAULT_MIN_CELL_SIZE
+from interviewlab.reporting.privacy import DEFAULT_MIN_CELL_SIZE, Disclosure
 from interviewlab.reporting.safety import neutralise_formulas
 
 if TYPE_CHECKING:
     from IPython.display import Image
     from matplotlib.figure import Figure
+
+    from interviewlab.data import Study
 
 
 def file_name(name: str) -> str:
@@ -58,6 +60,9 @@ class ReportWriter:
         Smallest number of people behind any shown figure (default 10).
     identifiers : iterable of str
         Candidate identifiers that may never appear in a table.
+    disclosure : Disclosure, optional
+        The categories hidden in every table of the report, decided once from the
+        study's counts (:meth:`for_study` builds it).
 
     Examples
     --------
@@ -75,12 +80,49 @@ class ReportWriter:
         *,
         min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
         identifiers: Iterable[str] = (),
+        disclosure: Disclosure | None = None,
     ) -> None:
         self.output_dir = Path(output_dir) if output_dir is not None else None
         self.min_cell_size = int(min_cell_size)
         self._identifiers = {str(i) for i in identifiers}
+        self.disclosure = disclosure
         self.suppressed_tables: list[str] = []
         self.tables: list[str] = []
+
+    @classmethod
+    def for_study(
+        cls,
+        study: Study,
+        output_dir: str | Path | None,
+        *,
+        min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
+    ) -> ReportWriter:
+        """The writer for a report on ``study``: its identifiers and its disclosure plan.
+
+        The plan (:meth:`Disclosure.from_counts`) is decided from the study's candidate
+        counts per group column and stage, before any table is made, and applied to
+        every table the writer shows.
+
+        Examples
+        --------
+        >>> import interviewlab as il
+        >>> writer = ReportWriter.for_study(il.load_study("demo"), None)
+        >>> sorted(writer.disclosure.hidden)
+        ['age_band', 'disability', 'ethnicity', 'sex']
+        """
+        cand = study.candidates
+        disclosure = Disclosure.from_counts(
+            cand,
+            groups=[g for g in study.group_columns if g in cand.columns],
+            stages=[s for s in study.stages if s in cand.columns],
+            min_cell_size=min_cell_size,
+        )
+        return cls(
+            output_dir,
+            min_cell_size=min_cell_size,
+            identifiers=cand["candidate_id"],
+            disclosure=disclosure,
+        )
 
     def table(
         self,
@@ -101,8 +143,13 @@ class ReportWriter:
         name = file_name(name)
         shown = table.reset_index() if index else table
         if counts is not None:
+            hide = self.disclosure.rows_to_hide(shown) if self.disclosure is not None else None
             shown = suppress_small_cells(
-                shown, counts=counts, min_cell_size=self.min_cell_size, within=within
+                shown,
+                counts=counts,
+                min_cell_size=self.min_cell_size,
+                within=within,
+                hide=hide,
             )
             if shown["suppressed"].any():
                 self.suppressed_tables.append(name)
@@ -145,10 +192,11 @@ class ReportWriter:
                 "so nothing was suppressed."
             )
         names = ", ".join(sorted(set(self.suppressed_tables)))
+        hidden = self.disclosure.describe() if self.disclosure is not None else ""
         return (
             f"Figures resting on fewer than {self.min_cell_size} people are suppressed "
             "(shown blank, marked in the 'suppressed' column, with the reason in "
             "'suppression'), together with one more row of the same margin where that "
             "row alone could be recovered by subtraction, or a whole margin whose "
-            f"reference group is suppressed. Tables affected: {names}."
-        )
+            f"reference group is suppressed. Tables affected: {names}. {hidden}"
+        ).strip()
