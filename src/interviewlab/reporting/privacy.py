@@ -287,6 +287,8 @@ CATEGORY_COLUMNS = (
     "group",
     "focal",
     "reference",
+    "stage_reference",
+    "cumulative_reference",
     "group_a",
     "group_b",
     "drf_low_group",
