@@ -57,3 +57,27 @@ def table_to_long(table: np.ndarray) -> pd.DataFrame:
                 rows += [(unit, "a", i + 1), (unit, "b", j + 1)]
                 unit += 1
     return pd.DataFrame(rows, columns=["candidate_id", "rater_id", "score"])
+
+
+def simulate_stations(seed: int = 14) -> pd.DataFrame:
+    """40 candidates x 5 stations, 3 raters of its own per station, unbalanced.
+
+    Each candidate is scored at every station by 2 of that station's 3 raters (drawn at
+    random), then about 10% of the scores are lost at random. True components: candidate
+    0.5, station 0.3, rater:station 0.4, candidate x station 0.4, residual 1.0.
+    """
+    rng = np.random.default_rng(seed)
+    n_c, n_s, n_r = 40, 5, 3
+    p = rng.normal(0, np.sqrt(0.5), n_c)
+    s = rng.normal(0, np.sqrt(0.3), n_s)
+    r = rng.normal(0, np.sqrt(0.4), (n_s, n_r))
+    ps = rng.normal(0, np.sqrt(0.4), (n_c, n_s))
+    rows = []
+    for c in range(n_c):
+        for st in range(n_s):
+            for k in rng.choice(n_r, size=2, replace=False):
+                y = 5 + p[c] + s[st] + r[st, k] + ps[c, st] + rng.normal(0, 1.0)
+                rows.append((f"c{c:02d}", f"s{st}", f"s{st}r{k}", float(y)))
+    data = pd.DataFrame(rows, columns=["candidate_id", "station", "rater_id", "score"])
+    keep = rng.random(len(data)) >= 0.1
+    return data[keep].reset_index(drop=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -50,7 +50,8 @@ class GStudy:
     facets : tuple of str
         Facet columns.
     design : str
-        ``"crossed"`` or ``"nested"``.
+        ``"crossed"`` or ``"nested"`` (some facet is nested in the object or in another
+        facet).
     method : str
         ``"anova"`` or ``"reml"``: how the components were estimated.
     n : dict
@@ -59,6 +60,9 @@ class GStudy:
         raters per candidate, 3) — the default D-study sizes.
     n_obs : int
         Number of scores analysed.
+    nested : dict
+        Each nested facet and the column it is nested in (the object or another facet),
+        e.g. ``{"rater_id": "station"}``; empty for a crossed design.
     """
 
     components: pd.DataFrame
@@ -68,6 +72,7 @@ class GStudy:
     method: str
     n: Mapping[str, float]
     n_obs: int
+    nested: Mapping[str, str] = field(default_factory=dict)
 
     def effects(self) -> list[frozenset[str]]:
         """Index set of each component, in the order of ``components``."""
@@ -77,34 +82,70 @@ class GStudy:
 # --------------------------------------------------------------------------- effects
 
 
-def _effects(obj: str, facets: Sequence[str], design: str) -> list[tuple[frozenset[str], str]]:
+def _effects(
+    obj: str, facets: Sequence[str], nested: Mapping[str, str]
+) -> list[tuple[frozenset[str], str]]:
     """Effects of the design as (index set, label), lowest order first.
 
-    Crossed: every non-empty subset of {object, facets}. Nested: the first facet is nested
-    within the object, so an effect containing it must contain the object (``r:p``).
+    Every non-empty subset of {object, facets} that holds the host of each nested facet it
+    holds (Brennan 2001, sec. 3.1): with raters nested in stations, ``r`` alone is not an
+    effect but ``r:s`` and ``pr:s`` are. A label lists the primary indices, then ``:``
+    and the nesting indices (``"rater_id:station"``, ``"candidate_id x rater_id:station"``).
     """
     indices = [obj, *facets]
-    nested = facets[0] if design == "nested" else None
     out = []
     for size in range(1, len(indices) + 1):
         for combo in itertools.combinations(indices, size):
             s = frozenset(combo)
-            if nested is not None and nested in s and obj not in s:
+            if any(f in s and host not in s for f, host in nested.items()):
                 continue
-            if nested is not None and nested in s:
-                primary = [i for i in combo if i != obj]
-                label = " x ".join(primary) + ":" + obj
-            else:
-                label = " x ".join(combo)
+            nest = _nesting(s, nested)
+            label = " x ".join(i for i in combo if i not in nest)
+            if nest:
+                label += ":" + " x ".join(i for i in indices if i in nest)
             out.append((s, label))
     return out
 
 
-def _nesting(effect: frozenset[str], obj: str, facets: Sequence[str], design: str) -> set[str]:
-    """Indices an effect is nested within (the object, for effects of a nested facet)."""
-    if design == "nested" and facets[0] in effect:
-        return {obj}
-    return set()
+def _nesting(effect: frozenset[str], nested: Mapping[str, str]) -> set[str]:
+    """Indices an effect is nested within (the hosts of its nested facets)."""
+    return {host for f, host in nested.items() if f in effect}
+
+
+def _check_nested(
+    nested: Mapping[str, str] | None, design: str, obj: str, facets: list[str]
+) -> dict[str, str]:
+    """The nesting of the design as {facet: host}, checked against the columns."""
+    if nested is None:
+        return {facets[0]: obj} if design == "nested" else {}
+    if design == "nested":
+        raise InterviewLabError(
+            "Give either design='nested' (the first facet nested in the object) or "
+            "nested={facet: host}, not both."
+        )
+    if not isinstance(nested, Mapping) or not nested:
+        raise InterviewLabError(
+            f"nested={nested!r} must be a non-empty dict {{facet: column it is nested in}}, "
+            "e.g. nested={'rater_id': 'station'}."
+        )
+    out = {str(k): str(v) for k, v in nested.items()}
+    for f, host in out.items():
+        if f not in facets:
+            raise InterviewLabError(
+                f"nested names {f!r}, which is not one of the facets "
+                f"{', '.join(map(repr, facets))}; list it in facets as well."
+            )
+        if host != obj and host not in facets:
+            raise InterviewLabError(
+                f"nested[{f!r}] = {host!r} must be the object ({obj!r}) or another facet "
+                f"({', '.join(repr(x) for x in facets if x != f)})."
+            )
+        if host == f or host in out:
+            raise InterviewLabError(
+                f"nested[{f!r}] = {host!r}: only one level of nesting is handled (a facet "
+                "nested in a facet that is itself not nested)."
+            )
+    return out
 
 
 # --------------------------------------------------------------------------- ANOVA
@@ -196,6 +237,7 @@ def g_study(
     facets: str | Sequence[str] = ("rater_id", "question_id"),
     score: str = "score",
     design: str = "crossed",
+    nested: Mapping[str, str] | None = None,
     method: str = "auto",
     confidence: float = 0.95,
     variance_ci: bool = True,
@@ -215,7 +257,16 @@ def g_study(
     design : {"crossed", "nested"}
         ``"crossed"``: every facet crossed with the object and each other (p x r x q).
         ``"nested"``: the *first* facet is nested within the object (each candidate has
-        their own raters: r:p, or (r:p) x q with a second, crossed facet).
+        their own raters: r:p, or (r:p) x q with a second, crossed facet); the same as
+        ``nested={facets[0]: object}``.
+    nested : dict, optional
+        Nesting of facets, ``{facet: column it is nested in}``, the host being the object
+        or another facet. Station designs (multiple mini-interviews) where each station
+        has its own raters and every candidate visits every station are p x (r:s):
+        ``facets=["rater_id", "station"], nested={"rater_id": "station"}``. A level of a
+        nested facet is identified by its label *within* its host, so raters may be
+        numbered 1, 2, ... afresh at each station. One level of nesting; not together
+        with ``design="nested"``.
     method : {"auto", "anova", "reml"}
         ``"anova"``: expected mean squares (balanced data only); ``"reml"``: restricted
         maximum likelihood (any data); ``"auto"``: ANOVA if balanced, else REML.
@@ -231,26 +282,35 @@ def g_study(
     -------
     GStudy
         ``.components`` has one row per effect: ``component`` (label, e.g.
-        ``"candidate_id x rater_id"``, ``"rater_id:candidate_id"`` for a nested effect;
+        ``"candidate_id x rater_id"``, ``"rater_id:candidate_id"`` or
+        ``"candidate_id x rater_id:station"`` for a nested effect;
         the last row, the highest-order interaction, is confounded with residual error),
         ``effect`` (its indices joined by ``|``), ``variance`` (negative estimates set to
         0, as for D-studies), ``raw_variance``, ``percent`` (of the total variance),
         ``ci_low``, ``ci_high``, ``ci_method`` (``"Satterthwaite"`` for ANOVA,
         ``"profile"`` for REML), ``df`` and ``mean_square`` (ANOVA only), ``n_levels``.
-        Also ``.object``, ``.facets``, ``.design``, ``.method``, ``.n`` (G-study sample
-        sizes), ``.n_obs``.
+        Also ``.object``, ``.facets``, ``.design``, ``.nested``, ``.method``, ``.n``
+        (G-study sample sizes; for a nested facet, its levels per object within one level
+        of its host, e.g. raters per candidate at a station), ``.n_obs``.
 
     Notes
     -----
     ANOVA: for each effect ``a``, ``T(a) = pi(not a) sum xbar_a^2``; sums of squares
     follow by inclusion-exclusion over the effect's non-nesting indices; the random
     model's expected mean squares ``EMS(a) = sum_{b >= a} pi(not b) sigma^2(b)`` are
-    solved for the components (Brennan 2001, sec. 3.4). Intervals: Satterthwaite's
+    solved for the components (Brennan 2001, sec. 3.4). With a nested facet, its
+    levels are renumbered within each level of its host, the effects are the sets of
+    indices that hold the host of every nested index they hold, and an effect's degrees
+    of freedom multiply ``n - 1`` over its primary indices by ``n`` over its nesting
+    indices (Brennan 2001, sec. 3.1-3.2). Intervals: Satterthwaite's
     approximation for a linear combination of mean squares (Brennan 2001, sec. 6.1).
     REML: all effects but the highest-order one are random intercepts of
     :func:`interviewlab.models.fit_mixed` (a nested effect ``r:p`` is the factor
-    ``p:r``), the residual is the highest-order effect; REML never gives negative
-    components and equals ANOVA on balanced data when ANOVA gives none.
+    ``p:r``, ``r:s`` the factor ``r:s``), the residual is the highest-order effect; REML
+    never gives negative components and equals ANOVA on balanced data when ANOVA gives
+    none. A design in which a two-way or higher effect has one score per level (one
+    rater per candidate at each station makes p x s and pr:s the same cells) is refused:
+    its variance cannot be separated from the residual.
 
     Cost: ANOVA is immediate. REML on an unbalanced design with all interactions of two
     facets (e.g. 100 candidates x 3 of 12 raters x 5 questions, 1,400 scores) takes
@@ -258,14 +318,15 @@ def g_study(
     growing with the cube of the number of levels of the effects that do not contain the
     object (here raters, questions and their interaction).
 
-    Not handled: fixed facets, multivariate G theory, designs with more than one nested
-    facet, panels (raters nested in panels with candidates crossed within panels: use
+    Not handled: fixed facets, multivariate G theory, nesting more than one level deep
+    (r:s:p), panels (raters nested in panels with candidates crossed within panels: use
     :func:`interviewlab.models.fit_mixed` with ``random=["panel_id",
     "panel_id:rater_id", ...]`` directly).
 
-    Validated against Brennan (2001) Synthetic Data Sets No. 1 (p x i) and No. 3
-    (p x i x o): variance components, E rho^2 and Phi; and mean squares against
-    statsmodels ``anova_lm`` (``tests/test_gtheory.py``).
+    Validated against Brennan (2001) Synthetic Data Sets No. 1 (p x i), No. 3
+    (p x i x o) and No. 4 (p x (r:t)): variance components, E rho^2 and Phi; mean squares
+    against statsmodels ``anova_lm``; unbalanced p x (r:s) REML components against R
+    lme4 (``tests/reliability/test_gtheory*.py``).
 
     References
     ----------
@@ -287,6 +348,24 @@ def g_study(
     >>> d_study(g)[["g_coefficient", "phi"]].round(3)
        g_coefficient    phi
     0          0.844  0.773
+
+    A station design, 4 raters at each of 3 tasks (Brennan's Synthetic Data Set No. 4):
+
+    >>> prt = read_dataset("brennan_2001_synthetic4")
+    >>> g4 = g_study(
+    ...     prt, object="person", facets=["rater", "task"], score="score",
+    ...     nested={"rater": "task"},
+    ... )
+    >>> g4.components[["component", "variance"]].round(4)
+                 component  variance
+    0               person    0.4731
+    1                 task    0.3252
+    2        person x task    0.5596
+    3           rater:task    0.6475
+    4  person x rater:task    2.3802
+    >>> d_study(g4)[["rater", "task", "g_coefficient", "phi"]].round(2)
+       rater  task  g_coefficient  phi
+    0    4.0   3.0           0.55 0.46
     """
     require_frame(data)
     facet_list = as_list(facets)
@@ -312,19 +391,16 @@ def g_study(
             stacklevel=2,
         )
         frame = frame.dropna()
-    effects = _effects(object, facet_list, design)
-    nesting = {e: _nesting(e, object, facet_list, design) for e, _ in effects}
+    nest_map = _check_nested(nested, design, object, facet_list)
+    effects = _effects(object, facet_list, nest_map)
+    nesting = {e: _nesting(e, nest_map) for e, _ in effects}
 
-    if design == "nested":
-        inner = facet_list[0]
-        # position of each level of the nested facet within its object (r = 0, 1, ...)
-        frame["__local"] = frame.groupby(object, observed=True)[inner].rank(method="dense")
-        per_object = frame.groupby(object, observed=True)[inner].nunique()
-        crossed_check = [object, "__local", *facet_list[1:]]
-        n_nested = float(len(per_object) / np.sum(1.0 / per_object))
-    else:
-        crossed_check = indices
-        n_nested = np.nan
+    # position of each level of a nested facet within its host (r = 1, 2, ... within each
+    # candidate for r:p, within each station for r:s): the crossed layout ANOVA needs
+    crossed_check = list(indices)
+    for f, host in nest_map.items():
+        frame[f"__local_{f}"] = frame.groupby(host, observed=True)[f].rank(method="dense")
+        crossed_check[indices.index(f)] = f"__local_{f}"
     balanced = _is_balanced(frame, crossed_check)
     if method == "anova" and not balanced:
         raise InterviewLabError(
@@ -336,21 +412,22 @@ def g_study(
     n_levels = {i: int(frame[i].nunique()) for i in indices}
     # the G-study size of a facet is how many of its levels each object met: the number
     # of levels on balanced data, their harmonic mean per object on unbalanced data (a
-    # candidate rated by 3 of 12 raters was rated by 3, not 12)
+    # candidate rated by 3 of 12 raters was rated by 3, not 12); for a nested facet, per
+    # object and host (raters per candidate at each station)
     g_n: dict[str, float] = {}
     for f in facet_list:
-        per_obj = frame.groupby(object, observed=True)[f].nunique().to_numpy(dtype=float)
+        by = sorted({object, nest_map.get(f, object)})
+        per_obj = frame.groupby(by, observed=True)[f].nunique().to_numpy(dtype=float)
         g_n[f] = float(len(per_obj) / np.sum(1.0 / per_obj))
-    if design == "nested":
-        g_n[facet_list[0]] = n_nested
 
     if chosen == "anova":
         sizes = dict(n_levels)
-        if design == "nested":
-            sizes[facet_list[0]] = int(frame["__local"].nunique())
-            frame = frame.drop(columns=[facet_list[0]]).rename(columns={"__local": facet_list[0]})
+        for f in nest_map:
+            sizes[f] = int(frame[f"__local_{f}"].nunique())
+            frame = frame.drop(columns=[f]).rename(columns={f"__local_{f}": f})
         table = _anova_components(frame, effects, sizes, nesting, confidence)
     else:
+        _check_identified(frame, effects, nest_map)
         table = _reml_components(frame, effects, object, facet_list, confidence, variance_ci)
 
     raw = table["raw_variance"].to_numpy()
@@ -383,11 +460,37 @@ def g_study(
         components=components,
         object=object,
         facets=tuple(facet_list),
-        design=design,
+        design="nested" if nest_map else "crossed",
         method=chosen,
         n=g_n,
         n_obs=len(frame),
+        nested=nest_map,
     )
+
+
+def _check_identified(
+    frame: pd.DataFrame, effects: list[tuple[frozenset[str], str]], nested: Mapping[str, str]
+) -> None:
+    """Refuse a design whose second-highest effect has one score per level.
+
+    Such an effect is confounded with the residual (the highest-order effect): REML would
+    split their sum arbitrarily. Typical case: one rater per candidate at each station, so
+    candidate x station and candidate x rater:station are the same cells.
+    """
+    n_obs = len(frame)
+    for effect, label in effects[:-1]:
+        if len(effect) > 1 and frame.groupby(sorted(effect), observed=True).ngroups == n_obs:
+            hint = ""
+            if nested:
+                hint = (
+                    " With one rater per candidate at each station, the nested rater facet "
+                    "cannot be separated from candidate x station: analyse without it "
+                    "(facets=[station], whose interaction then includes the raters)."
+                )
+            raise InterviewLabError(
+                f"Each level of {label} has a single score, so its variance cannot be told "
+                f"apart from {effects[-1][1]} (the residual).{hint}"
+            )
 
 
 def _reml_components(
@@ -552,7 +655,8 @@ def optimal_design(
     -------
     pandas.DataFrame
         The designs of least cost that reach ``target`` (ties kept), with the columns of
-        :func:`d_study` and ``cost`` (sum over facets of ``costs[f] * n[f]``).
+        :func:`d_study` and ``cost`` (sum over facets of ``costs[f] * n[f]``, times the
+        size of the facet's host when it is nested in another facet).
 
     Raises
     ------
@@ -564,6 +668,11 @@ def optimal_design(
     -----
     Exhaustive search over ``1..max_n`` levels per facet (at most 20^3 designs).
 
+    In a station design p x (r:s), ``n["rater_id"]`` is the number of raters *at each
+    station*, so a candidate meets ``n_r * n_s`` raters and the rater cost is paid
+    ``n_r * n_s`` times: ``cost = costs[s] * n_s + costs[r] * n_r * n_s``. A facet nested
+    in the object (r:p) costs ``costs[r] * n_r`` as a crossed facet does.
+
     Examples
     --------
     >>> from interviewlab.data import read_dataset
@@ -573,6 +682,20 @@ def optimal_design(
     >>> best[["item", "occasion", "cost"]]
        item  occasion  cost
     0  12.0       2.0  22.0
+
+    Stations with their own raters (Brennan's p x (r:t)), a station costing as much as
+    two raters:
+
+    >>> prt = read_dataset("brennan_2001_synthetic4")
+    >>> g4 = g_study(
+    ...     prt, object="person", facets=["rater", "task"], score="score",
+    ...     nested={"rater": "task"},
+    ... )
+    >>> optimal_design(g4, target=0.7, costs={"rater": 1.0, "task": 2.0})[
+    ...     ["rater", "task", "g_coefficient", "cost"]
+    ... ].round(3)
+       rater  task  g_coefficient  cost
+    0    3.0   7.0           0.71  35.0
     """
     g = _check_gstudy(g)
     check_fraction("target", target)
@@ -588,7 +711,14 @@ def optimal_design(
     if not isinstance(max_n, int) or max_n < 1:
         raise InterviewLabError(f"max_n={max_n!r} must be a positive integer.")
     grid = d_study(g, n={f: list(range(1, max_n + 1)) for f in g.facets})
-    grid["cost"] = sum(grid[f] * float(costs[f]) for f in g.facets)
+    cost = pd.Series(0.0, index=grid.index)
+    for f in g.facets:
+        levels = grid[f]
+        host = g.nested.get(f, g.object)
+        if host != g.object:  # a rater at each station: paid once per level of the host
+            levels = levels * grid[host]
+        cost += levels * float(costs[f])
+    grid["cost"] = cost
     reached = grid[grid[coefficient] >= target]
     if reached.empty:
         raise InterviewLabError(
