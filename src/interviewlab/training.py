@@ -1,11 +1,13 @@
 """Panel-training demonstrations: planted biases, counterfactual scenarios, recovery.
 
 A trainer plants biases in a simulated study (:func:`simulate_scenarios`) and shows
-that the statistics see them (:func:`bias_estimates`: each planted effect beside its
-estimate and confidence interval) and what they do to who is appointed
-(:func:`appointment_table`), compared with the same candidates under no bias, a diverse
-rater pool, or a structured rubric. The candidates are the same in every scenario (the
-same seed draws the same abilities), so differences come from the process alone.
+that the statistics see them (:func:`bias_estimates`: each planted effect beside the
+estimate and confidence interval of the function a researcher would run on real data,
+:func:`interviewlab.panel_effects` or :func:`interviewlab.compare_formats`) and what
+they do to who is appointed (:func:`appointment_table`), compared with the same
+candidates under no bias, a diverse rater pool, or a structured rubric. The candidates
+are the same in every scenario (the same seed draws the same abilities), so differences
+come from the process alone.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 from interviewlab._checks import check_fraction
 from interviewlab.data import Study, simulate_study
 from interviewlab.errors import InterviewLabError
+from interviewlab.formats import compare_formats
 from interviewlab.impact import impact_ratios
+from interviewlab.panels import panel_effects
 
 __all__ = ["SCENARIOS", "appointment_table", "bias_estimates", "simulate_scenarios"]
 
@@ -145,7 +149,7 @@ def _cluster_ols(
         # rater indicators are collinear within fixed panels; the pseudo-inverse that
         # statsmodels uses still identifies the last coefficient, the one reported
         warnings.simplefilter("ignore", SingularMatrixWarning)
-        fit = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
+        fit = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     low, high = fit.conf_int(alpha=1 - confidence)[-1]
     return (
         float(fit.params[-1]),
@@ -156,179 +160,245 @@ def _cluster_ols(
     )
 
 
-def bias_estimates(study: Study, *, confidence: float = 0.95) -> pd.DataFrame:
-    """Estimate each planted bias of a simulated study, with its confidence interval.
+#: columns of :func:`bias_estimates`, in order
+_BIAS_COLUMNS = (
+    "effect",
+    "planted",
+    "estimate",
+    "se",
+    "df",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "n",
+    "small_sample",
+    "estimable",
+    "reason",
+    "source",
+    "method",
+    "covered",
+)
+
+_PANEL_METHOD = (
+    "panel_effects: REML mixed model with candidate, rater and question intercepts, "
+    "Satterthwaite df"
+)
+
+
+def bias_estimates(study: Study, *, confidence: float = 0.95, min_n: int = 20) -> pd.DataFrame:
+    """Estimate each planted bias of a simulated study with the researchers' functions.
+
+    The similar-to-me, panel-composition and internal-candidate rows are rows of
+    :func:`interviewlab.panel_effects`, the format penalty a row of
+    :func:`interviewlab.compare_formats`: exactly what a researcher would run on real
+    data, with the planted value beside each estimate.
 
     Parameters
     ----------
     study : Study
-        A study from :func:`interviewlab.simulate_study` (its ``planted`` metadata names
-        the rater groups, the focal group and the true values).
+        A study from :func:`interviewlab.simulate_study` (its ``planted`` metadata holds
+        the true values, the similarity column and the focal group; its raters table
+        the raters' groups).
     confidence : float
         Level of the intervals.
+    min_n : int, default 20
+        Rows resting on fewer candidates are flagged ``small_sample`` (passed to
+        :func:`interviewlab.panel_effects`; :func:`interviewlab.compare_formats` gets it
+        as ``small_n``).
 
     Returns
     -------
     pandas.DataFrame
-        One row per effect: ``effect``, ``planted`` (true value), ``estimate``, ``se``,
-        ``ci_low``, ``ci_high``, ``p_value``, ``n`` (candidates used), ``method``,
-        ``covered`` (the planted value lies inside the interval; missing when the effect
-        cannot be estimated, e.g. similar-to-me with a homogeneous rater pool).
+        One row per planted effect, in this order: similar-to-me bonus,
+        panel-composition bonus, internal-candidate bonus, async penalty for the focal
+        group, recording-quality penalty (when the study has recording qualities).
+        Columns: ``effect``, ``planted`` (true value), ``estimate``, ``se``, ``df``,
+        ``ci_low``, ``ci_high``, ``p_value``, ``n`` (candidates that inform the
+        estimate), ``small_sample``, ``estimable``, ``reason`` (why not, e.g.
+        similar-to-me with a homogeneous rater pool; then the numbers are missing, never
+        0), ``source`` (the function and row the estimate comes from), ``method``,
+        ``covered`` (the planted value lies inside the interval; missing when not
+        estimable).
 
     Notes
     -----
-    * Similar-to-me: regression of a rating on "rater shares the candidate's group" with
-      candidate effects (absorbed by demeaning), rater and question effects, standard
-      errors clustered by candidate. Candidates whose group is not recorded cannot be
-      classed as same or different and are left out of this one regression; ``n``
-      counts the candidates whose panel mixed rater groups (those that inform it).
-      With a homogeneous rater pool it is confounded with the candidate's group and is
-      estimated as missing.
-    * The other effects are regressions of each candidate's mean score per format (and
-      panel) with panel indicators, since candidates rated by the same panel share its
-      severity, and errors clustered by candidate. Internal bonus: on ``internal`` and
-      format. Format penalty for the focal group: the async x focal interaction, with
-      async and focal. Recording penalty: among async candidates, the slope on lost
-      recording quality (1 - quality), sign flipped to match the planted penalty.
-    * An effect whose regressor does not vary (e.g. no internal candidate) or that
-      rests on fewer than 20 candidates is reported as missing, not as zero.
+    * Similar-to-me bonus: the ``similar-to-me`` row of :func:`interviewlab.panel_effects`
+      on the similarity column (within candidate, rater and candidate groups from the
+      raters table); panel-composition bonus: its ``panel share`` row (all of the panel
+      in the candidate's group versus none), which is what the simulator's
+      ``panel_share_bonus`` plants; internal-candidate bonus: its ``internal candidate``
+      row.
+    * Async penalty for the focal group: the ``format x group interaction`` row of
+      :func:`interviewlab.compare_formats` for the focal group against the largest other
+      group (the planted penalty applies to the focal group only, so the difference in
+      format effects between it and any other group is the planted value).
+    * Recording-quality penalty: no researcher's function takes a simulated quality
+      score (real studies measure recordings with :func:`interviewlab.audio_features`
+      and :func:`interviewlab.recording_effects`), so it stays a regression of each
+      async candidate's mean score on lost quality (1 - quality) with panel indicators
+      and errors clustered by candidate, sign flipped to match the planted penalty.
 
     Scores are rounded and clipped to the rubric, which attenuates every effect a
-    little, so coverage is approximate.
+    little (for a 0.4 bonus by about 0.03 at the simulator's defaults), so coverage is
+    approximate.
+
+    Examples
+    --------
+    >>> from interviewlab import simulate_study
+    >>> study = simulate_study(seed=2, n_candidates=300, similarity_bonus=0.5)
+    >>> table = bias_estimates(study)
+    >>> list(table["effect"])  # doctest: +NORMALIZE_WHITESPACE
+    ['similar-to-me bonus', 'panel-composition bonus', 'internal-candidate bonus',
+     'async penalty for Black', 'recording-quality penalty']
+    >>> table.loc[0, "source"]
+    "panel_effects: similar-to-me (rater shares the candidate's ethnicity)"
     """
     check_fraction("confidence", confidence)
     planted = study.planted
-    needed = {"rater_group", "similarity_column", "focal_column", "focal_value"}
+    needed = {"similarity_column", "focal_column", "focal_value"}
     if not needed <= set(planted):
         raise InterviewLabError(
             "bias_estimates needs a simulated study (its metadata must hold "
-            "the planted rater groups and focal group)."
+            "the planted similarity column and focal group)."
         )
-    cand = study.candidates.set_index("candidate_id")
-    r = study.ratings
-    rows = []
-
-    # similar-to-me, within candidate
     sim_col = planted["similarity_column"]
-    # candidates whose group is not recorded cannot be classified as same or different:
-    # they are left out of this regression (and counted out of ``n``)
-    recorded = cand.loc[r["candidate_id"], sim_col].notna().to_numpy()
-    rs = r[recorded]
-    same = (
-        rs["rater_id"].map(planted["rater_group"]).to_numpy()
-        == cand.loc[rs["candidate_id"], sim_col].to_numpy()
-    ).astype(float)
-    # regressors: rater and question indicators (one of each dropped) and the same-group
-    # indicator, all demeaned within candidate, over all ratings (candidates whose panel
-    # shares or lacks their group only help estimate the rater effects); by
-    # Frisch-Waugh-Lovell the coefficient of "same" equals that of a regression with
-    # candidate, rater and question effects
-    raters = pd.get_dummies(rs["rater_id"], drop_first=True, dtype=float)
-    questions = pd.get_dummies(rs["question_id"], drop_first=True, dtype=float)
-    x = np.column_stack([raters.to_numpy(), questions.to_numpy(), same])
-    y = rs["score"].to_numpy(dtype=float)
-    groups = rs["candidate_id"].to_numpy()
-    codes = pd.factorize(groups)[0]
-    counts = np.bincount(codes)
+    panel = panel_effects(study, group=sim_col, confidence=confidence, min_n=min_n)
+    rows = [
+        _from_panel(panel, "similar-to-me (", "similar-to-me bonus", planted["similarity_bonus"]),
+        _from_panel(
+            panel, "panel share", "panel-composition bonus", planted.get("panel_share_bonus", 0.0)
+        ),
+        _from_panel(
+            panel, "internal candidate (", "internal-candidate bonus", planted["internal_bonus"]
+        ),
+        _format_penalty(study, confidence, min_n),
+    ]
+    recording = _recording_penalty(study, confidence, min_n)
+    if recording is not None:
+        rows.append(recording)
+    out = pd.DataFrame(rows, columns=list(_BIAS_COLUMNS[:-1]))
+    out["estimable"] = out["estimable"].astype(bool)
+    out["small_sample"] = out["small_sample"].astype(bool)
+    covered = (out["ci_low"] <= out["planted"]) & (out["planted"] <= out["ci_high"])
+    out["covered"] = covered.astype("boolean")
+    out.loc[~out["estimable"], "covered"] = pd.NA
+    return out
 
-    def within(values: np.ndarray) -> np.ndarray:
-        sums = np.zeros((counts.size, *values.shape[1:]))
-        np.add.at(sums, codes, values)
-        means = sums / counts.reshape(-1, *([1] * (values.ndim - 1)))
-        return values - means[codes]
 
-    informative = pd.Series(same).groupby(codes).transform("std").fillna(0).to_numpy() > 0
-    n_inf = int(np.unique(codes[informative]).size)
-    if n_inf >= 20:
-        est = _cluster_ols(within(y), within(x), groups, confidence)
-    else:
-        est = (np.nan,) * 5
-    rows.append(
-        (
-            "similar-to-me bonus",
-            planted["similarity_bonus"],
-            *est,
-            n_inf,
-            "OLS with candidate, rater and question effects, cluster-robust by candidate",
+def _from_panel(panel: pd.DataFrame, start: str, label: str, true: float) -> dict[str, object]:
+    """The row of panel_effects whose effect starts with ``start``, as a bias row."""
+    row = panel[panel["effect"].str.startswith(start)].iloc[0]
+    return {
+        "effect": label,
+        "planted": float(true),
+        **{k: float(row[k]) for k in ("estimate", "se", "df", "ci_low", "ci_high", "p_value")},
+        "n": int(row["n_candidates"]),
+        "small_sample": bool(row["small_sample"]),
+        "estimable": bool(row["estimable"]),
+        "reason": str(row["reason"]),
+        "source": f"panel_effects: {row['effect']}",
+        "method": _PANEL_METHOD,
+    }
+
+
+def _blank(label: str, true: float, n: int, reason: str, source: str, method: str) -> dict:
+    return {
+        "effect": label,
+        "planted": float(true),
+        **dict.fromkeys(("estimate", "se", "df", "ci_low", "ci_high", "p_value"), np.nan),
+        "n": n,
+        "small_sample": False,
+        "estimable": False,
+        "reason": reason,
+        "source": source,
+        "method": method,
+    }
+
+
+def _format_penalty(study: Study, confidence: float, min_n: int) -> dict[str, object]:
+    """compare_formats' format x group interaction of the focal group."""
+    planted = study.planted
+    column, focal = planted["focal_column"], planted["focal_value"]
+    label = f"async penalty for {focal}"
+    true = float(planted["focal_format_effect"])
+    method = "compare_formats: REML mixed model, format x group, Satterthwaite df"
+    counts = study.candidates[column].value_counts()
+    others = counts.drop(index=focal, errors="ignore")
+    if focal not in counts.index or others.empty:
+        reason = (
+            f"not estimable: the study needs {focal} candidates and candidates of another group"
         )
+        return _blank(label, true, int(counts.get(focal, 0)), reason, "compare_formats", method)
+    # the largest other group (ties: the first in sorted order) is the reference
+    reference = sorted(others.index[others == others.max()])[0]
+    table = compare_formats(
+        study.ratings,
+        candidates=study.candidates,
+        group=column,
+        reference=reference,
+        confidence=confidence,
+        small_n=min_n,
     )
+    row = table[(table["kind"] == "interaction") & (table["group"] == focal)].iloc[0]
+    return {
+        "effect": label,
+        "planted": true,
+        **{k: float(row[k]) for k in ("estimate", "se", "df", "ci_low", "ci_high", "p_value")},
+        "n": int(row["n_candidates"]),
+        "small_sample": bool(row["small_sample"]),
+        "estimable": bool(row["estimable"]),
+        "reason": str(row["reason"]),
+        "source": f"compare_formats: {row['effect']}",
+        "method": method,
+    }
 
-    # candidate-level mean scores per format (and panel: candidates rated by the same
-    # panel share its severity, so panel indicators enter every regression below)
-    keys = ["candidate_id", "format", *(["panel_id"] if "panel_id" in r.columns else [])]
-    per = r.groupby(keys, as_index=False)["score"].mean().join(cand, on="candidate_id")
+
+def _recording_penalty(study: Study, confidence: float, min_n: int) -> dict[str, object] | None:
+    """Async mean score on lost recording quality, panel indicators, clustered errors."""
+    cand = study.candidates.set_index("candidate_id")
+    if "recording_quality" not in cand.columns:
+        return None
+    label = "recording-quality penalty"
+    true = float(study.planted["recording_penalty"])
+    method = "OLS of async mean score on lost quality, panel effects, cluster-robust (sign flipped)"
+    r = study.ratings[study.ratings["format"] == "async"]
+    keys = ["candidate_id", *(["panel_id"] if "panel_id" in r.columns else [])]
+    per = r.groupby(keys, as_index=False)["score"].mean()
+    lost = 1 - pd.to_numeric(cand["recording_quality"], errors="coerce").reindex(
+        per["candidate_id"]
+    )
+    per["lost"] = lost.to_numpy(dtype=float, na_value=np.nan)
+    per = per[per["lost"].notna()]
+    n = int(per["candidate_id"].nunique())
+    if n < 3 or np.ptp(per["lost"].to_numpy()) == 0:
+        reason = (
+            "not estimable: fewer than 3 async candidates with a recording quality, or "
+            "the quality does not vary"
+        )
+        return _blank(label, true, n, reason, "regression in bias_estimates", method)
     panels = (
         pd.get_dummies(per["panel_id"], drop_first=True, dtype=float).to_numpy()
         if "panel_id" in per.columns
         else np.empty((len(per), 0))
     )
-    is_async = (per["format"] == "async").to_numpy(dtype=float)
-    focal = (per[planted["focal_column"]] == planted["focal_value"]).to_numpy(dtype=float)
-    ids = per["candidate_id"].to_numpy()
-
-    def effect(
-        label: str,
-        true: float,
-        x: np.ndarray,
-        controls: list[np.ndarray],
-        used: np.ndarray,
-        method: str,
-        sign: float = 1.0,
-    ) -> None:
-        """Regress mean score on [1, panels, controls, x] over ``used``; report x's slope."""
-        n_used = int(pd.unique(ids[used]).size)
-        if n_used < 20 or np.ptp(x[used]) == 0:
-            rows.append((label, true, *(np.nan,) * 5, n_used, method))
-            return
-        design = np.column_stack([np.ones(len(per)), panels, *controls, x])[used]
-        est = _cluster_ols(per["score"].to_numpy()[used], design, ids[used], confidence)
-        if sign < 0:
-            est = (-est[0], est[1], -est[3], -est[2], est[4])
-        rows.append((label, true, *est, n_used, method))
-
-    everyone = np.ones(len(per), dtype=bool)
-    effect(
-        "internal-candidate bonus",
-        planted["internal_bonus"],
-        per["internal"].astype(float).to_numpy(),
-        [is_async],
-        everyone,
-        "OLS of mean score on internal, panel and format effects, cluster-robust",
+    design = np.column_stack([np.ones(len(per)), panels, per["lost"].to_numpy()])
+    fit = _cluster_ols(
+        per["score"].to_numpy(dtype=float), design, per["candidate_id"].to_numpy(), confidence
     )
-    effect(
-        f"async penalty for {planted['focal_value']}",
-        planted["focal_format_effect"],
-        is_async * focal,
-        [is_async, focal],
-        everyone,
-        "OLS async x focal interaction, panel effects, cluster-robust by candidate",
-    )
-    if "recording_quality" in per.columns:
-        effect(
-            "recording-quality penalty",
-            planted["recording_penalty"],
-            1 - per["recording_quality"].astype(float).to_numpy(),
-            [],
-            is_async == 1,
-            "OLS of async mean score on lost quality, panel effects, cluster-robust (sign flipped)",
-            sign=-1.0,
-        )
-
-    out = pd.DataFrame(
-        rows,
-        columns=[
-            "effect",
-            "planted",
-            "estimate",
-            "se",
-            "ci_low",
-            "ci_high",
-            "p_value",
-            "n",
-            "method",
-        ],
-    )
-    covered = (out["ci_low"] <= out["planted"]) & (out["planted"] <= out["ci_high"])
-    out["covered"] = covered.astype("boolean")
-    out.loc[out["estimate"].isna(), "covered"] = pd.NA
-    return out
+    estimate, se, low, high, p = fit
+    return {
+        "effect": label,
+        "planted": true,
+        "estimate": -estimate,
+        "se": se,
+        "df": float(n - 1),
+        "ci_low": -high,
+        "ci_high": -low,
+        "p_value": p,
+        "n": n,
+        "small_sample": n < min_n,
+        "estimable": True,
+        "reason": "",
+        "source": "regression in bias_estimates",
+        "method": method,
+    }

@@ -133,6 +133,8 @@ def test_demo_runs_and_names_what_it_cannot_estimate() -> None:
         pytest.param({"group": "sex"}, "not recorded for the raters", id="group-not-rater-column"),
         pytest.param({"group": "height"}, "not a candidate group column", id="unknown-group"),
         pytest.param({"group": "ethnicity", "confidence": 2}, "confidence", id="confidence"),
+        pytest.param({"group": "ethnicity", "min_n": 0}, "min_n=0", id="min-n"),
+        pytest.param({"group": "ethnicity", "min_raters": 2.5}, "min_raters", id="min-raters"),
     ],
 )
 def test_bad_options(kwargs: dict, message: str) -> None:
@@ -154,3 +156,17 @@ def test_input_is_not_modified() -> None:
     il.panel_effects(demo, group="ethnicity")
     for frame, copy in zip((demo.ratings, demo.candidates, demo.raters), before, strict=True):
         pd.testing.assert_frame_equal(frame, copy)
+
+
+def test_small_samples_are_flagged_not_hidden() -> None:
+    # the demo's role rows rest on 4 raters each (12 raters, three roles): flagged, with
+    # their estimates and intervals still given
+    table = il.panel_effects(il.load_study("demo"), group="ethnicity")
+    expected = (table["n_candidates"] < 20) | (table["n_raters"] < 5)
+    assert table["small_sample"].tolist() == expected.tolist()
+    hr = _row(table, "internal candidate, as rated by HR")
+    assert hr["small_sample"] and hr["n_raters"] == 4 and np.isfinite(hr["estimate"])
+    assert not _row(table, "internal candidate (")["small_sample"]
+    strict = il.panel_effects(il.load_study("demo"), group="ethnicity", min_n=600, min_raters=1)
+    assert strict["small_sample"].all()
+    assert_allclose(strict["estimate"], table["estimate"])

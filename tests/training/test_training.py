@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
 import interviewlab as il
 from interviewlab.training import appointment_table, bias_estimates, simulate_scenarios
@@ -27,19 +24,37 @@ def test_scenarios_share_candidates(runs: dict[str, il.Study]) -> None:
     assert len(set(runs["diverse panel"].planted["rater_group"].values())) > 1
 
 
-def test_similarity_estimate_matches_a_dummy_variable_regression() -> None:
-    # independent check of the demeaning: statsmodels with explicit candidate, rater and
-    # question indicators on a small study gives the same coefficient
-    study = il.simulate_study(seed=3, n_candidates=150, similarity_bonus=0.5, completion_rate=0.999)
-    ours = bias_estimates(study).set_index("effect").loc["similar-to-me bonus"]
-    r = study.ratings.merge(study.candidates, on="candidate_id")
-    r["same"] = (r["rater_id"].map(study.planted["rater_group"]) == r["ethnicity"]).astype(float)
-    with warnings.catch_warnings():
-        # raters sit in fixed panels, so rater and candidate indicators are collinear;
-        # the coefficient of "same" is still identified
-        warnings.simplefilter("ignore", SingularMatrixWarning)
-        fit = smf.ols("score ~ same + C(candidate_id) + C(rater_id) + C(question_id)", data=r).fit()
-    np.testing.assert_allclose(ours["estimate"], fit.params["same"], rtol=1e-8)
+def test_rows_are_the_researchers_analysis(runs: dict[str, il.Study]) -> None:
+    # trainers see exactly what panel_effects and compare_formats give on the same study
+    study = runs["diverse panel"]
+    ours = bias_estimates(study).set_index("effect")
+    panel = il.panel_effects(study, group="ethnicity").set_index("effect")
+    formats = il.compare_formats(
+        study.ratings, candidates=study.candidates, group="ethnicity", reference="White"
+    ).set_index("effect")
+    pairs = {
+        "similar-to-me bonus": panel.loc["similar-to-me (rater shares the candidate's ethnicity)"],
+        "panel-composition bonus": panel.loc[
+            "panel share of the candidate's ethnicity (all vs none of the panel)"
+        ],
+        "internal-candidate bonus": panel.loc[
+            "internal candidate (rated higher than external candidates)"
+        ],
+        "async penalty for Black": formats.loc[
+            "format x group interaction (Black): gap in async minus gap in live"
+        ],
+    }
+    for effect, row in pairs.items():
+        for column in ("estimate", "se", "df", "ci_low", "ci_high", "p_value"):
+            assert ours.loc[effect, column] == row[column], (effect, column)
+        assert ours.loc[effect, "n"] == row["n_candidates"]
+        assert ours.loc[effect, "small_sample"] == row["small_sample"]
+        assert ours.loc[effect, "source"].endswith(row.name)
+    assert list(ours.index[:4]) == list(pairs)
+    assert list(bias_estimates(study).columns) == [
+        "effect", "planted", "estimate", "se", "df", "ci_low", "ci_high", "p_value", "n",
+        "small_sample", "estimable", "reason", "source", "method", "covered",
+    ]  # fmt: skip
 
 
 def test_planted_effects_are_recovered(runs: dict[str, il.Study]) -> None:
@@ -79,40 +94,36 @@ def test_bias_estimates_needs_a_simulated_study() -> None:
         bias_estimates(real)
 
 
-def test_candidate_level_estimates_match_a_formula_regression() -> None:
-    # independent construction of the same models with statsmodels' formula interface:
-    # candidate means per format and panel, panel indicators, errors clustered by candidate
+def test_recording_penalty_matches_a_formula_regression() -> None:
+    # independent construction with statsmodels' formula interface: async candidates'
+    # mean score per panel on lost quality, panel indicators, errors clustered by
+    # candidate with t tests on (clusters - 1) df
     study = il.simulate_study(
-        seed=11,
-        n_candidates=400,
-        internal_bonus=0.3,
-        focal_format_effect=-0.4,
-        completion_rate=0.999,
+        seed=11, n_candidates=400, recording_penalty=0.5, completion_rate=0.999
     )
-    ours = bias_estimates(study).set_index("effect")
+    row = bias_estimates(study).set_index("effect").loc["recording-quality penalty"]
     per = (
-        study.ratings.groupby(["candidate_id", "format", "panel_id"], as_index=False)["score"]
+        study.ratings[study.ratings["format"] == "async"]
+        .groupby(["candidate_id", "panel_id"], as_index=False)["score"]
         .mean()
         .merge(study.candidates, on="candidate_id")
     )
-    per["is_async"] = (per["format"] == "async").astype(float)
-    per["focal"] = (per["ethnicity"] == "Black").astype(float)
-    groups = {"groups": pd.factorize(per["candidate_id"])[0]}
-    fmt = smf.ols("score ~ C(panel_id) + is_async + focal + is_async:focal", data=per).fit(
-        cov_type="cluster", cov_kwds=groups
+    per["lost"] = 1 - per["recording_quality"].astype(float)
+    fit = smf.ols("score ~ C(panel_id) + lost", data=per).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(per["candidate_id"])[0]}, use_t=True
     )
-    row = ours.loc["async penalty for Black"]
     np.testing.assert_allclose(
-        [row["estimate"], row["se"]],
-        [fmt.params["is_async:focal"], fmt.bse["is_async:focal"]],
+        [row["estimate"], row["se"], row["p_value"]],
+        [-fit.params["lost"], fit.bse["lost"], fit.pvalues["lost"]],
         rtol=1e-8,
     )
-    internal = smf.ols("score ~ C(panel_id) + is_async + internal", data=per).fit(
-        cov_type="cluster", cov_kwds=groups
-    )
-    row = ours.loc["internal-candidate bonus"]
-    np.testing.assert_allclose(
-        [row["estimate"], row["se"]],
-        [internal.params["internal"], internal.bse["internal"]],
-        rtol=1e-8,
-    )
+    low, high = fit.conf_int().loc["lost"]
+    np.testing.assert_allclose([row["ci_low"], row["ci_high"]], [-high, -low], rtol=1e-8)
+    assert row["n"] == per["candidate_id"].nunique()
+
+
+def test_no_internal_candidates_is_a_row_saying_why() -> None:
+    study = il.simulate_study(seed=4, n_candidates=150, internal_share=0.0)
+    row = bias_estimates(study).set_index("effect").loc["internal-candidate bonus"]
+    assert not row["estimable"] and "no internal candidates" in row["reason"]
+    assert np.isnan(row["estimate"]) and pd.isna(row["covered"])

@@ -29,6 +29,7 @@ PANEL_EFFECT_COLUMNS = (
     "p_value",
     "n_candidates",
     "n_raters",
+    "small_sample",
     "estimable",
     "reason",
 )
@@ -53,6 +54,8 @@ def panel_effects(
     role: str = "role",
     trained: str = "trained",
     confidence: float = 0.95,
+    min_n: int = 20,
+    min_raters: int = 5,
 ) -> pd.DataFrame:
     """Estimate who-rates-whom effects on the ratings of a study, one row per effect.
 
@@ -72,6 +75,12 @@ def panel_effects(
         Raters-table column marking raters trained in structured interviewing (0/1).
     confidence : float
         Confidence level of the intervals.
+    min_n : int, default 20
+        A row informed by fewer candidates than this is flagged ``small_sample``.
+    min_raters : int, default 5
+        A row informed by fewer raters than this is flagged ``small_sample``: a
+        similar-to-me effect seen in three raters says more about those three people
+        than about raters in general.
 
     Returns
     -------
@@ -90,6 +99,8 @@ def panel_effects(
         - ``n_candidates``, ``n_raters``: the candidates and raters that inform the
           effect (for similar-to-me, the candidates rated both by raters of their own
           group and by raters of another group, and those raters);
+        - ``small_sample`` (bool): fewer than ``min_n`` candidates or ``min_raters``
+          raters inform the row (its estimate is still given, with its interval);
         - ``estimable`` (bool) and ``reason``: why the design cannot identify the
           effect (then every number is missing, never zero).
 
@@ -135,10 +146,15 @@ def panel_effects(
     ("similar-to-me (rater shares the candidate's ethnicity)", True)
     """
     check_fraction("confidence", confidence)
+    for name, value in (("min_n", min_n), ("min_raters", min_raters)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise InterviewLabError(f"{name}={value!r} must be a positive integer.")
     prepared = _prepare(study, group=group, internal=internal, role=role, trained=trained)
     rows: list[dict[str, object]] = []
     rows += _similarity_rows(prepared, group, confidence)
-    table = pd.DataFrame(rows, columns=list(PANEL_EFFECT_COLUMNS))
+    table = pd.DataFrame(rows)
+    table["small_sample"] = (table["n_candidates"] < min_n) | (table["n_raters"] < min_raters)
+    table = table[list(PANEL_EFFECT_COLUMNS)]
     table["estimable"] = table["estimable"].astype(bool)
     return table
 
