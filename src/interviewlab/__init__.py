@@ -19,9 +19,12 @@ from __future__ import annotations
 from interviewlab.audio import (
     RecordingEffects,
     audio_features,
+    default_cache_dir,
     recording_effects,
+    scores_by_quality,
     study_audio_features,
     synthesize_recordings,
+    with_synthetic_recordings,
 )
 from interviewlab.data import (
     Problem,
@@ -146,6 +149,7 @@ __all__ = [
     "compare_reliability",
     "cronbach_alpha",
     "d_study",
+    "default_cache_dir",
     "equivalence_test",
     "escape_markdown",
     "findings",
@@ -190,6 +194,7 @@ __all__ = [
     "score_gaps",
     "score_gaps_by_format",
     "score_summary",
+    "scores_by_quality",
     "scoring_rate_sweep",
     "scoring_rates",
     "selection_rates",
@@ -200,6 +205,7 @@ __all__ = [
     "study_audio_features",
     "suppress_small_cells",
     "synthesize_recordings",
+    "with_synthetic_recordings",
     "write_index",
     "write_pdf",
 ]

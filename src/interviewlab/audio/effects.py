@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from interviewlab.audio.features import FEATURE_COLUMNS, audio_features
@@ -14,7 +17,7 @@ from interviewlab.errors import InterviewLabError
 from interviewlab.impact import impact_ratios, score_gaps
 from interviewlab.models import fit_mixed
 
-__all__ = ["RecordingEffects", "recording_effects", "study_audio_features"]
+__all__ = ["RecordingEffects", "recording_effects", "scores_by_quality", "study_audio_features"]
 
 #: Quality features compared between groups and entered as predictors.
 QUALITY = ("snr_db", "clipping_ratio", "bandwidth_hz")
@@ -291,3 +294,130 @@ def _score_model(features: pd.DataFrame, min_bandwidth_hz: float) -> tuple[pd.Da
     fit = fit_mixed(used, formula, random=["candidate_id", "rater_id", "question_id"])
     fixed = fit.fixed.assign(n_ratings=len(used), n_candidates=int(used["candidate_id"].nunique()))
     return fixed.reset_index(drop=True), formula
+
+
+_UNITS = {"_db": "dB", "_hz": "Hz", "_s": "s"}
+
+
+def _band_label(low: float, high: float, unit: str) -> str:
+    suffix = f" {unit}" if unit else ""
+    if not np.isfinite(low):
+        return f"under {high:g}{suffix}"
+    if not np.isfinite(high):
+        return f"{low:g}{suffix} or more"
+    return f"{low:g} to {high:g}{suffix}"
+
+
+def scores_by_quality(
+    features: pd.DataFrame,
+    *,
+    feature: str = "snr_db",
+    edges: Sequence[float] = (15.0, 20.0, 25.0),
+    in_format: str = "async",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Mean score of candidates whose recordings fall in each band of a quality feature.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        The output of :func:`study_audio_features` (one row per rating).
+    feature : str, default "snr_db"
+        A numeric feature column (e.g. ``"snr_db"``, ``"bandwidth_hz"``).
+    edges : sequence of float, default (15, 20, 25)
+        Increasing band edges; the bands are ``[-inf, e1), [e1, e2), ..., [ek, inf)``.
+    in_format : str, default "async"
+        The format whose ratings are averaged (the one judged from the recordings).
+    confidence : float, default 0.95
+        Level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per band, in order: ``band`` (label with the feature's unit), ``low``,
+        ``high`` (edges; -inf/inf at the ends), ``n_candidates``, ``n_ratings``,
+        ``feature_mean`` (mean of the feature over the band's candidates), ``estimate``
+        (mean over candidates of each candidate's mean score), ``sd`` (SD of the
+        candidate means), ``ci_low``, ``ci_high`` (Student t interval over candidates),
+        ``estimable`` and ``reason`` (an empty band or a band of one candidate).
+
+    Raises
+    ------
+    InterviewLabError
+        If a column is missing, ``edges`` are not increasing, ``in_format`` has no rating
+        with a measured recording, or ``confidence`` is not between 0 and 1.
+
+    Notes
+    -----
+    Candidates, not ratings, are the unit: a candidate's ratings share one recording and
+    one candidate, so they are averaged first and the interval is the t interval of the
+    mean of those averages (``mean +- t(n-1) * sd / sqrt(n)``). The bands describe; the
+    adjusted association of quality with scores is the model of
+    :func:`recording_effects`. Ratings whose recording could not be measured are left
+    out.
+
+    Examples
+    --------
+    >>> feats = pd.DataFrame({"candidate_id": ["a", "a", "b", "c", "d"],
+    ...                       "format": "async", "score": [2.0, 4.0, 4.0, 5.0, 3.0],
+    ...                       "snr_db": [12.0, 12.0, 14.0, 26.0, 31.0], "error": None})
+    >>> t = scores_by_quality(feats, edges=[20])
+    >>> t[["band", "n_candidates", "estimate"]].to_dict("records")
+    [{'band': 'under 20 dB', 'n_candidates': 2, 'estimate': 3.5}, \
+{'band': '20 dB or more', 'n_candidates': 2, 'estimate': 4.0}]
+    """
+    from scipy import stats
+
+    needed = {"candidate_id", "format", "score", "error", feature}
+    missing = sorted(needed - set(features.columns))
+    if missing:
+        raise InterviewLabError(
+            f"features lack columns {missing}; pass the output of study_audio_features."
+        )
+    cuts = [float(e) for e in edges]
+    if not cuts or any(b <= a for a, b in itertools.pairwise(cuts)):
+        raise InterviewLabError(f"edges must be one or more increasing numbers, got {edges!r}.")
+    if not 0 < confidence < 1:
+        raise InterviewLabError(f"confidence must be between 0 and 1, got {confidence!r}.")
+    used = features[(features["format"] == in_format) & features["error"].isna()]
+    used = used.dropna(subset=[feature, "score"])
+    if used.empty:
+        raise InterviewLabError(
+            f"No {in_format!r} rating has a measured recording with {feature!r}; the formats "
+            f"present are {sorted(map(str, features['format'].unique()))}."
+        )
+    per = used.groupby("candidate_id").agg(
+        value=(feature, "mean"), score=("score", "mean"), n_ratings=("score", "size")
+    )
+    bounds = [-np.inf, *cuts, np.inf]
+    band = pd.cut(per["value"], bounds, right=False, labels=False)
+    unit = next((u for end, u in _UNITS.items() if feature.endswith(end)), "")
+    rows = []
+    for i, (low, high) in enumerate(itertools.pairwise(bounds)):
+        inside = per[band == i]
+        n = len(inside)
+        row: dict[str, Any] = {
+            "band": _band_label(low, high, unit),
+            "low": low,
+            "high": high,
+            "n_candidates": n,
+            "n_ratings": int(inside["n_ratings"].sum()),
+            "feature_mean": float(inside["value"].mean()) if n else np.nan,
+            "estimate": float(inside["score"].mean()) if n else np.nan,
+            "sd": float(inside["score"].std(ddof=1)) if n > 1 else np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "estimable": n > 1,
+            "reason": None,
+        }
+        if n > 1:
+            half = stats.t.ppf(0.5 + confidence / 2, n - 1) * row["sd"] / np.sqrt(n)
+            row["ci_low"], row["ci_high"] = row["estimate"] - half, row["estimate"] + half
+        else:
+            row["reason"] = (
+                "not estimable: no candidate's recording falls in this band"
+                if n == 0
+                else "not estimable: one candidate, so no interval (and too few to show)"
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
