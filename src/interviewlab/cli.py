@@ -8,6 +8,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from interviewlab.errors import InterviewLabError
 
@@ -67,7 +68,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from interviewlab.reporting import available_reports, notebook_parameters, run_report
+    from interviewlab.reporting import available_reports, notebook_parameters
 
     params: dict[str, str] = dict(args.param or [])
     run_all = args.name == "all"
@@ -82,26 +83,64 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 f"No report notebook has the parameter(s) {nowhere}; see each notebook's "
                 "first code cell for its parameters."
             )
-    written = []
+    jobs = args.jobs if args.jobs is not None else (min(2, os.cpu_count() or 1) if run_all else 1)
+    if jobs < 1:
+        raise InterviewLabError(f"--jobs {jobs} must be at least 1.")
+    tasks = []
     for name in names:
         if name == "panel_training" and (run_all or args.study is None):
             study = None  # the training notebook simulates its own candidates
         else:
             study = args.study if args.study is not None else "demo"
         own = {k: v for k, v in params.items() if not run_all or k in accepted[name]}
-        print(f"Running report {name!r} ...", flush=True)
-        folder = run_report(
-            name, study=study, out=args.out, params=own, progress=not args.quiet, pdf=args.pdf
-        )
-        written.append((name, folder))
+        tasks.append((name, {"study": study, "out": args.out, "params": own, "pdf": args.pdf}))
+    written = _run_reports(tasks, jobs=jobs, progress=not args.quiet)
     print("\nReports written:")
     for name, folder in written:
         print(f"  {folder / (name + '.html')}")
         if args.pdf:
             print(f"  {folder / (name + '.pdf')}")
         print(f"    tables, figures and provenance.json in {folder}")
-    print(f"Index of the reports: {written[-1][1].parent / 'index.html'}")
+    from interviewlab.reporting import write_index
+
+    # written once more after every report is in place (parallel runs each wrote one)
+    print(f"Index of the reports: {write_index(written[-1][1].parent)}")
     return 0
+
+
+def _run_reports(
+    tasks: list[tuple[str, dict[str, Any]]], *, jobs: int, progress: bool
+) -> list[tuple[str, Path]]:
+    """Run the reports, ``jobs`` at a time (each in its own process when jobs > 1)."""
+    from interviewlab.reporting import run_report
+
+    if jobs == 1 or len(tasks) == 1:
+        written = []
+        for name, options in tasks:
+            print(f"Running report {name!r} ...", flush=True)
+            written.append((name, run_report(name, progress=progress, **options)))
+        return written
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from tqdm.auto import tqdm
+
+    print(f"Running {len(tasks)} reports, {jobs} at a time ...", flush=True)
+    folders: dict[int, Path] = {}
+    # a fresh interpreter per worker ("spawn"): nothing of this process is shared
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = {
+            pool.submit(run_report, name, progress=False, **options): i
+            for i, (name, options) in enumerate(tasks)
+        }
+        with tqdm(total=len(tasks), desc="reports", unit="report", disable=not progress) as bar:
+            for future in as_completed(futures):
+                i = futures[future]
+                folders[i] = future.result()  # a failed report raises here, by name
+                bar.set_postfix_str(tasks[i][0])
+                bar.update()
+    return [(name, folders[i]) for i, (name, _) in enumerate(tasks)]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,6 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder for the reports (default ./reports)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--pdf", action="store_true", help="also write an A4 PDF of each report (Typst)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        help="reports run at the same time, each in its own process (default: 2 for "
+        "'all' on a machine with 2 or more cores, else 1)",
+    )
     p.set_defaults(func=_cmd_report)
     return parser
 

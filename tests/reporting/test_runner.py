@@ -169,3 +169,27 @@ def test_simulate_cli_rejects_bad_stage_bias(tmp_path: Path, capsys: pytest.Capt
     assert "STAGE=NUMBER" in capsys.readouterr().err
     assert main(["simulate", str(tmp_path / "s"), "--candidates", "50", "--raters", "6"]) == 0
     assert il.Study.load(tmp_path / "s").planted["n_candidates"] == 50
+
+
+def test_reports_in_parallel_match_a_serial_run(overview: Path, tmp_path: Path) -> None:
+    # two reports at once, each in its own process: the same tables as the serial run,
+    # and the index written after both lists both
+    from interviewlab.cli import _run_reports
+
+    options = {"study": "demo", "out": tmp_path, "pdf": False}
+    written = _run_reports(
+        [
+            ("study_overview", {**options, "params": {}}),
+            ("study_overview", {**options, "params": {"min_cell_size": 20}}),
+        ],
+        jobs=2,
+        progress=False,
+    )
+    assert [folder.name for _, folder in written] == [
+        "study_overview-demo",
+        "study_overview-demo-min_cell_size-20",
+    ]
+    for csv in (overview / "tables").glob("*.csv"):
+        assert (written[0][1] / "tables" / csv.name).read_bytes() == csv.read_bytes(), csv.name
+    index = il.write_index(tmp_path).read_text()
+    assert "study_overview-demo/" in index and "study_overview-demo-min_cell_size-20/" in index

@@ -178,6 +178,54 @@ def simulate_study(
     >>> study.planted["similarity_bonus"]
     0.0
     """
+    # every argument, by name, to the function that draws the tables
+    meta, cand, ratings, raters = _simulated_tables(**locals())
+    return Study.from_frames(
+        meta, cand, ratings, raters=raters, source=f"simulate_study(seed={seed})"
+    )
+
+
+def _simulated_tables(
+    *,
+    seed: int,
+    name: str = "simulated",
+    n_candidates: int = 600,
+    n_raters: int = 12,
+    n_questions: int = 5,
+    n_requisitions: int = 10,
+    panel_size: int = 3,
+    design: Literal["between", "within"] = "between",
+    scale: tuple[int, int] = (1, 5),
+    groups: Mapping[str, Mapping[str, float]] | None = None,
+    missing_group_rate: float = 0.0,
+    focal: tuple[str, str] = ("ethnicity", "Black"),
+    ability_sd: float = 0.8,
+    question_sd: float = 0.3,
+    rater_sd: float = 0.3,
+    noise_sd: float = 0.7,
+    format_effect: float = 0.0,
+    focal_format_effect: float = 0.0,
+    similarity_column: str = "ethnicity",
+    similarity_bonus: float = 0.0,
+    panel_share_bonus: float = 0.0,
+    rater_majority_share: float | None = None,
+    internal_share: float = 0.15,
+    internal_bonus: float = 0.0,
+    recording_penalty: float = 0.0,
+    focal_recording_gap: float = 0.0,
+    completion_rate: float = 0.9,
+    shortlist_rate: float = 0.3,
+    appoint_rate: float = 0.3,
+    stage_bias: Mapping[str, float] | None = None,
+    process_shares: Mapping[str, float] | None = None,
+    process_focal_ratio: float = 1.0,
+) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The simulated study's metadata, candidates, ratings and raters, not yet checked.
+
+    :func:`simulate_study` builds a :class:`Study` from them (checked like any study);
+    power simulations use the tables directly, since checking them costs more than
+    fitting the model.
+    """
     check_choice("design", design, ("between", "within"))
     group_shares = {k: dict(v) for k, v in (groups or DEFAULT_GROUPS).items()}
     stage_bias = dict(stage_bias or {})
@@ -336,9 +384,7 @@ def simulate_study(
     raters = panel.table(similarity_column)
     if process:
         meta["process"] = {"columns": list(process)}
-    return Study.from_frames(
-        meta, cand, ratings, raters=raters, source=f"simulate_study(seed={seed})"
-    )
+    return meta, cand, ratings, raters
 
 
 @dataclass

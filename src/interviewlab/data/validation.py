@@ -269,10 +269,13 @@ def _warn_case_variants(table: pd.DataFrame, columns: list[str], label: str) -> 
         counts = table[column].dropna().astype(str).value_counts(sort=False)
         if len(counts) < 2:
             continue
-        folded = counts.groupby(counts.index.str.casefold(), sort=False)
-        variants = [part for _, part in folded if len(part) > 1]
-        if not variants:
+        keys = pd.Series(counts.index.str.casefold(), index=counts.index)
+        clashing = keys.duplicated(keep=False).to_numpy()
+        if not clashing.any():
             continue
+        # only the few clashing labels are grouped (grouping every label is slow)
+        clash = counts[clashing]
+        variants = [part for _, part in clash.groupby(keys[clashing].to_numpy(), sort=False)]
         shown = "; ".join(
             " and ".join(f"{value!r} ({n} rows)" for value, n in part.items())
             for part in variants[:5]

@@ -12,7 +12,7 @@ from statsmodels.stats.proportion import proportion_confint
 from tqdm.auto import tqdm
 
 from interviewlab._checks import check_choice, check_fraction
-from interviewlab.data import simulate_study
+from interviewlab.data.simulate import _simulated_tables
 from interviewlab.errors import InterviewLabError
 from interviewlab.models import MixedFit
 from interviewlab.models._design import _Design, _single_threaded_blas
@@ -30,6 +30,8 @@ _PILOT_COMPONENTS = {
     "noise_sd": "residual",
 }
 TARGETS = ("format", "interaction")
+#: the simulated focal group of an interaction (the simulator's default)
+_FOCAL = ("ethnicity", "Black")
 
 
 def _sds(variances: Mapping[str, float] | MixedFit | None) -> dict[str, float]:
@@ -111,8 +113,11 @@ def _one_simulation(
     options: dict[str, Any],
 ) -> tuple[float, float, bool]:
     """Simulate one study and test the target effect: (estimate, p_value, failed)."""
-    study = simulate_study(
+    # the simulator's tables as drawn: checking them as a loaded study would cost more
+    # than the fit (they are the same tables simulate_study checks and returns)
+    _, candidates, ratings, _ = _simulated_tables(
         seed=seed,
+        focal=_FOCAL,
         n_candidates=n_candidates,
         n_raters=n_raters,
         design=design,  # type: ignore[arg-type]
@@ -126,11 +131,10 @@ def _one_simulation(
         panel_size=options["panel_size"],
         scale=options["scale"],
     )
-    ratings = study.ratings
     focal = None
     if target == "interaction":
-        column, value = study.planted["focal_column"], study.planted["focal_value"]
-        is_focal = study.candidates.set_index("candidate_id")[column] == value
+        column, value = _FOCAL
+        is_focal = candidates.set_index("candidate_id")[column] == value
         focal = ratings["candidate_id"].map(is_focal).to_numpy(dtype=float)
     term = "fa" if target == "format" else "fa:g1"
     try:

@@ -35,11 +35,18 @@ from interviewlab.reliability._common import ICC_LABELS, ICC_TYPES
 # --------------------------------------------------------------------------- REML ICC
 
 
-def _estimate_theta(design: _Design) -> tuple[np.ndarray, float, float]:
-    """REML theta, residual variance and log restricted likelihood of a design."""
+def _estimate_theta(
+    design: _Design, start: np.ndarray | None = None
+) -> tuple[np.ndarray, float, float]:
+    """REML theta, residual variance and log restricted likelihood of a design.
+
+    ``start`` (e.g. the estimate a parametric bootstrap draws from) shortens the search;
+    a start on the boundary is moved inside it, so the search can leave 0.
+    """
     dev = _Deviance(design, reml=True)
     k = len(design.components)
-    theta, _ = _minimise(dev.criterion, np.ones(k), [0.0] * k)
+    x0 = np.ones(k) if start is None else np.maximum(np.abs(start), 0.05)
+    theta, _ = _minimise(dev.criterion, x0, [0.0] * k)
     theta = np.abs(theta)
     f = dev.factor(theta)
     return theta, dev.sigma2(f), -0.5 * dev.criterion(theta)
@@ -55,12 +62,16 @@ def _ols_reml_loglik(y: np.ndarray, X: np.ndarray) -> float:
 
 
 def _icc_components(
-    one_way: _Design, two_way: _Design, fixed_raters: _Design
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Variance components (target, rater, residual, within) and log-likelihoods."""
-    th1, s1, ll1 = _estimate_theta(one_way)
-    th2, s2, ll2 = _estimate_theta(two_way)
-    th3, s3, ll3 = _estimate_theta(fixed_raters)
+    one_way: _Design,
+    two_way: _Design,
+    fixed_raters: _Design,
+    starts: Mapping[str, np.ndarray] | None = None,
+) -> tuple[dict[str, float], dict[str, float], dict[str, np.ndarray]]:
+    """Variance components (target, rater, residual, within), log-likelihoods, thetas."""
+    starts = starts or {}
+    th1, s1, ll1 = _estimate_theta(one_way, starts.get("1"))
+    th2, s2, ll2 = _estimate_theta(two_way, starts.get("2"))
+    th3, s3, ll3 = _estimate_theta(fixed_raters, starts.get("3"))
     comps = {
         "target_1": s1 * th1[0] ** 2,
         "within": s1,
@@ -70,7 +81,7 @@ def _icc_components(
         "target_3": s3 * th3[0] ** 2,
         "residual_3": s3,
     }
-    return comps, {"1": ll1, "2": ll2, "3": ll3}
+    return comps, {"1": ll1, "2": ll2, "3": ll3}, {"1": th1, "2": th2, "3": th3}
 
 
 def _icc_values(c: Mapping[str, float], k: float) -> dict[str, float]:
@@ -244,7 +255,7 @@ def _icc_table(
     n_raters: int,
 ) -> pd.DataFrame:
     """Estimates, likelihood-ratio p-values and bootstrap intervals of the six ICCs."""
-    comps, logliks = _icc_components(one_way, two_way, fixed_raters)
+    comps, logliks, thetas = _icc_components(one_way, two_way, fixed_raters)
     estimates = _icc_values(comps, k)
 
     null_ll = {
@@ -283,8 +294,11 @@ def _icc_table(
                 + rng.normal(0.0, sd[1], n_raters)[r_codes]
                 + rng.normal(0.0, sd[2], len(t_codes))
             )
-            boot_comps, _ = _icc_components(
-                _replace_y(one_way, y), _replace_y(two_way, y), _replace_y(fixed_raters, y)
+            boot_comps, _, _ = _icc_components(
+                _replace_y(one_way, y),
+                _replace_y(two_way, y),
+                _replace_y(fixed_raters, y),
+                starts=thetas,  # the replicates are drawn from these estimates
             )
             draws[b] = list(_icc_values(boot_comps, k).values())
         alpha = 1.0 - confidence
