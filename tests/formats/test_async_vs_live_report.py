@@ -38,6 +38,21 @@ def test_report_is_private_and_complete(folder: Path) -> None:
         assert (folder / "tables" / f"{name}.csv").is_file(), name
 
 
+def test_page_reads_as_curated_tables(folder: Path) -> None:
+    html = (folder / "async_vs_live.html").read_text()
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    assert "<title>Async vs live" in text
+    # the headline states the overall effect with its interval and sample size
+    assert re.search(r"In short.*async interviews scored 0\.\d\d rubric points lower", text, re.S)
+    for header in ("Points (95% CI)", "Standardised (d)", "Difference (90% CI)",
+                   "Power (95% Monte-Carlo CI)", "Interval covers the planted value"):  # fmt: skip
+        assert header in text, header
+    # no raw pandas output: no NaN/<NA> text, no True/False flags, no p = < 0.001
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", text, re.S)
+    assert cells and not {"NaN", "nan", "&lt;NA&gt;", "True", "False"} & set(cells)
+    assert "p = &lt;" not in text and "p = <" not in text
+
+
 def test_planted_async_penalty_is_shown_and_inside_its_interval(folder: Path) -> None:
     # datasets/demo/study.toml [planted]: format_effect = -0.1 and an extra async
     # penalty focal_format_effect = -0.4 for Black candidates (plus a recording-quality
