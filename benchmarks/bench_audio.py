@@ -1,26 +1,36 @@
 """Benchmark audio_features: real-time factor, a plain librosa.pyin loop beside it, the cache.
 
-Run with ``python benchmarks/bench_audio.py`` (``--minutes 2`` by default: synthetic
-answers of 30 s each, written to a temporary folder). Targets (issue 15): the full
-feature set at least 100x faster than real time with ``--n-jobs 2`` on a 2-core machine;
-a cached re-run at least 20x faster than the first; peak memory flat in the number of
-files. Numba compilation is warmed up on one file before timing (it is paid once per
-process and cached on disk through NUMBA_CACHE_DIR). Prints figures; nothing is asserted.
+``make bench`` runs :func:`workloads` (10 minutes of synthetic answers of 30 s each,
+written to a temporary folder; ``--quick``: 2 minutes); ``python
+benchmarks/bench_audio.py --minutes 2`` runs the same alone and prints the same rows.
+Targets (issue 15): the full feature set at least 5x faster than a plain per-file
+``librosa.pyin`` loop and at least 100x faster than real time with ``n_jobs=2`` on a
+2-core machine; a cached re-run at least 20x faster than the first. Numba compilation
+and the workers are warmed up before timing (compilation is paid once per machine and
+cached on disk through NUMBA_CACHE_DIR; a worker loads it in about 5 s). Peak memory is
+traced (tracemalloc) in a serial run on half and on all the files, to show whether it
+grows with the number of files; workers are not traced. Nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import gc
+import sys
 import tempfile
 import time
+import tracemalloc
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
 import interviewlab as il
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Row, measure, table
 
 
 def make_files(folder: Path, minutes: float, seconds: float, seed: int) -> list[Path]:
@@ -49,50 +59,93 @@ def pyin_loop(paths: list[Path]) -> float:
     return time.perf_counter() - start
 
 
+def _peak_mb(func: Callable[[], object]) -> float:
+    """Peak memory traced by tracemalloc (numpy buffers included) during one call, in MB."""
+    gc.collect()
+    tracemalloc.start()
+    func()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 1e6
+
+
+def workloads(options: object) -> list[Row]:
+    """Rows for ``make bench``: features of 10 minutes of speech, the pyin loop, the cache."""
+    quick = bool(getattr(options, "quick", False))
+    minutes = float(getattr(options, "minutes", None) or (2.0 if quick else 10.0))
+    seconds = float(getattr(options, "seconds", 30.0))
+    n_jobs = int(getattr(options, "n_jobs", 2))
+    repeats = int(getattr(options, "repeats", 5))
+    label = f"audio features, {minutes:g} minutes of speech, n_jobs={n_jobs}"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths = make_files(folder / "study", minutes, seconds, seed=15)
+        audio_s = sum(sf.info(p).duration for p in paths)
+        # warm-up: numba compilation and imports, in this process and in the workers
+        il.audio_features(paths[:1], n_jobs=1, progress=False)
+        il.audio_features(paths[: 2 * n_jobs], n_jobs=n_jobs, progress=False)
+        ours, _, first = measure(
+            lambda: il.audio_features(paths, n_jobs=n_jobs, progress=False), repeats
+        )
+        # memory: the workers' is not traced, so a serial run on half and on all files
+        half = paths[: max(1, len(paths) // 2)]
+        peak_half = _peak_mb(lambda: il.audio_features(half, n_jobs=1, progress=False))
+        peak = _peak_mb(lambda: il.audio_features(paths, n_jobs=1, progress=False))
+        anchor = pyin_loop(paths)
+        cache = folder / "cache"
+        start = time.perf_counter()
+        filled = il.audio_features(paths, n_jobs=n_jobs, progress=False, cache_dir=cache)
+        filling = time.perf_counter() - start
+        cached, _, again = measure(
+            lambda: il.audio_features(paths, n_jobs=n_jobs, progress=False, cache_dir=cache),
+            repeats,
+        )
+    same = bool(
+        np.allclose(first["snr_db"], filled["snr_db"], equal_nan=True)
+        and np.allclose(filled["snr_db"], again["snr_db"], equal_nan=True)
+    )
+    files = f"{len(paths)} files of {seconds:g} s"
+    return [
+        Row(
+            label,
+            ours,
+            "librosa.pyin per-file loop",
+            anchor_s=anchor,
+            goal=">= 5x",
+            goal_ratio=5.0,
+            peak_mb=peak,
+            note=f"{files}; pyin alone, one process; peak MB of a serial run: {peak_half:.0f} "
+            f"for {len(half)} files, {peak:.0f} for {len(paths)}",
+        ),
+        Row(
+            f"{label}, against real time",
+            ours,
+            "duration of the audio",
+            anchor_s=audio_s,
+            goal=">= 100x real time",
+            goal_ratio=100.0,
+            note=files,
+        ),
+        Row(
+            f"{label}, cached re-run",
+            cached,
+            "the run filling the cache",
+            anchor_s=filling,
+            goal=">= 20x",
+            goal_ratio=20.0,
+            note="same values" if same else "VALUES DIFFER",
+            checks_ok=same,
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--minutes", type=float, default=2.0, help="total audio (minutes)")
     parser.add_argument("--seconds", type=float, default=30.0, help="length of each file")
     parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=15)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        paths = make_files(folder / "study", args.minutes, args.seconds, args.seed)
-        audio_s = sum(sf.info(p).duration for p in paths)
-        print(f"{len(paths)} files, {audio_s / 60:.1f} min of audio")
-        # warm-up: numba compilation and imports, in this process and the workers
-        il.audio_features(paths[:1], n_jobs=1, progress=False)
-        il.audio_features(paths[:2], n_jobs=args.n_jobs, progress=False)
-
-        start = time.perf_counter()
-        il.audio_features(paths, n_jobs=1, progress=False)
-        serial = time.perf_counter() - start
-        print(f"audio_features n_jobs=1: {serial:.2f} s = {audio_s / serial:.0f}x real time")
-
-        cache = folder / "cache"
-        start = time.perf_counter()
-        first = il.audio_features(paths, n_jobs=args.n_jobs, progress=False, cache_dir=cache)
-        parallel = time.perf_counter() - start
-        print(
-            f"audio_features n_jobs={args.n_jobs} (filling the cache): {parallel:.2f} s = "
-            f"{audio_s / parallel:.0f}x real time"
-        )
-        start = time.perf_counter()
-        again = il.audio_features(paths, n_jobs=args.n_jobs, progress=False, cache_dir=cache)
-        cached = time.perf_counter() - start
-        same = np.allclose(first["snr_db"].to_numpy(), again["snr_db"].to_numpy(), equal_nan=True)
-        print(
-            f"cached re-run: {cached:.3f} s = {parallel / cached:.0f}x faster than the first "
-            f"(same values: {same})"
-        )
-        baseline = pyin_loop(paths)
-        print(
-            f"plain librosa.pyin loop (one process): {baseline:.2f} s = "
-            f"{audio_s / baseline:.0f}x real time"
-        )
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak RSS of this process: {peak:.0f} MB")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per workload")
+    print(table(workloads(parser.parse_args())))
 
 
 if __name__ == "__main__":
