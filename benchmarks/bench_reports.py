@@ -17,12 +17,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import Row
 
 MAIN = ["reliability", "adverse_impact_audit", "panel_training"]
+OTHER = ["study_overview", "panel_effects"]
 
 
 def main() -> None:
     total = 0.0
     with tempfile.TemporaryDirectory() as out:
-        for name in [*MAIN, "study_overview"]:
+        for name in [*MAIN, *OTHER]:
             study = None if name == "panel_training" else "demo"
             start = time.perf_counter()
             il.run_report(name, study=study, out=out, progress=False)

@@ -76,7 +76,12 @@ from interviewlab.impact import (
     stage_entrants,
 )
 from interviewlab.models import MixedFit, fit_mixed
-from interviewlab.panels import panel_effects, process_access, process_associations
+from interviewlab.panels import (
+    panel_composition,
+    panel_effects,
+    process_access,
+    process_associations,
+)
 from interviewlab.reliability import (
     GStudy,
     cohen_kappa,
@@ -174,6 +179,7 @@ __all__ = [
     "mantel_haenszel",
     "mean_over",
     "optimal_design",
+    "panel_composition",
     "panel_effects",
     "planted_format_effects",
     "plot_bars",

@@ -34,6 +34,7 @@ REPORTS = {
     "study_overview": {},
     "adverse_impact_audit": {},
     "reliability": {"n_boot": 100, "n_boot_reml": 0},
+    "panel_effects": {},
 }
 TINY, COMPLEMENT = 3, 12
 
@@ -71,7 +72,9 @@ def _hostile_study(folder: Path) -> Path:
     meta["source"] = f"{HANDLER} {FORMULA}"
     meta["licence"] = "=1+1"
     meta["rubric"] = {**demo.meta["rubric"], "questions": list(questions.values())}
-    study = il.Study(meta=meta, candidates=keep.reset_index(drop=True), ratings=ratings)
+    study = il.Study(
+        meta=meta, candidates=keep.reset_index(drop=True), ratings=ratings, raters=demo.raters
+    )
     path = study.save(folder / "hostile")
     return path
 

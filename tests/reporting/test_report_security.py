@@ -31,7 +31,7 @@ FORMULA = '=HYPERLINK("http://attacker.example","click")'
 COMMAND = "+cmd|' /C calc'!A0"
 AT_SUM = "@SUM(1+1)"
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-REPORTS = ["study_overview", "adverse_impact_audit", "reliability"]
+REPORTS = ["study_overview", "adverse_impact_audit", "reliability", "panel_effects"]
 
 
 def _hostile_study(folder: Path) -> Path:
@@ -59,7 +59,9 @@ def _hostile_study(folder: Path) -> Path:
         **meta["groups"],
         "reference": {"ethnicity": "White", "sex": AT_SUM},
     }
-    study = il.Study.from_frames(meta, cand, ratings)
+    # the raters' groups carry the same payloads (the panel_effects report shows them)
+    raters = base.raters.assign(ethnicity=base.raters["ethnicity"].map(ethnicity.get))
+    study = il.Study.from_frames(meta, cand, ratings, raters=raters)
     path = study.save(folder / "hostile")
     (path / "John Smith CV.txt").write_text("not an input of the study\n", encoding="utf-8")
     return path
@@ -171,7 +173,8 @@ def test_provenance_records_only_inputs_read_without_absolute_paths(attacked):
         text = (folder / "provenance.json").read_text(encoding="utf-8")
         assert root not in text
         provenance = json.loads(text)
-        assert set(provenance["inputs_sha256"]) == {"study.toml", "candidates.csv", "ratings.csv"}
+        inputs = {"study.toml", "candidates.csv", "ratings.csv", "raters.csv"}
+        assert set(provenance["inputs_sha256"]) == inputs
         assert "John Smith" not in text
 
 

@@ -21,6 +21,7 @@ __all__ = ["PANEL_EFFECT_COLUMNS", "panel_effects"]
 #: columns of :func:`panel_effects`, in order
 PANEL_EFFECT_COLUMNS = (
     "effect",
+    "group",
     "estimate",
     "se",
     "df",
@@ -91,6 +92,8 @@ def panel_effects(
         similar-to-me difference trained minus untrained raters. Columns:
 
         - ``effect``: the effect in words;
+        - ``group``: the candidates' value of ``group`` a per-group row is about, ""
+          for the other rows (so that a report hides the rows of a hidden category);
         - ``estimate``: in score points (per rating; for the panel share, the change
           from a panel with none to a panel with all raters in the candidate's group;
           for diversity, per extra distinct group on the panel);
@@ -153,6 +156,7 @@ def panel_effects(
     rows: list[dict[str, object]] = []
     rows += _similarity_rows(prepared, group, confidence)
     table = pd.DataFrame(rows)
+    table["group"] = table["group"].fillna("") if "group" in table else ""
     table["small_sample"] = (table["n_candidates"] < min_n) | (table["n_raters"] < min_raters)
     table = table[list(PANEL_EFFECT_COLUMNS)]
     table["estimable"] = table["estimable"].astype(bool)
@@ -392,6 +396,7 @@ def _per_group_rows(prep: _Prepared, confidence: float) -> list[dict[str, object
                 "and by raters of another group"
             )
             rows.append(_blank(name, reason, *counts))
+        rows[-1]["group"] = value
     return rows
 
 
