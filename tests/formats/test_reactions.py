@@ -134,11 +134,11 @@ def test_load_reactions_from_a_study_folder(tmp_path):
     assert len(reactions) == 2 * len(study.candidates)
     bad = demo_reactions()
     bad.loc[7, "response"] = 9
-    broken = study_with_reactions(tmp_path / "b", bad)
-    # line 9 of the file: the header is line 1 and row 7 is the eighth data row
-    with pytest.raises(InterviewLabError, match=r"line 9, column 'response': '9'"):
-        il.load_reactions(broken)
-    with pytest.raises(InterviewLabError, match=r"no reactions\.csv"):
+    # checked when the study loads; line 9 of the file: the header is line 1 and row 7
+    # is the eighth data row
+    with pytest.raises(il.StudyError, match=r"reactions\.csv, line 9, column 'response'"):
+        study_with_reactions(tmp_path / "b", bad)
+    with pytest.raises(InterviewLabError, match=r"has no reactions table"):
         il.load_reactions(il.load_study("demo"))
 
 

@@ -57,11 +57,13 @@ def _load_folder(folder: Path) -> dict[str, Any]:
     files = {"study.toml": str(toml_path)}
     files.update({f"{n}.csv": str(folder / f"{n}.csv") for n in ("candidates", "ratings")})
     labels = {"candidates": "candidates.csv", "ratings": "ratings.csv"}
-    raters_path = folder / "raters.csv"
-    if raters_path.is_file():  # optional: one row per rater
-        tables["raters"] = _read_text(raters_path)
-        files["raters.csv"] = str(raters_path)
-        labels["raters"] = "raters.csv"
+    # optional: one row per rater; one per candidate and reactions item
+    for name in ("raters", "reactions"):
+        optional = folder / f"{name}.csv"
+        if optional.is_file():
+            tables[name] = _read_text(optional)
+            files[f"{name}.csv"] = str(optional)
+            labels[name] = f"{name}.csv"
     return _validate(
         meta,
         tables,
@@ -81,6 +83,8 @@ _LIST_KEYS = {
     "rubric.questions",
     "raters.columns",
     "process.columns",
+    "reactions.levels",
+    "reactions.problem_responses",
 }
 _NUMBER_KEYS = {"rubric.min", "rubric.max"}
 _CURLY = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
@@ -119,9 +123,10 @@ def _load_workbook(path: Path) -> dict[str, Any]:
         for name in ("candidates", "ratings")
     }
     labels = {n: f"{path.name} sheet {names[n]!r}" for n in ("candidates", "ratings")}
-    if "raters" in by_name:  # optional: one row per rater
-        tables["raters"] = sheets[by_name["raters"]].to_csv(index=False, lineterminator="\n")
-        labels["raters"] = f"{path.name} sheet {by_name['raters']!r}"
+    for name in ("raters", "reactions"):  # optional sheets
+        if name in by_name:
+            tables[name] = sheets[by_name[name]].to_csv(index=False, lineterminator="\n")
+            labels[name] = f"{path.name} sheet {by_name[name]!r}"
     return _validate(
         meta,
         tables,

@@ -38,8 +38,13 @@ is not UTF-8) gives an :class:`~interviewlab.errors.InterviewLabWarning`.
     [process]
     columns = ["informal_visit", "pre_interview_call"]   # optional 0/1 candidate columns
 
+    [reactions]
+    levels = [1, 2, 3, 4, 5]             # optional reactions.csv: its Likert scale
+
 An optional ``raters.csv`` (sheet ``raters``) has one row per rater: ``rater_id``, the
-columns of ``[raters] columns``, and optionally ``role`` and ``trained`` (0/1).
+columns of ``[raters] columns``, and optionally ``role`` and ``trained`` (0/1). An
+optional ``reactions.csv`` (sheet ``reactions``) has candidates' feedback on the
+process, one row per candidate and item: ``candidate_id``, ``item``, ``response``.
 """
 
 from __future__ import annotations
@@ -92,6 +97,10 @@ class Study:
         The optional raters table: ``rater_id``, the rater group columns declared in
         ``[raters] columns`` (str, missing as ``<NA>``), optional ``role`` (str) and
         ``trained`` (Int8 0/1); ``None`` when the study has no raters table.
+    reactions : pandas.DataFrame or None
+        The optional applicant-reactions table: ``candidate_id``, ``item`` and
+        ``response`` (str, a level of ``[reactions] levels``); ``None`` when the study
+        has none.
 
     Examples
     --------
@@ -108,6 +117,7 @@ class Study:
     ratings: pd.DataFrame
     files: dict[str, str] = field(default_factory=dict)
     raters: pd.DataFrame | None = None
+    reactions: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ properties
     @property
@@ -171,6 +181,7 @@ class Study:
         ratings: pd.DataFrame,
         *,
         raters: pd.DataFrame | None = None,
+        reactions: pd.DataFrame | None = None,
         source: str = "<data frames>",
     ) -> Study:
         """Validate in-memory tables as a study; the caller's objects are not modified.
@@ -178,8 +189,8 @@ class Study:
         The frames are converted to text and validated exactly as files would be (as
         for files, spaces around each value are removed), so the same rules and messages
         apply; line numbers count the header as line 1, as
-        in a CSV file (row ``i`` of the frame is line ``i + 2``). ``raters`` is the
-        optional raters table.
+        in a CSV file (row ``i`` of the frame is line ``i + 2``). ``raters`` and
+        ``reactions`` are the optional raters and applicant-reactions tables.
         """
         meta_copy = copy.deepcopy(dict(meta))
         tables = {
@@ -187,9 +198,10 @@ class Study:
             "ratings": _frame_as_text(ratings),
         }
         labels = {"candidates": "candidates", "ratings": "ratings"}
-        if raters is not None:
-            tables["raters"] = _frame_as_text(raters)
-            labels["raters"] = "raters"
+        for name, table in (("raters", raters), ("reactions", reactions)):
+            if table is not None:
+                tables[name] = _frame_as_text(table)
+                labels[name] = name
         fields = _validate(
             meta_copy,
             tables,
@@ -248,15 +260,17 @@ class Study:
                 study_sheet.to_excel(writer, sheet_name="study", index=False)
                 self.candidates.to_excel(writer, sheet_name="candidates", index=False)
                 self.ratings.to_excel(writer, sheet_name="ratings", index=False)
-                if self.raters is not None:
-                    self.raters.to_excel(writer, sheet_name="raters", index=False)
+                for name, table in (("raters", self.raters), ("reactions", self.reactions)):
+                    if table is not None:
+                        table.to_excel(writer, sheet_name=name, index=False)
             return path
         path.mkdir(parents=True, exist_ok=True)
         (path / "study.toml").write_text(tomli_w.dumps(self.meta), encoding="utf-8")
         self.candidates.to_csv(path / "candidates.csv", index=False, lineterminator="\n")
         self.ratings.to_csv(path / "ratings.csv", index=False, lineterminator="\n")
-        if self.raters is not None:
-            self.raters.to_csv(path / "raters.csv", index=False, lineterminator="\n")
+        for name, table in (("raters", self.raters), ("reactions", self.reactions)):
+            if table is not None:
+                table.to_csv(path / f"{name}.csv", index=False, lineterminator="\n")
         source = self.recordings_dir
         if source is not None and source.resolve() != (path / "recordings").resolve():
             import shutil

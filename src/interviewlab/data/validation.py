@@ -32,6 +32,11 @@ from interviewlab.data.rater_table import (
     _type_process,
     _type_raters,
 )
+from interviewlab.data.reaction_table import (
+    _check_reaction_meta,
+    _check_reactions,
+    _type_reactions,
+)
 from interviewlab.errors import InterviewLabWarning
 
 # ---------------------------------------------------------------------- parsing
@@ -327,7 +332,7 @@ def _add_rows(
         problems.append(Problem(label, text, line=int(lines[position]), column=column))
 
 
-_TABLES = ("rubric", "groups", "stages", "formats", "raters", "process")
+_TABLES = ("rubric", "groups", "stages", "formats", "raters", "process", "reactions")
 _LISTS = (
     ("groups", "columns"),
     ("groups", "unknown"),
@@ -357,6 +362,7 @@ def _check_meta(
 
     if not str(meta.get("name", "")).strip():
         add("has no 'name'; add a line such as name = \"my-study\".", "name")
+    _check_reaction_meta(meta, add)
     for table in _TABLES:
         if table in meta and not isinstance(meta[table], dict):
             add(
@@ -515,10 +521,15 @@ def _validate(
     # the texts are dropped once parsed (the caller's dict is this module's own)
     cand = _parse_csv(tables.pop("candidates"), labels["candidates"], problems)
     rat = _parse_csv(tables.pop("ratings"), labels["ratings"], problems)
-    rater_text = tables.pop("raters", None)
+    # the optional tables: one row per rater, one per candidate and reactions item
+    optional = {
+        name: _parse_csv(tables.pop(name), labels.get(name, f"{name}.csv"), problems)
+        for name in ("raters", "reactions")
+        if name in tables
+    }
+    raw_raters, raw_reactions = optional.get("raters"), optional.get("reactions")
     rater_label = labels.get("raters", "raters.csv")
-    raw_raters = None if rater_text is None else _parse_csv(rater_text, rater_label, problems)
-    if cand is None or rat is None or (rater_text is not None and raw_raters is None):
+    if cand is None or rat is None or any(t is None for t in optional.values()):
         raise StudyError(problems, source)
 
     groups_meta = meta.get("groups", {})
@@ -723,6 +734,10 @@ def _validate(
     )
     if raw_raters is not None:
         _check_raters(meta, raw_raters, rater_label, rat, rl, problems)
+    if raw_reactions is not None:
+        _check_reactions(
+            meta, raw_reactions, labels.get("reactions", "reactions.csv"), cand, problems
+        )
     named = _check_recordings({cl: cand, rl: rat}, recordings, problems)
     if problems:
         raise StudyError(problems, source)
@@ -783,4 +798,5 @@ def _validate(
         "ratings": ratings,
         "files": dict(files),
         "raters": raters,
+        "reactions": None if raw_reactions is None else _type_reactions(raw_reactions),
     }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable, Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -334,32 +333,34 @@ def problem_shares(
 
 
 def load_reactions(study: Study) -> pd.DataFrame:
-    """Read and check a study folder's ``reactions.csv`` against its declared scale.
+    """A study's applicant-reactions table, as loaded and checked with the study.
 
     Parameters
     ----------
     study : Study
-        A study loaded from a folder that holds ``reactions.csv`` (columns
-        ``candidate_id``, ``item``, ``response``) and declares the scale in
-        ``study.toml``::
+        A study with a reactions table: ``reactions.csv`` in its folder (sheet
+        ``reactions`` of a workbook), columns ``candidate_id``, ``item``, ``response``,
+        its scale declared in ``study.toml``::
 
             [reactions]
             levels = [1, 2, 3, 4, 5]            # lowest to highest
             problem_item = "technical_problems"  # optional
             problem_responses = [4, 5]           # optional: responses meaning "a problem"
 
+        The table is checked when the study is loaded (:meth:`Study.load`): a response
+        off the scale, a repeated candidate and item or an unknown candidate is an error
+        naming its file, line and column.
+
     Returns
     -------
     pandas.DataFrame
-        ``candidate_id``, ``item``, ``response`` (text, spaces around values removed),
-        one row per line of the file, in file order.
+        A copy of ``study.reactions``: ``candidate_id``, ``item``, ``response`` (text,
+        spaces around values removed), one row per line of the file, in file order.
 
     Raises
     ------
     InterviewLabError
-        When the file or the declaration is missing, a column is missing, or a row has
-        a response off the scale, a repeated candidate and item, or an unknown
-        candidate (naming the line and column).
+        When the study has no reactions table.
 
     Notes
     -----
@@ -367,32 +368,10 @@ def load_reactions(study: Study) -> pd.DataFrame:
     response. Pass the result and ``study.meta["reactions"]["levels"]`` to
     :func:`compare_reactions` and :func:`problem_shares`.
     """
-    toml = study.files.get("study.toml")
-    if toml is None:
+    if study.reactions is None:
         raise InterviewLabError(
-            "Reactions are read from a study folder (reactions.csv beside study.toml); this "
-            "study was not loaded from one. Pass the reactions table to compare_reactions."
+            f"The study {study.name!r} has no reactions table: put a reactions.csv (or a "
+            "sheet 'reactions' in a workbook) beside the other tables and declare its scale "
+            "under [reactions] levels in study.toml."
         )
-    path = Path(toml).parent / "reactions.csv"
-    if not path.is_file():
-        raise InterviewLabError(f"The study folder has no reactions.csv ({path.parent}).")
-    declared = study.meta.get("reactions", {})
-    levels = declared.get("levels") if isinstance(declared, dict) else None
-    if not isinstance(levels, list) or len(levels) < 2:
-        raise InterviewLabError(
-            "study.toml declares no Likert scale for reactions.csv: add a [reactions] table "
-            "with levels = [...] listing the responses from lowest to highest."
-        )
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    table.columns = [str(c).strip() for c in table.columns]
-    require_columns(table, ["candidate_id", "item", "response"], "reactions.csv")
-    table = table[["candidate_id", "item", "response"]].apply(lambda col: col.str.strip())
-    _checked_reactions(
-        table,
-        study.candidates,
-        levels=levels,
-        candidate="candidate_id",
-        item="item",
-        response="response",
-    )
-    return table
+    return study.reactions.copy()
