@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
+from typing import Any
 
-from interviewlab.errors import InterviewLabError
+import pandas as pd
+
+from interviewlab.errors import InterviewLabError, InterviewLabWarning
 
 RATING_COLUMNS = ("candidate_id", "rater_id", "question_id", "format", "score")
 RATING_KEY = ("candidate_id", "rater_id", "question_id", "format")
@@ -70,3 +74,41 @@ def _listing(problems: list[Problem]) -> str:
             f"  ... and {sum(map(len, hidden))} more problem(s) of {len(hidden)} other kind(s)."
         )
     return "\n".join(lines)
+
+
+# ------------------------------------------------ hints for data that is nearly right
+def _warn_case_variants(table: pd.DataFrame, columns: list[str], label: str) -> None:
+    """Warn when labels of a column differ only in case ('White' and 'white')."""
+    for column in columns:
+        counts = table[column].dropna().astype(str).value_counts(sort=False)
+        if len(counts) < 2:
+            continue
+        keys = pd.Series(counts.index.str.casefold(), index=counts.index)
+        clashing = keys.duplicated(keep=False).to_numpy()
+        if not clashing.any():
+            continue
+        # only the few clashing labels are grouped (grouping every label is slow)
+        clash = counts[clashing]
+        variants = [part for _, part in clash.groupby(keys[clashing].to_numpy(), sort=False)]
+        shown = "; ".join(
+            " and ".join(f"{value!r} ({n} rows)" for value, n in part.items())
+            for part in variants[:5]
+        )
+        more = f" (and {len(variants) - 5} more such sets)" if len(variants) > 5 else ""
+        warnings.warn(
+            f"{label} column {column!r} has values that differ only in case: {shown}{more}. "
+            "They are kept apart; if they mean the same, correct the spelling in the file.",
+            InterviewLabWarning,
+            stacklevel=4,
+        )
+
+
+def _did_you_mean(name: str, columns: Any) -> str:
+    """' (did you mean 'score'? ...)' when a column differs from ``name`` only in case."""
+    close = [c for c in columns if str(c).casefold() == name.casefold() and c != name]
+    if not close:
+        return ""
+    return (
+        f" (did you mean {name!r}? The file has {close[0]!r}: column names are "
+        "case-sensitive; rename it)"
+    )
