@@ -12,7 +12,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,scale]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,scale,audio]"
 	@touch $(STAMP)
 
 ## make report: run every report on the bundled demo study into reports/ (HTML and PDF,

@@ -22,7 +22,7 @@ def _name_and_spec(requirement: str) -> tuple[str, str]:
 def test_environment_yml_names_the_same_dependencies() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = dict(map(_name_and_spec, project["dependencies"]))
-    for extra in ("dev", "scale"):
+    for extra in ("dev", "scale", "audio"):
         wanted.update(map(_name_and_spec, project["optional-dependencies"][extra]))
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = dict(

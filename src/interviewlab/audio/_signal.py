@@ -54,7 +54,7 @@ SETTINGS = {
     "nuclei": [SILENCE_DB, MIN_DIP_DB, NUCLEI_WINDOW],
     "bandwidth_drop_db": BANDWIDTH_DROP_DB,
     "clip_run": CLIP_RUN,
-    "version": 1,
+    "version": 2,
 }
 
 

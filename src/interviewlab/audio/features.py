@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from interviewlab.audio import _signal as sig
-from interviewlab.errors import InterviewLabError
+from interviewlab.errors import InterviewLabError, InterviewLabWarning
 
 __all__ = ["FEATURE_COLUMNS", "audio_features", "default_cache_dir"]
 
@@ -31,6 +32,7 @@ FEATURE_COLUMNS = [
     "f0_sd_semitones",
     "voiced_s",
     "rms_dbfs",
+    "loudness_lufs",
     "snr_db",
     "clipping_ratio",
     "bandwidth_hz",
@@ -40,7 +42,24 @@ FEATURE_COLUMNS = [
     "codec",
     "error",
 ]
-_SETTINGS_HASH = hashlib.sha256(json.dumps(sig.SETTINGS, sort_keys=True).encode()).hexdigest()
+
+
+def _loudness_library() -> str | None:
+    """The installed pyloudnorm's version (the optional loudness meter), or None."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("pyloudnorm")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+#: The settings the cache is keyed on: the analysis settings and the loudness meter.
+_SETTINGS_HASH = hashlib.sha256(
+    json.dumps([sig.SETTINGS, _loudness_library()], sort_keys=True).encode()
+).hexdigest()
+#: Gating block of BS.1770 (s): a file shorter than this has no integrated loudness.
+_LOUDNESS_BLOCK_S = 0.4
 _LSB = {"PCM_S8": 2.0**-7, "PCM_U8": 2.0**-7, "PCM_16": 2.0**-15, "PCM_24": 2.0**-23}
 #: Below this RMS level (dBFS) a file is treated as silent.
 SILENT_DBFS = -80.0
@@ -118,6 +137,21 @@ def _empty_row(path: str, error: str, **known: Any) -> dict[str, Any]:
     return row
 
 
+def _integrated_loudness(data: np.ndarray, rate: int) -> float:
+    """BS.1770-4 gated loudness of the file's own channels at its own rate (pyloudnorm).
+
+    Missing when pyloudnorm is not installed (audio_features warns), when the file is
+    shorter than one 400 ms gating block, or when every block is below the -70 LUFS gate.
+    """
+    if _loudness_library() is None or data.shape[0] < _LOUDNESS_BLOCK_S * rate:
+        return np.nan
+    import pyloudnorm
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = float(pyloudnorm.Meter(rate).integrated_loudness(data[:, :5]))
+    return value if np.isfinite(value) else np.nan
+
+
 def _measure(path: str) -> dict[str, Any]:
     """All features of one file; never raises (a failure becomes the row's ``error``)."""
     import soundfile as sf
@@ -152,6 +186,7 @@ def _measure(path: str) -> dict[str, Any]:
     if duration < 0.25:
         return _empty_row(path, f"too short ({duration:.2f} s) to measure speech", **known)
     clip = sig.clipping_ratio(mono, _LSB.get(info.subtype, 1e-6))
+    loudness = _integrated_loudness(data, rate)
     y = soxr.resample(mono, rate, sig.SR, quality="HQ") if rate != sig.SR else mono
     y = np.asarray(y, dtype=np.float64)
     level = sig.frame_db(y)
@@ -188,6 +223,7 @@ def _measure(path: str) -> dict[str, Any]:
         "f0_sd_semitones": f0_sd,
         "voiced_s": hz.size * sig.PITCH_HOP / sig.SR,
         "rms_dbfs": rms_dbfs,
+        "loudness_lufs": loudness,
         "snr_db": sig.wada_snr(y),
         "clipping_ratio": clip,
         "bandwidth_hz": sig.bandwidth_hz(y, act.speech),
@@ -292,6 +328,10 @@ def audio_features(
         - ``voiced_s``: time of the voiced frames those two rest on (s);
         - ``rms_dbfs``: RMS level of the whole file (dB re full scale; a full-scale sine
           is -3.01 dBFS);
+        - ``loudness_lufs``: integrated loudness after ITU-R BS.1770-4 (LUFS; K-weighted,
+          gated), from the file's own channels and rate; missing without the optional
+          pyloudnorm (``pip install interviewlab[audio]``), for files shorter than 0.4 s
+          and when every 400 ms block is below the -70 LUFS gate;
         - ``snr_db``: blind signal-to-noise ratio, WADA-SNR (dB; range -20 to 100);
         - ``clipping_ratio``: share of samples in runs of >= 3 samples at the peak level;
         - ``bandwidth_hz``: effective upper bandwidth (Hz; at most 8000, the Nyquist
@@ -334,6 +374,14 @@ def audio_features(
     (shape 0.4) and noise as Gaussian; the statistic ``log E|x| - E log|x|`` of the file
     is mapped to an SNR through a table computed once by seeded simulation of that model
     (not the authors' table). It assumes stationary Gaussian noise.
+
+    *Loudness* is measured by pyloudnorm (an implementation of ITU-R BS.1770-4: K-weighting,
+    400 ms blocks overlapping by 75%, an absolute gate at -70 LUFS and a relative gate 10
+    LU below the ungated level) on the channels as stored: a mono file is one channel
+    (a full-scale 997 Hz tone reads -3.01 LUFS), and a stereo file with the same signal
+    in both channels reads 3 dB louder than its mono mix. Unlike ``rms_dbfs`` it weighs
+    frequencies as listeners do and ignores silences, so it compares how loud answers
+    sound.
 
     *Clipping* counts plateaus at the file's own peak (within one quantisation step), so
     a clipped recording that was normalised afterwards is still detected; lossy codecs
@@ -379,6 +427,13 @@ def audio_features(
     if isinstance(paths, str | os.PathLike):
         raise InterviewLabError("paths must be a list of files; wrap a single path in a list")
     items = [os.fspath(p) for p in paths]
+    if items and _loudness_library() is None:
+        warnings.warn(
+            "loudness_lufs is left missing: the optional loudness meter pyloudnorm is not "
+            "installed (pip install 'interviewlab[audio]').",
+            InterviewLabWarning,
+            stacklevel=2,
+        )
     cache = None
     if cache_dir is not None:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
