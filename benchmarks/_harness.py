@@ -42,7 +42,8 @@ class Row:
 
     ``goal_ratio`` is the speed-up ``anchor / ours`` to reach (1 = at least as fast as the
     anchor; 0.2 = at most 5x slower); ``goal_seconds`` a wall-clock bound for ``ours``
-    when there is no anchor. ``ratio`` is ``anchor / ours`` (above 1: we are faster).
+    when there is no anchor; ``goal_peak_mb`` a bound on ``peak_mb`` (a memory goal,
+    checked alone when it is the only one). ``ratio`` is ``anchor / ours`` (above 1: we are faster).
     """
 
     workload: str
@@ -52,6 +53,7 @@ class Row:
     goal: str = ""
     goal_ratio: float | None = None
     goal_seconds: float | None = None
+    goal_peak_mb: float | None = None
     peak_mb: float | None = None
     note: str = ""
     script: str = ""
@@ -67,6 +69,8 @@ class Row:
     def goal_met(self) -> bool | None:
         if not self.checks_ok:  # e.g. a lower optimum than the anchor's: never met
             return False
+        if self.goal_peak_mb is not None:
+            return None if self.peak_mb is None else self.peak_mb <= self.goal_peak_mb
         if self.goal_ratio is not None:
             r = self.ratio
             return None if r is None else r >= self.goal_ratio

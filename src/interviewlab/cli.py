@@ -143,6 +143,106 @@ def _run_reports(
     return [(name, folders[i]) for i, (name, _) in enumerate(tasks)]
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    import json
+    import time
+    from contextlib import nullcontext
+
+    from interviewlab import __version__
+    from interviewlab.impact import count_applicant_files
+    from interviewlab.impact.scale import WEIGHT
+    from interviewlab.reporting import ReportWriter
+    from interviewlab.reporting.bulk_audit import audit_tables
+
+    started = time.perf_counter()
+    groups = list(dict.fromkeys([*args.group, *(args.intersection or [])]))
+    strata = [args.strata] if args.strata else []
+    raw_refs: dict[str, str] = {}
+    for item in args.reference or []:
+        column, sep, value = item.partition("=")
+        if not sep or not column or not value:
+            raise InterviewLabError(
+                f"--reference {item!r} must look like COLUMN=VALUE, e.g. sex=M."
+            )
+        raw_refs[column] = value
+    if args.scheduler:
+        try:
+            from distributed import Client
+        except ImportError as exc:
+            raise InterviewLabError(
+                "--scheduler needs dask.distributed: pip install 'interviewlab[scale]'."
+            ) from exc
+        client = Client(args.scheduler)
+    with client if args.scheduler else nullcontext():
+        counts = count_applicant_files(args.path, columns=[*groups, *strata], stages=args.stages)
+    references = {}
+    for column, value in raw_refs.items():
+        if column not in groups:
+            raise InterviewLabError(
+                f"--reference {column}={value}: {column!r} is not a --group column {groups}."
+            )
+        # the reference is given as text; the column may hold numbers (Parquet)
+        match = [v for v in counts[column].dropna().unique() if str(v) == value]
+        if not match:
+            values = sorted(map(str, counts[column].dropna().unique()))
+            raise InterviewLabError(
+                f"--reference {column}={value}: no applicant has {column} = {value!r}; "
+                f"its values are {values}."
+            )
+        references[column] = match[0]
+    out = Path(args.out)
+    writer = ReportWriter(out, min_cell_size=args.min_cell_size)
+    tables = audit_tables(
+        counts,
+        writer,
+        group=args.group,
+        stages=args.stages,
+        profile=args.profile,
+        intersection=args.intersection or (),
+        strata=args.strata,
+        references=references,
+        confidence=args.confidence,
+        weight=WEIGHT,
+    )
+    seconds = time.perf_counter() - started
+    files = sorted(Path(args.path).glob("*")) if Path(args.path).is_dir() else [Path(args.path)]
+    provenance = {
+        "interviewlab": __version__,
+        "command": "audit",
+        "input": str(args.path),
+        "input_files": [
+            {"name": f.name, "bytes": f.stat().st_size}
+            for f in files
+            if f.suffix.lower() in (".parquet", ".csv")
+        ],
+        "applicants": int(counts[WEIGHT].sum()),
+        "combinations": len(counts),
+        "parameters": {
+            "group": args.group,
+            "stages": args.stages,
+            "intersection": args.intersection or [],
+            "strata": args.strata,
+            "references": raw_refs,
+            "profile": args.profile,
+            "min_cell_size": args.min_cell_size,
+            "confidence": args.confidence,
+        },
+        "tables": sorted(tables),
+        "suppressed_tables": sorted(set(writer.suppressed_tables)),
+        "seconds": round(seconds, 3),
+    }
+    (out / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n", "utf-8")
+    print(
+        f"Audited {provenance['applicants']:,} applicants ({len(counts):,} combinations of "
+        f"{', '.join([*groups, *strata, *args.stages])}) in {seconds:.1f} s."
+    )
+    print(f"Tables in {out / 'tables'}:")
+    for name in sorted(tables):
+        print(f"  {name}.csv")
+    print(writer.suppression_note())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``interviewlab`` command."""
     from interviewlab.reporting import available_reports
@@ -234,6 +334,43 @@ def build_parser() -> argparse.ArgumentParser:
         "'all' on a machine with 2 or more cores, else 1)",
     )
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser(
+        "audit",
+        help="adverse-impact tables of a large applicant table (Parquet or CSV)",
+        description="Count the applicants of a Parquet or CSV file (or a folder of them) "
+        "with Dask, out of core, then write the adverse-impact audit's tables (regulator's "
+        "table and funnel per group, intersectional, Mantel-Haenszel over strata) with "
+        "small cells suppressed to OUT/tables/, and OUT/provenance.json.",
+    )
+    p.add_argument("path", help="a .parquet or .csv file, or a folder of them")
+    p.add_argument("--group", nargs="+", required=True, metavar="COLUMN", help="group columns")
+    p.add_argument(
+        "--stages", nargs="+", required=True, metavar="COLUMN", help="0/1 stage columns, in order"
+    )
+    p.add_argument("--out", required=True, help="output folder (created)")
+    p.add_argument(
+        "--intersection", nargs="+", metavar="COLUMN", help="group columns to cross (two or more)"
+    )
+    p.add_argument("--strata", metavar="COLUMN", help="pool over this column (Mantel-Haenszel)")
+    p.add_argument(
+        "--reference",
+        action="append",
+        metavar="COLUMN=VALUE",
+        help="reference category of a group column for pooled and WRES tables (repeatable)",
+    )
+    p.add_argument("--profile", choices=("ugesp", "ofccp", "ll144", "wres"), default="ugesp")
+    p.add_argument(
+        "--min-cell-size",
+        type=int,
+        default=10,
+        help="smallest number of people behind a shown figure (default 10)",
+    )
+    p.add_argument("--confidence", type=float, default=0.95)
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="a dask.distributed scheduler to count on"
+    )
+    p.set_defaults(func=_cmd_audit)
     return parser
 
 

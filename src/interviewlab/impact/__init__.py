@@ -12,12 +12,17 @@ from interviewlab.impact.gaps import question_gaps, score_gaps
 from interviewlab.impact.pooled import mantel_haenszel
 from interviewlab.impact.ratios import impact_ratios, selection_rates
 from interviewlab.impact.regulators import audit_table, relative_likelihood
-from interviewlab.impact.scale import applicant_counts, read_applicants_parquet
+from interviewlab.impact.scale import (
+    applicant_counts,
+    count_applicant_files,
+    read_applicants_parquet,
+)
 from interviewlab.impact.scoring import scoring_rate_sweep, scoring_rates
 
 __all__ = [
     "applicant_counts",
     "audit_table",
+    "count_applicant_files",
     "findings",
     "funnel",
     "impact_ratios",

@@ -59,13 +59,15 @@ def stage_audit(
     reference: Hashable | Sequence[Hashable] | None = None,
     min_count: int = 0,
     confidence: float = 0.95,
+    weight: str | None = None,
 ) -> pd.DataFrame:
     """The regulator's adverse-impact table at every stage, among those who entered it.
 
     Parameters
     ----------
     candidates : pandas.DataFrame
-        One row per candidate, with the group and 0/1 stage columns.
+        One row per candidate, with the group and 0/1 stage columns (or one row per
+        combination of them, with ``weight``).
     group : str or list of str
         Group column(s); a list forms intersectional categories.
     stages : list of str
@@ -80,6 +82,10 @@ def stage_audit(
         comparison and never its reference (pass the report's minimum cell size).
     confidence : float
         Level of the intervals.
+    weight : str, optional
+        Column of frequency counts when each row stands for several candidates (e.g.
+        ``n_applicants`` from :func:`interviewlab.applicant_counts`); the table equals
+        the one on the candidate rows.
 
     Returns
     -------
@@ -118,6 +124,7 @@ def stage_audit(
                 focal=focal,
                 reference=reference,
                 confidence=confidence,
+                weight=weight,
             )
         else:
             table = audit_table(
@@ -127,6 +134,7 @@ def stage_audit(
                 profile=profile,
                 min_count=min_count,
                 confidence=confidence,
+                weight=weight,
             )
             ref = table.loc[table["role"] == "reference"]
             table["reference_rate"] = float(ref["rate"].iloc[0]) if len(ref) else np.nan
@@ -147,13 +155,15 @@ def pooled_stage_audit(
     reference: Hashable,
     focal: Sequence[Hashable] | None = None,
     confidence: float = 0.95,
+    weight: str | None = None,
 ) -> pd.DataFrame:
     """Mantel-Haenszel pooling over strata (e.g. requisitions) at every stage.
 
     Each focal category is compared with ``reference`` among those who entered the stage,
     stratum by stratum. A warning raised by the statistic (e.g. Simpson's paradox: the
     crude and pooled estimates point in different directions) is kept in the ``note``
-    column so that a report shows it.
+    column so that a report shows it. With ``weight`` (a column of frequency counts),
+    each row of ``candidates`` stands for that many candidates.
 
     Returns
     -------
@@ -162,8 +172,9 @@ def pooled_stage_audit(
         :func:`interviewlab.mantel_haenszel`, then ``note``.
     """
     stages = list(stages)
-    require_columns(candidates, [group, *stages, *as_list(strata)], "candidates")
-    known = candidates[group].dropna().unique()
+    require_columns(candidates, [group, *stages, *as_list(strata), *as_list(weight)], "candidates")
+    present = candidates if weight is None else candidates[candidates[weight] > 0]
+    known = present[group].dropna().unique()
     if reference not in set(known):
         raise InterviewLabError(
             f"reference={reference!r} is not a value of {group!r}; values "
@@ -187,6 +198,7 @@ def pooled_stage_audit(
                         focal=value,
                         reference=reference,
                         confidence=confidence,
+                        weight=weight,
                     )
                 except InterviewLabError as err:
                     result = pd.DataFrame({"focal": [value], "reference": [reference]})

@@ -6,6 +6,7 @@ import itertools
 import warnings
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from interviewlab._checks import (
@@ -20,6 +21,7 @@ from interviewlab.impact._core import (
     _check_binary,
     _check_names,
     _check_options,
+    _check_weight,
     _counts,
     _impact_core,
     _join_reasons,
@@ -41,13 +43,14 @@ def funnel(
     min_count: int = 0,
     small_n: int = 30,
     unknown: Sequence[str] = DEFAULT_UNKNOWN,
+    weight: str | None = None,
 ) -> pd.DataFrame:
     """Stage-by-stage and cumulative selection rates and impact ratios through a funnel.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        One row per applicant.
+        One row per applicant (or per cell of counts, with ``weight``).
     group : str or list of str
         Group column(s); a list forms intersectional categories.
     stages : list of str
@@ -60,6 +63,9 @@ def funnel(
         compared nor used as that stage's reference) and, for the cumulative figures, to
         the number of applicants. A named ``reference`` with fewer entrants than
         ``min_count`` at some stage is an error: lower ``min_count`` or choose another.
+    weight : str, optional
+        Column of frequency counts when each row stands for several applicants (e.g.
+        ``n_applicants`` from :func:`interviewlab.applicant_counts`).
 
     Returns
     -------
@@ -118,23 +124,25 @@ def funnel(
         min_count=min_count,
         small_n=small_n,
     )
-    require_columns(frame, [*by_cols, *group_cols, *stage_cols])
+    require_columns(frame, [*by_cols, *group_cols, *stage_cols, *as_list(weight)])
     for column in stage_cols:
         _check_binary(frame, column)
+    w = _check_weight(frame, weight) if weight else np.ones(len(frame), dtype=np.int64)
     for previous, current in itertools.pairwise(stage_cols):
-        jumped = frame[current].astype(bool) & ~frame[previous].astype(bool)
+        passed = frame[current].astype(bool) & ~frame[previous].astype(bool)
+        jumped = passed.to_numpy() & (w > 0)
         if bool(jumped.any()):
-            first = frame.index[jumped.to_numpy()][0]
+            first = frame.index[jumped][0]
             raise InterviewLabError(
-                f"{int(jumped.sum())} row(s) pass {current!r} without passing {previous!r} "
-                f"(first at index {first!r}); stages must be ordered and nested."
+                f"{int(w[jumped].sum())} applicant(s) pass {current!r} without passing "
+                f"{previous!r} (first at index {first!r}); stages must be ordered and nested."
             )
     table = _counts(
         frame,
         by_cols=by_cols,
         group_cols=group_cols,
         indicators=stage_cols,
-        weight=None,
+        weight=weight,
         unknown=unknown,
     )
     common = {

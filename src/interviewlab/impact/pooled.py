@@ -161,8 +161,9 @@ def mantel_haenszel(
             )
     w = _check_weight(frame, weight) if weight else np.ones(len(frame), dtype=np.int64)
     member = frame[group]
-    is_focal = (member == focal).to_numpy()
-    is_ref = (member == reference).to_numpy()
+    # a missing group value is neither (nullable string columns compare as <NA>)
+    is_focal = (member == focal).to_numpy(dtype=bool, na_value=False)
+    is_ref = (member == reference).to_numpy(dtype=bool, na_value=False)
     for label, mask in ((focal, is_focal), (reference, is_ref)):
         if not (mask & (w > 0)).any():
             raise InterviewLabError(

@@ -244,13 +244,14 @@ def audit_table(
     min_share: float | None = None,
     min_count: int = 0,
     confidence: float = 0.95,
+    weight: str | None = None,
 ) -> pd.DataFrame:
     """The adverse-impact table a regulator expects, from the shared statistics.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        One row per applicant.
+        One row per applicant (or per cell of counts, with ``weight``).
     group : str or list of str
         Group column(s).
     selected : str
@@ -281,6 +282,9 @@ def audit_table(
         suppressed category's rate is not disclosed as the reference rate).
     confidence : float, default 0.95
         Level of the intervals.
+    weight : str, optional
+        Column of frequency counts when each row stands for several applicants (e.g.
+        ``n_applicants`` from :func:`interviewlab.applicant_counts`).
 
     Returns
     -------
@@ -327,6 +331,7 @@ def audit_table(
             reference=reference,
             entered=entered,
             confidence=confidence,
+            weight=weight,
         )
     spec = _PROFILES[profile]
     table = impact_ratios(
@@ -339,6 +344,7 @@ def audit_table(
         confidence=confidence,
         min_share=spec.min_share if min_share is None else min_share,
         min_count=min_count,
+        weight=weight,
     )
     exceeds = pd.array(table["z"].abs().to_numpy() >= 2, dtype="boolean")
     exceeds[table["z"].isna().to_numpy()] = pd.NA

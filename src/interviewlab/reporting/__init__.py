@@ -3,6 +3,7 @@
 Statistics are not computed here: this layer presents what the analysis layers return.
 """
 
+from interviewlab.reporting.bulk_audit import audit_tables
 from interviewlab.reporting.pages import headline, write_index
 from interviewlab.reporting.pdf import write_pdf
 from interviewlab.reporting.plots import plot_bars, plot_estimates, plot_funnel
@@ -31,6 +32,7 @@ __all__ = [
     "ReaderTable",
     "ReportWriter",
     "audit_summary",
+    "audit_tables",
     "available_reports",
     "check_no_identifiers",
     "columns_for",
