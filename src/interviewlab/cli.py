@@ -153,6 +153,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from interviewlab.impact.scale import WEIGHT
     from interviewlab.reporting import ReportWriter
     from interviewlab.reporting.bulk_audit import audit_tables
+    from interviewlab.reporting.privacy import Disclosure
 
     started = time.perf_counter()
     groups = list(dict.fromkeys([*args.group, *(args.intersection or [])]))
@@ -191,7 +192,16 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             )
         references[column] = match[0]
     out = Path(args.out)
-    writer = ReportWriter(out, min_cell_size=args.min_cell_size)
+    # the report's disclosure plan, decided once from the counts: a category hidden in one
+    # table is hidden in every table
+    disclosure = Disclosure.from_counts(
+        counts,
+        groups=groups,
+        stages=args.stages,
+        min_cell_size=args.min_cell_size,
+        weight=WEIGHT,
+    )
+    writer = ReportWriter(out, min_cell_size=args.min_cell_size, disclosure=disclosure)
     tables = audit_tables(
         counts,
         writer,

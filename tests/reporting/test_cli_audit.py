@@ -14,6 +14,7 @@ from interviewlab.cli import main
 from interviewlab.errors import InterviewLabError
 from interviewlab.impact import count_applicant_files, funnel, stage_audit
 from interviewlab.reporting import ReportWriter, audit_tables
+from interviewlab.reporting.privacy import Disclosure
 
 pytest.importorskip("dask.dataframe")
 
@@ -57,10 +58,12 @@ def _parquet_folder(rows: pd.DataFrame, folder: Path, parts: int = 3) -> Path:
 
 
 def _in_memory(rows: pd.DataFrame, out: Path) -> dict[str, pd.DataFrame]:
-    # the single-machine path: the same tables from the applicant rows, no counts
+    # the single-machine path: the same tables from the applicant rows, no counts, with
+    # the disclosure plan decided from the rows
+    plan = Disclosure.from_counts(rows, groups=["sex", "ethnicity"], stages=STAGES)
     return audit_tables(
         rows,
-        ReportWriter(out, min_cell_size=10),
+        ReportWriter(out, min_cell_size=10, disclosure=plan),
         group=["sex", "ethnicity"],
         stages=STAGES,
         intersection=["sex", "ethnicity"],
@@ -117,6 +120,12 @@ def test_csv_input_gives_the_same_counts(tmp_path: Path) -> None:
     from_parquet = count_applicant_files(tmp_path / "pq", **keys)
     assert_frame_equal(from_csv, from_parquet, check_dtype=False)
     assert from_csv["n_applicants"].sum() == len(rows)
+    # the disclosure plan from the counts equals the plan from the rows
+    plan_keys = {"groups": ["sex", "ethnicity"], "stages": STAGES, "min_cell_size": 30}
+    assert Disclosure.from_counts(from_csv, weight="n_applicants", **plan_keys).hidden == (
+        Disclosure.from_counts(rows, **plan_keys).hidden
+    )
+    assert Disclosure.from_counts(rows, **plan_keys).hidden  # something is hidden
     # the funnel on the counts equals the funnel on the rows
     assert_frame_equal(
         funnel(from_csv, group="sex", stages=STAGES, weight="n_applicants"),

@@ -326,6 +326,7 @@ class Disclosure:
         groups: Sequence[str],
         stages: Sequence[str] = (),
         min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
+        weight: str | None = None,
     ) -> Disclosure:
         """Decide the hidden categories from candidate counts per group and stage.
 
@@ -340,6 +341,9 @@ class Disclosure:
             one (all applicants enter the first).
         min_cell_size : int
             The minimum number of people behind a shown figure.
+        weight : str, optional
+            Column of frequency counts when each row stands for several candidates (the
+            ``n_applicants`` of :func:`interviewlab.applicant_counts`).
 
         Returns
         -------
@@ -374,7 +378,12 @@ class Disclosure:
         """
         if not isinstance(min_cell_size, int | np.integer) or min_cell_size < 1:
             raise InterviewLabError(f"min_cell_size={min_cell_size!r} must be a whole number >= 1.")
-        require_columns(candidates, [*groups, *stages], "the candidates")
+        require_columns(candidates, [*groups, *stages, *as_list(weight)], "the candidates")
+        counts = (
+            pd.Series(1, index=candidates.index)
+            if weight is None
+            else pd.to_numeric(candidates[weight], errors="raise")
+        )
         entering = pd.Series(True, index=candidates.index)
         margins = {"applicants": entering}
         for k, stage in enumerate(stages):
@@ -388,7 +397,12 @@ class Disclosure:
             reasons: dict[str, str] = {}
             per_margin: dict[str, dict[str, str]] = {}
             for margin, mask in margins.items():
-                n = labels[mask.to_numpy()].astype(str).value_counts()
+                rows = mask.to_numpy()
+                if weight is None:
+                    n = labels[rows].astype(str).value_counts()
+                else:  # the same counts, summed over rows of counts (largest first)
+                    n = counts[rows].groupby(labels[rows].astype(str).to_numpy()).sum()
+                    n = n.sort_values(ascending=False, kind="stable")
                 n = n[n > 0]
                 for label in n.index[n < min_cell_size]:
                     reasons.setdefault(str(label), f"fewer than {min_cell_size}")
