@@ -17,8 +17,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
 from interviewlab._checks import check_fraction
 from interviewlab.data import Study, simulate_study
@@ -145,6 +143,9 @@ def appointment_table(
 def _cluster_ols(
     y: np.ndarray, x: np.ndarray, groups: np.ndarray, confidence: float
 ) -> tuple[float, float, float, float, float]:
+    import statsmodels.api as sm  # imported here: `import interviewlab` stays fast
+    from statsmodels.tools.sm_exceptions import SingularMatrixWarning
+
     with warnings.catch_warnings():
         # rater indicators are collinear within fixed panels; the pseudo-inverse that
         # statsmodels uses still identifies the last coefficient, the one reported

@@ -11,7 +11,6 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal as sps
 
 #: The one analysis rate: every file is resampled to it once (soxr, high quality).
 SR = 16_000
@@ -153,7 +152,9 @@ def syllable_nuclei(y: np.ndarray, voiced: np.ndarray) -> np.ndarray:
     power = (frames**2) @ (weights / weights.sum())
     intensity = 10 * np.log10(np.maximum(power, 1e-10))
     threshold = max(float(np.median(intensity)), float(np.percentile(intensity, 99)) - SILENCE_DB)
-    peaks, _ = sps.find_peaks(intensity, height=threshold, prominence=MIN_DIP_DB)
+    from scipy.signal import find_peaks  # imported here: `import interviewlab` stays fast
+
+    peaks, _ = find_peaks(intensity, height=threshold, prominence=MIN_DIP_DB)
     return peaks[voiced[np.minimum(peaks, voiced.size - 1)]]
 
 
@@ -202,7 +203,9 @@ def bandwidth_hz(y: np.ndarray, speech: np.ndarray) -> float:
     voiced_audio = np.concatenate([y[a:b] for a, b in spans]) if spans else y
     if voiced_audio.size < 512:
         voiced_audio = y
-    freqs, psd = sps.welch(voiced_audio, fs=SR, nperseg=512)
+    from scipy.signal import welch
+
+    freqs, psd = welch(voiced_audio, fs=SR, nperseg=512)
     db = 10 * np.log10(np.maximum(psd, 1e-30))
     above = np.flatnonzero(db >= db.max() - BANDWIDTH_DROP_DB)
     return float(freqs[above[-1]])

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import signal as sps
 
 from interviewlab.data import Study
 from interviewlab.errors import InterviewLabError
@@ -76,6 +75,7 @@ def _write(
 ) -> list[str]:
     """Write the recordings into ``folder``; the file name per candidate ("" for none)."""
     import soundfile as sf
+    from scipy import signal as sps  # imported here: `import interviewlab` stays fast
 
     if not seconds > 0:
         raise InterviewLabError(f"seconds must be positive, got {seconds!r}")

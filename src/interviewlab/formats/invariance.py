@@ -6,7 +6,6 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from interviewlab._checks import check_choice, require_columns, require_frame
 from interviewlab.errors import InterviewLabError
@@ -139,6 +138,8 @@ def format_invariance(
     ok = out["estimable"].to_numpy() & np.isfinite(out["p_value"].to_numpy())
     if ok.any():
         p = out.loc[ok, "p_value"].to_numpy()
+        from statsmodels.stats.multitest import multipletests  # imported when needed
+
         adjusted = p if p_adjust == "none" else multipletests(p, method=p_adjust)[1]
         out.loc[ok, "p_adjusted"] = adjusted
     columns = [

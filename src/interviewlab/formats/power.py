@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from statsmodels.stats.proportion import proportion_confint
 from tqdm.auto import tqdm
 
 from interviewlab._checks import check_choice, check_fraction
@@ -302,6 +301,8 @@ def format_power(
             unit="sim",
         )
     )
+    from statsmodels.stats.proportion import proportion_confint  # imported when needed
+
     rows = []
     for i, size in enumerate(sizes):
         chunk = results[i * n_sims : (i + 1) * n_sims]

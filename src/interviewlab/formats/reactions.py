@@ -8,8 +8,6 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.miscmodels.ordinal_model import OrderedModel
-from statsmodels.stats.proportion import proportion_confint
 
 from interviewlab._checks import check_fraction, require_columns, require_frame
 from interviewlab.data import Study
@@ -208,6 +206,9 @@ def compare_reactions(
             reason = "not estimable: a group has no respondent to this item"
         fit = None
         if not reason:
+            # imported here: `import interviewlab` stays fast
+            from statsmodels.miscmodels.ordinal_model import OrderedModel
+
             y = pd.Series(pd.Categorical(cell["_code"].to_numpy(), ordered=True))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # convergence is checked below
@@ -314,6 +315,8 @@ def problem_shares(
         _group=data[candidate].map(lookup[group]).fillna("(missing)").to_numpy(),
         _problem=data[response].astype(str).str.strip().isin(wanted).to_numpy(),
     )
+    from statsmodels.stats.proportion import proportion_confint  # imported when needed
+
     rows = []
     for (label, value), cell in data.groupby(["_format", "_group"], sort=True):
         n, k = len(cell), int(cell["_problem"].sum())

@@ -12,9 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from interviewlab._checks import as_list, check_fraction
 from interviewlab.data import Study
@@ -268,6 +266,9 @@ def _selection_row(study: Study, column: str, group: str, stage: str, confidence
             "not estimable: the process value or the "
             "outcome does not vary among the stage's entrants",
         )
+    import statsmodels.api as sm  # imported here: `import interviewlab` stays fast
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
     dummies = pd.get_dummies(data["g"], drop_first=True, dtype=float)
     exog = sm.add_constant(pd.concat([data[["x", "s"]], dummies], axis=1), has_constant="add")
     with warnings.catch_warnings():

@@ -12,12 +12,15 @@ are named in a legend, and titles should say what to read from the figure.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from interviewlab._checks import as_list, require_columns
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["OKABE_ITO", "plot_bars", "plot_estimates", "plot_funnel"]
 
@@ -91,6 +94,8 @@ def plot_estimates(
     names = _labels(table, label)
     y = np.arange(len(table))[::-1]
     longest = max((len(n) for n in names), default=10)
+    from matplotlib.figure import Figure  # imported here: `import interviewlab` stays fast
+
     fig = Figure(figsize=(7 + max(longest - 28, 0) * 0.06, 0.42 * len(table) + 2.1))
     ax = fig.subplots()
     est = table[estimate].to_numpy(dtype=float)
@@ -154,6 +159,8 @@ def plot_bars(
         if hue
         else table.set_index(x)[[y]]
     )
+    from matplotlib.figure import Figure  # imported here: `import interviewlab` stays fast
+
     fig = Figure(figsize=(7, 3.6))
     ax = fig.subplots()
     n_series = wide.shape[1]
@@ -215,6 +222,8 @@ def plot_funnel(
     stages = list(dict.fromkeys(table[stage].astype(str)))
     groups = list(dict.fromkeys("missing" if pd.isna(g) else str(g) for g in table[group]))
     labels = table[group].map(lambda g: "missing" if pd.isna(g) else str(g))
+    from matplotlib.figure import Figure  # imported here: `import interviewlab` stays fast
+
     fig = Figure(figsize=(7, 3.8))
     ax = fig.subplots()
     x = np.arange(len(stages))
