@@ -22,6 +22,7 @@ from interviewlab.errors import InterviewLabError
 from interviewlab.reliability import (
     cronbach_alpha,
     icc,
+    icc_reml,
 )
 
 # --------------------------------------------------------------------------------------
@@ -133,6 +134,20 @@ def test_icc_reml_handles_incomplete_panels():
     assert (table["ci_low"] <= table["estimate"]).all()
     assert (table["estimate"] <= table["ci_high"]).all()
     assert table["n_targets"].iloc[0] == incomplete["candidate_id"].nunique()
+
+
+def test_icc_reml_bootstrap_does_not_depend_on_n_jobs():
+    # each replicate draws from its own SeedSequence child, whichever worker runs it
+    data = complete_ratings(0)
+    rng = np.random.default_rng(2)
+    incomplete = data.drop(index=rng.choice(data.index, size=len(data) // 5, replace=False))
+    one = icc_reml(incomplete, n_boot=45, seed=7, n_jobs=1)
+    two = icc_reml(incomplete, n_boot=45, seed=7, n_jobs=2)
+    pd.testing.assert_frame_equal(one, two)
+    other = icc_reml(incomplete, n_boot=45, seed=8, n_jobs=1)
+    assert not np.allclose(one["ci_low"], other["ci_low"])  # the seed matters
+    with pytest.raises(InterviewLabError, match="n_jobs"):
+        icc_reml(incomplete, n_jobs=0)
 
 
 @pytest.mark.parametrize(

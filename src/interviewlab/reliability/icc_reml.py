@@ -106,6 +106,7 @@ def icc_reml(
     confidence: float = 0.95,
     n_boot: int = 200,
     seed: int = 0,
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
     """Intraclass correlations from REML variance components, for incomplete designs too.
 
@@ -124,7 +125,12 @@ def icc_reml(
     n_boot : int, default 200
         Parametric bootstrap replicates for the intervals (0: no intervals).
     seed : int, default 0
-        Seed of the bootstrap, so that the same data give the same table.
+        Seed of the bootstrap, so that the same data give the same table: each replicate
+        draws from its own child of ``numpy.random.SeedSequence(seed)``, so the table
+        does not depend on ``n_jobs``.
+    n_jobs : int, default 1
+        Parallel workers for the bootstrap replicates (joblib; ``-1`` for all cores).
+        Under ``joblib.parallel_config(backend="dask")`` they run on a Dask cluster.
 
     Returns
     -------
@@ -190,6 +196,12 @@ def icc_reml(
     check_fraction("confidence", confidence)
     if not isinstance(n_boot, int | np.integer) or n_boot < 0:
         raise InterviewLabError(f"n_boot={n_boot!r} must be a non-negative integer.")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise InterviewLabError(f"seed={seed!r} must be a whole number, for reproducibility.")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0:
+        raise InterviewLabError(
+            f"n_jobs must be a non-zero integer (-1 = all cores), got {n_jobs!r}"
+        )
     if len({target, rater, score}) != 3:
         raise InterviewLabError("target, rater and score must be three different columns.")
     if not pd.api.types.is_numeric_dtype(data[score]) or pd.api.types.is_bool_dtype(data[score]):
@@ -237,9 +249,71 @@ def icc_reml(
             confidence=confidence,
             n_boot=n_boot,
             seed=seed,
+            n_jobs=int(n_jobs),
             n_targets=n_targets,
             n_raters=n_raters,
         )
+
+
+BOOT_CHUNK = 20  # replicates per joblib task (fixed, so the draws do not depend on n_jobs)
+
+
+def _boot_chunk(
+    designs: tuple[_Design, _Design, _Design],
+    mean: float,
+    sd: np.ndarray,
+    k: float,
+    thetas: Mapping[str, np.ndarray],
+    seeds: list[np.random.SeedSequence],
+) -> np.ndarray:
+    """ICCs of parametric-bootstrap replicates, one replicate per seed."""
+    one_way, two_way, fixed_raters = designs
+    t_codes, r_codes = two_way.codes
+    n_targets, n_raters = len(two_way.levels[0]), len(two_way.levels[1])
+    out = np.empty((len(seeds), len(ICC_TYPES)))
+    with _single_threaded_blas():
+        for i, child in enumerate(seeds):
+            rng = np.random.default_rng(child)
+            y = (
+                mean
+                + rng.normal(0.0, sd[0], n_targets)[t_codes]
+                + rng.normal(0.0, sd[1], n_raters)[r_codes]
+                + rng.normal(0.0, sd[2], len(t_codes))
+            )
+            boot_comps, _, _ = _icc_components(
+                _replace_y(one_way, y),
+                _replace_y(two_way, y),
+                _replace_y(fixed_raters, y),
+                starts=thetas,  # the replicates are drawn from these estimates
+            )
+            out[i] = list(_icc_values(boot_comps, k).values())
+    return out
+
+
+def _bootstrap(
+    designs: tuple[_Design, _Design, _Design],
+    mean: float,
+    sd: np.ndarray,
+    k: float,
+    thetas: Mapping[str, np.ndarray],
+    *,
+    n_boot: int,
+    seed: int,
+    n_jobs: int,
+) -> np.ndarray:
+    """``(n_boot, 6)`` bootstrap ICCs; replicate b draws from child b of SeedSequence(seed)."""
+    children = np.random.SeedSequence(int(seed)).spawn(n_boot)
+    chunks = [children[i : i + BOOT_CHUNK] for i in range(0, n_boot, BOOT_CHUNK)]
+    if n_jobs == 1 or len(chunks) == 1:
+        parts = [_boot_chunk(designs, mean, sd, k, thetas, chunk) for chunk in chunks]
+    else:
+        from joblib import Parallel, delayed
+
+        run = delayed(_boot_chunk)
+        parts = Parallel(n_jobs=n_jobs)(
+            run(designs, mean, sd, k, thetas, chunk) for chunk in chunks
+        )
+    return np.vstack(parts)
 
 
 def _icc_table(
@@ -251,6 +325,7 @@ def _icc_table(
     confidence: float,
     n_boot: int,
     seed: int,
+    n_jobs: int,
     n_targets: int,
     n_raters: int,
 ) -> pd.DataFrame:
@@ -282,25 +357,18 @@ def _icc_table(
     low = {t: np.nan for t in ICC_TYPES}
     high = {t: np.nan for t in ICC_TYPES}
     if n_boot:
-        rng = np.random.default_rng(seed)
-        t_codes, r_codes = two_way.codes
         mean = float(two_way.X[0] @ np.linalg.lstsq(two_way.X, two_way.y, rcond=None)[0])
         sd = np.sqrt([comps["target_2"], comps["rater"], comps["residual_2"]])
-        draws = np.empty((n_boot, len(ICC_TYPES)))
-        for b in range(n_boot):
-            y = (
-                mean
-                + rng.normal(0.0, sd[0], n_targets)[t_codes]
-                + rng.normal(0.0, sd[1], n_raters)[r_codes]
-                + rng.normal(0.0, sd[2], len(t_codes))
-            )
-            boot_comps, _, _ = _icc_components(
-                _replace_y(one_way, y),
-                _replace_y(two_way, y),
-                _replace_y(fixed_raters, y),
-                starts=thetas,  # the replicates are drawn from these estimates
-            )
-            draws[b] = list(_icc_values(boot_comps, k).values())
+        draws = _bootstrap(
+            (one_way, two_way, fixed_raters),
+            mean,
+            sd,
+            k,
+            thetas,
+            n_boot=n_boot,
+            seed=seed,
+            n_jobs=n_jobs,
+        )
         alpha = 1.0 - confidence
         qs = np.quantile(draws, [alpha / 2.0, 1.0 - alpha / 2.0], axis=0)
         low = dict(zip(ICC_TYPES, qs[0], strict=True))
