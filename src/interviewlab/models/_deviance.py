@@ -47,8 +47,11 @@ def _nesting_group(design: _Design) -> tuple[int, list[int]]:
     for g in range(k):
         members = []
         for j in range(k):
-            pairs = design.codes[j] * len(design.levels[g]) + design.codes[g]
-            if len(np.unique(pairs)) == len(design.levels[j]):
+            # j is nested in g when the level of g seen last with each level of j is the
+            # one seen on every row (one pass; np.unique of the pairs sorted n values)
+            owner = np.empty(len(design.levels[j]), dtype=np.int64)
+            owner[design.codes[j]] = design.codes[g]
+            if np.array_equal(owner[design.codes[j]], design.codes[g]):
                 members.append(j)
         levels = sum(len(design.levels[j]) for j in members)
         if levels > best_levels:
