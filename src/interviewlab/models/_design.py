@@ -149,10 +149,14 @@ def _build_design(data: pd.DataFrame, formula: str, random: list[str]) -> _Desig
             InterviewLabWarning,
             stacklevel=3,
         )
-    rows = np.flatnonzero(keep)
-    used = frame.iloc[rows]
-    y = y_frame.loc[rows].to_numpy(dtype=float).ravel()
-    X = x_frame.loc[rows].to_numpy(dtype=float)
+    if n_dropped:
+        rows = np.flatnonzero(keep)
+        used = frame.iloc[rows]
+        y_frame, x_frame = y_frame.loc[rows], x_frame.loc[rows]
+    else:  # every row kept, in order: no label lookup
+        used = frame
+    y = y_frame.to_numpy(dtype=float).ravel()
+    X = x_frame.to_numpy(dtype=float)
     if X.shape[1] and np.linalg.matrix_rank(X) < X.shape[1]:
         raise InterviewLabError(
             f"The fixed effects of {formula!r} are not estimable from these data (the "

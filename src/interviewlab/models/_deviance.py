@@ -20,6 +20,10 @@ from interviewlab.models._design import (
 
 # --------------------------------------------------------------------------- deviance
 
+#: Largest ``C = Z_a'W`` (levels of the absorbed factor x columns of W) built dense from
+#: counts; above it, C is built as a sparse product (160 MB of float64 at the bound).
+_MAX_DENSE_C = 20_000_000
+
 
 @dataclass(frozen=True)
 class _Factor:
@@ -164,39 +168,74 @@ class _Deviance:
             self.rest = [j for j in range(len(sizes)) if j not in nested]
         else:
             self.rest = [j for j in range(len(sizes)) if j != self.absorbed]
-        rows = np.arange(n)
-        blocks = []
-        for j in self.rest:
-            blocks.append(sp.csr_matrix((np.ones(n), (rows, design.codes[j])), (n, sizes[j])))
         dense = np.column_stack([design.X, design.y])
-        w = sp.hstack([*blocks, sp.csr_matrix(dense)], format="csr")
         self.q_rest = int(sum(sizes[j] for j in self.rest))
-        self.m = w.shape[1]
-        self.wtw = (w.T @ w).toarray()
+        self.m = self.q_rest + dense.shape[1]
+        self.wtw = self._wtw(dense)
         self.rest_slot = np.concatenate(
             [np.full(sizes[j], i, dtype=np.int64) for i, j in enumerate(self.rest)]
             or [np.zeros(0, dtype=np.int64)]
         )
         if self.block is not None:
-            self.block.set_coupling(w)
+            self.block.set_coupling(self._sparse_w(dense))
             return
-        za = sp.csr_matrix(
-            (np.ones(n), (design.codes[self.absorbed], rows)), (sizes[self.absorbed], n)
-        )
-        c = za @ w
-        self.n_a = np.asarray(za.sum(axis=1)).ravel()
-        # C' diag(w) C with w depending on n_a only: group levels by their count, so
-        # an evaluation costs (number of distinct counts) m^2 flops instead of q_a m^2.
+        codes_a, q_a = design.codes[self.absorbed], sizes[self.absorbed]
+        self.n_a = np.bincount(codes_a, minlength=q_a).astype(float)
+        c_dense: np.ndarray | None = None
+        if q_a * self.m <= _MAX_DENSE_C:
+            c_dense = self._indicator_sums(codes_a, q_a, dense)
+            self.c_sparse = sp.csr_matrix(c_dense)
+        else:  # C = Z_a'W is mostly zeros and too large to hold dense
+            za = sp.csr_matrix((np.ones(n), (codes_a, np.arange(n))), (q_a, n))
+            self.c_sparse = (za @ self._sparse_w(dense)).tocsr()
         counts, inverse = np.unique(self.n_a, return_inverse=True)
         self.count_values = counts
         self.count_products: np.ndarray | None = None
-        self.c_sparse = c.tocsr()
         if len(counts) * self.m * self.m <= 50_000_000:
             products = np.empty((len(counts), self.m, self.m))
             for i in range(len(counts)):
-                block = self.c_sparse[inverse == i]
-                products[i] = (block.T @ block).toarray()
+                if c_dense is not None:
+                    part = c_dense[inverse == i]
+                    products[i] = part.T @ part
+                else:
+                    block = self.c_sparse[inverse == i]
+                    products[i] = (block.T @ block).toarray()
             self.count_products = products
+
+    def _sparse_w(self, dense: np.ndarray) -> sp.csr_matrix:
+        """``W = [Z_rest, X, y]`` as a sparse matrix."""
+        n, rows = self.n, np.arange(self.n)
+        blocks = [
+            sp.csr_matrix((np.ones(n), (rows, self.design.codes[j])), (n, self.sizes[j]))
+            for j in self.rest
+        ]
+        return sp.hstack([*blocks, sp.csr_matrix(dense)], format="csr")
+
+    def _indicator_sums(self, rows: np.ndarray, n_rows: int, dense: np.ndarray) -> np.ndarray:
+        """Dense ``Z_r'W`` for the indicator matrix ``Z_r`` of ``rows`` (codes 0..n_rows-1).
+
+        ``W = [Z_rest, X, y]`` is never formed: its indicator blocks are cross-tabulated
+        and its dense columns summed per level (``np.bincount``), in one pass each.
+        """
+        design, sizes = self.design, self.sizes
+        parts = [
+            np.bincount(rows * sizes[j] + design.codes[j], minlength=n_rows * sizes[j])
+            .reshape(n_rows, sizes[j])
+            .astype(float)
+            for j in self.rest
+        ]
+        parts += [
+            np.bincount(rows, weights=dense[:, i], minlength=n_rows)[:, None]
+            for i in range(dense.shape[1])
+        ]
+        return np.hstack(parts)
+
+    def _wtw(self, dense: np.ndarray) -> np.ndarray:
+        """``W'W`` from cross-tabulations and per-level sums (see :meth:`_indicator_sums`)."""
+        top = [self._indicator_sums(self.design.codes[j], self.sizes[j], dense) for j in self.rest]
+        q = self.q_rest
+        bottom = np.hstack([*(t[:, q:].T for t in top), dense.T @ dense])
+        return np.vstack([*top, bottom])
 
     def factor(self, theta: np.ndarray) -> _Factor:
         """Factorise the penalised system at ``theta`` (one value per component)."""
