@@ -112,6 +112,9 @@ def test_training_recovers_what_it_planted(reports: dict[str, Path]) -> None:
     assert diverse.loc["similar-to-me bonus", "p_value"] < 0.001
     homogeneous = estimates[estimates["scenario"] == "as planted"].set_index("effect")
     assert pd.isna(homogeneous.loc["similar-to-me bonus", "estimate"])
+    # a bias that cannot be estimated reads "n/a" on the page, never "(missing)"
+    html = (reports["panel_training"] / "panel_training.html").read_text()
+    assert "(missing)" not in html
     appointments = _table(reports, "panel_training", "appointments_by_scenario")
     black = appointments[appointments["category"] == "Black"].set_index("scenario")
     assert black.loc["as planted", "below_threshold"]
