@@ -88,3 +88,25 @@ def test_bad_options_raise():
         format_power(effect=-0.3, n_candidates=2, seed=1)
     with pytest.raises(InterviewLabError, match="seed"):
         format_power(effect=-0.3, seed=None)  # type: ignore[arg-type]
+
+
+def test_simulations_fit_the_same_model_as_a_checked_study():
+    # format_power skips checking the simulator's tables; the fast path's estimate and
+    # Satterthwaite p equal fit_mixed on the checked study simulate_study returns
+    from interviewlab.data import simulate_study
+    from interviewlab.formats.power import DEMO_SDS, _one_simulation
+
+    options = {"n_questions": 5, "panel_size": 3, "scale": (1, 5)}
+    estimate, p_value, failed = _one_simulation(
+        11, design="between", n_candidates=300, n_raters=12, effect=-0.4,
+        target="interaction", sds=DEMO_SDS, alpha=0.05, options=options,
+    )  # fmt: skip
+    study = simulate_study(seed=11, n_candidates=300, n_raters=12, focal_format_effect=-0.4)
+    rated = study.ratings.merge(study.candidates, on="candidate_id")
+    rated = rated.assign(fa=(rated["format"] == "async").astype(float),
+                         g1=(rated["ethnicity"] == "Black").astype(float))  # fmt: skip
+    fit = fit_mixed(rated, formula="score ~ fa * g1 + C(question_id)",
+                    random=["candidate_id", "rater_id"])  # fmt: skip
+    row = fit.fixed.set_index("term").loc["fa:g1"]
+    assert not failed
+    assert_allclose([estimate, p_value], [row["estimate"], row["p_value"]], rtol=1e-6)

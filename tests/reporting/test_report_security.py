@@ -239,3 +239,18 @@ def test_identifier_check_is_by_column():
     check_no_identifiers(pd.DataFrame({"question_id": ["1", "2"]}), identifiers={"1", "2"})
     with pytest.raises(il.InterviewLabError, match="candidate identifier '1'"):
         check_no_identifiers(pd.DataFrame({"label": ["1"]}), identifiers={"1"})
+
+
+def test_escaped_text_renders_as_written() -> None:
+    # the page's Markdown renderer (nbconvert's mistune) then the HTML sanitiser: quotes
+    # and apostrophes show as typed, markup shows as text
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from interviewlab.reporting import sanitize_html
+
+    def render(text: str) -> str:
+        return sanitize_html(markdown2html_mistune(il.escape_markdown(text)))
+
+    assert render("the others' chance") == "<p>the others' chance</p>\n"
+    shown = render('<img src=x onerror="alert(1)"> & [x](javascript:y)')
+    assert "<img" not in shown and "&lt;img" in shown and "<a" not in shown

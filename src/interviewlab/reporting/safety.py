@@ -62,8 +62,11 @@ def escape_markdown(value: Any) -> str:
     &lt;script&gt;alert\(1\)&lt;/script&gt;
     >>> print(escape_markdown("[click](javascript:alert(1))"))
     \[click\]\(javascript:alert\(1\)\)
+    >>> print(escape_markdown("the others' chance"))
+    the others' chance
     """
-    text = html.escape(str(value), quote=True)
+    # quotes need no escaping in text (and mistune shows &#x27; literally)
+    text = html.escape(str(value), quote=False)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
