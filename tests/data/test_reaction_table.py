@@ -154,6 +154,12 @@ def test_from_frames_takes_reactions() -> None:
             r"problem_responses \[6\] are not levels",
             id="bad-problem-codes",
         ),
+        pytest.param(
+            REACTIONS,
+            STUDY_TOML.replace("problem_responses = [4, 5]", "problem_responses = 5"),
+            r"problem_responses = 5 must be a list of levels",
+            id="problem-codes-not-a-list",
+        ),
     ],
 )
 def test_bad_reactions_name_file_line_and_column(

@@ -144,3 +144,20 @@ def test_bad_options_say_what_to_do(audit, kwargs, message):
     args = {"columns": COLUMNS, "caption": "c", **kwargs}
     with pytest.raises(InterviewLabError, match=message):
         reader_table(audit, **args)
+
+
+def test_a_suppressed_row_blanks_its_later_text_but_keeps_its_label():
+    # a rater's DRF row suppressed on a small group: the rater stays named, the group the
+    # rater scored lower (blanked by suppression) shows as suppressed, not "(missing)"
+    drf = pd.DataFrame({"rater_id": ["R01", "R02"], "n_targets": [145, 3],
+                        "drf_low_group": ["male", None], "suppressed": [False, True],
+                        "suppression": ["", "fewer than 10"]})  # fmt: skip
+    table = reader_table(drf, columns=["rater_id", "n_targets", "drf_low_group"],
+                            caption="DRF")  # fmt: skip
+    assert table.rows == (("R01", "145", "male"), ("R02", "–", "–"))
+    # a missing label in the leading column is still said in words
+    groups = pd.DataFrame({"category": [None], "n": [4], "suppressed": [True],
+                           "suppression": ["fewer than 10"]})  # fmt: skip
+    assert reader_table(groups, columns=["category", "n"], caption="n").rows == (
+        ("(missing)", "–"),
+    )

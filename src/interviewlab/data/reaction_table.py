@@ -51,12 +51,14 @@ def _check_reaction_meta(meta: dict[str, Any], add: Any) -> None:
         )
         return
     problem = declared.get("problem_responses")
-    if problem is not None:
-        off = (
-            [v for v in problem if str(v).strip() not in levels]
-            if isinstance(problem, list)
-            else [problem]
+    if problem is not None and not isinstance(problem, list):
+        add(
+            f"[reactions] problem_responses = {problem!r} must be a list of levels, e.g. "
+            "problem_responses = [4, 5].",
+            "reactions.problem_responses",
         )
+    elif problem is not None:
+        off = [v for v in problem if str(v).strip() not in levels]
         if off:
             add(
                 f"[reactions] problem_responses {off!r} are not levels of the scale {levels}.",

@@ -410,13 +410,17 @@ def reader_table(
         else np.zeros(len(table), dtype=bool)
     )
     verdict_at = next((i for i, c in enumerate(columns) if c.kind == "verdict"), -1)
+    # the leading text columns label the row and stay readable when it is suppressed; a
+    # later text column blanked by suppression (e.g. the group a rater scored lower) is a
+    # suppressed figure, not a missing label
+    n_labels = next((i for i, c in enumerate(columns) if c.kind != "text"), len(columns))
     rows: list[tuple[str, ...]] = []
     fills: list[str] = []
     for i, record in enumerate(table.reset_index(drop=True).to_dict("records")):
         cells = []
-        for col in columns:
+        for j, col in enumerate(columns):
             values = [record[s] for s in col.sources()]
-            if hidden[i] and col.kind != "text":
+            if hidden[i] and (col.kind != "text" or (j >= n_labels and _missing(values[0]))):
                 cells.append(SUPPRESSED)
             elif not_compared[i] and _missing(values[0]):
                 cells.append("")
