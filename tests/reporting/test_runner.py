@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -174,10 +175,10 @@ def test_simulate_cli_rejects_bad_stage_bias(tmp_path: Path, capsys: pytest.Capt
 def test_reports_in_parallel_match_a_serial_run(overview: Path, tmp_path: Path) -> None:
     # two reports at once, each in its own process: the same tables as the serial run,
     # and the index written after both lists both
-    from interviewlab.cli import _run_reports
+    from interviewlab.reporting.batch import run_reports
 
     options = {"study": "demo", "out": tmp_path, "pdf": False}
-    written = _run_reports(
+    written = run_reports(
         [
             ("study_overview", {**options, "params": {}}),
             ("study_overview", {**options, "params": {"min_cell_size": 20}}),
@@ -193,3 +194,81 @@ def test_reports_in_parallel_match_a_serial_run(overview: Path, tmp_path: Path) 
         assert (written[0][1] / "tables" / csv.name).read_bytes() == csv.read_bytes(), csv.name
     index = il.write_index(tmp_path).read_text()
     assert "study_overview-demo/" in index and "study_overview-demo-min_cell_size-20/" in index
+
+
+def test_report_all_forks_its_workers_from_the_command(overview: Path, tmp_path: Path) -> None:
+    # `interviewlab report all` forks its workers from its own process (fork_here); run
+    # it as a user would, on a notebooks folder of two reports, 2 at a time
+    import shutil
+    import subprocess
+    import sys
+
+    from interviewlab.reporting.runner import _notebook_path
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name in ("study_overview", "panel_effects"):
+        shutil.copy(_notebook_path(name), notebooks)
+    env = {**os.environ, "INTERVIEWLAB_NOTEBOOKS": str(notebooks), "MPLBACKEND": "Agg"}
+    command = [sys.executable, "-m", "interviewlab.cli", "report", "all", "--study", "demo",
+               "--out", str(tmp_path / "reports"), "--jobs", "2", "--quiet"]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "2 at a time" in done.stdout
+    written = tmp_path / "reports" / "study_overview-demo"
+    for csv in (overview / "tables").glob("*.csv"):
+        assert (written / "tables" / csv.name).read_bytes() == csv.read_bytes(), csv.name
+    assert (tmp_path / "reports" / "panel_effects-demo" / "panel_effects.html").is_file()
+
+
+def test_longest_reports_start_first() -> None:
+    # every bundled notebook carries its expected time on the demo, used to order a run
+    from interviewlab.reporting.batch import expected_seconds
+
+    hints = {name: expected_seconds(name) for name in il.available_reports()}
+    assert all(seconds > 0 for seconds in hints.values()), hints
+    assert max(hints, key=hints.__getitem__) == "async_vs_live"
+
+
+def test_notebook_parameters_read_as_papermill_reads_them() -> None:
+    # our reader of the parameters cell against papermill's own inspection
+    import ast
+
+    import papermill
+
+    from interviewlab.reporting import notebook_parameters
+    from interviewlab.reporting.runner import _notebook_path
+
+    for name in il.available_reports():
+        inspected = papermill.inspect_notebook(str(_notebook_path(name)))
+        expected = {}
+        for key, info in inspected.items():
+            try:
+                expected[key] = ast.literal_eval(info["default"])
+            except (ValueError, SyntaxError):
+                expected[key] = info["default"]
+        assert notebook_parameters(name) == expected, name
+
+
+def test_scrubbing_paths_leaves_images_intact(tmp_path: Path) -> None:
+    # a short output folder such as "/o" occurs in base64 text by chance; images keep it
+    import nbformat
+
+    from interviewlab.reporting.runner import _scrub_notebook
+
+    png = "iVBORw0KGgo/oAAAA/o=="
+    cell = nbformat.v4.new_code_cell(
+        "",
+        outputs=[
+            nbformat.v4.new_output(
+                "display_data",
+                data={"image/png": png, "text/plain": "written to /o/report"},
+            )
+        ],
+    )
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+    _scrub_notebook(path, {"/o": "<out>"})
+    data = nbformat.read(path, as_version=4).cells[0].outputs[0]["data"]
+    assert data["image/png"] == png
+    assert data["text/plain"] == "written to <out>/report"

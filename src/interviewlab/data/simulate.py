@@ -41,6 +41,7 @@ beyond what its scores justify.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -222,92 +223,17 @@ def _simulated_tables(
 ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The simulated study's metadata, candidates, ratings and raters, not yet checked.
 
-    :func:`simulate_study` builds a :class:`Study` from them (checked like any study);
-    power simulations use the tables directly, since checking them costs more than
-    fitting the model.
+    :func:`simulate_study` builds a :class:`Study` from them (checked like any study).
     """
-    check_choice("design", design, ("between", "within"))
-    group_shares = {k: dict(v) for k, v in (groups or DEFAULT_GROUPS).items()}
-    stage_bias = dict(stage_bias or {})
-    _check_options(
-        n_candidates,
-        n_raters,
-        n_questions,
-        n_requisitions,
-        panel_size,
-        scale,
-        group_shares,
-        focal,
-        similarity_column,
-        stage_bias,
-    )
-    _check_shares(
-        completion_rate=completion_rate,
-        shortlist_rate=shortlist_rate,
-        appoint_rate=appoint_rate,
-        missing_group_rate=missing_group_rate,
-        internal_share=internal_share,
-        focal_recording_gap=focal_recording_gap,
-        rater_majority_share=rater_majority_share,
-    )
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise InterviewLabError(
-            f"seed={seed!r} must be a whole number, so that the study can be reproduced."
-        )
-
-    # The draws happen in a fixed order (candidates, raters, completion, formats, scores,
-    # stages, missing groups): the same seed must keep giving the same study.
-    rng = np.random.default_rng(seed)
-    people = _draw_candidates(
-        rng,
-        n_candidates=n_candidates,
-        n_requisitions=n_requisitions,
-        groups=group_shares,
-        focal=focal,
-        internal_share=internal_share,
-        ability_sd=ability_sd,
-        focal_recording_gap=focal_recording_gap,
-    )
-    panel = _draw_raters(
-        rng,
-        n_raters=n_raters,
-        n_questions=n_questions,
-        panel_size=panel_size,
-        shares=group_shares[similarity_column],
-        rater_majority_share=rater_majority_share,
-        rater_sd=rater_sd,
-        question_sd=question_sd,
-    )
-    bias0 = stage_bias.get(STAGES[0], 0.0)
-    logit = np.log(completion_rate / (1 - completion_rate)) + bias0 * people.is_focal
-    completed = (rng.random(n_candidates) < 1 / (1 + np.exp(-logit))).astype(int)
-    sessions, order = _assign_formats(rng, design, n_candidates)
-    people.frame["format_order"] = order
-    effects = {
-        "format_effect": format_effect,
-        "focal_format_effect": focal_format_effect,
-        "similarity_bonus": similarity_bonus,
-        "panel_share_bonus": panel_share_bonus,
-        "internal_bonus": internal_bonus,
-        "recording_penalty": recording_penalty,
-        "noise_sd": noise_sd,
-    }
-    ratings = _rate(
-        rng,
-        people,
-        panel,
-        sessions=sessions,
-        completed=completed,
-        design=design,
-        scale=scale,
-        similarity_column=similarity_column,
-        effects=effects,
-    )
+    drawn = _draw(dict(locals()))
+    rng, people, panel = drawn.rng, drawn.people, drawn.panel
+    group_shares, stage_bias = drawn.group_shares, drawn.stage_bias
+    ratings = _ratings_table(people, panel, drawn.scores)
     cand = _decide_stages(
         rng,
         people,
         ratings,
-        completed=completed,
+        completed=drawn.completed,
         rates=(shortlist_rate, appoint_rate),
         stage_bias=stage_bias,
     )
@@ -385,6 +311,128 @@ def _simulated_tables(
     if process:
         meta["process"] = {"columns": list(process)}
     return meta, cand, ratings, raters
+
+
+def _simulated_scores(**options: Any) -> tuple[_Candidates, _Scores]:
+    """The candidates and scores of ``simulate_study(**options)``, drawn the same way.
+
+    The same seed gives the same scores, without the tables, stages and checks of a
+    study: what each power simulation needs (building the tables cost more than the fit).
+    """
+    defaults = {
+        name: p.default
+        for name, p in inspect.signature(_simulated_tables).parameters.items()
+        if p.default is not p.empty
+    }
+    drawn = _draw({**defaults, **options})
+    return drawn.people, drawn.scores
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """A simulated study's random draws up to its scores (stages come after)."""
+
+    rng: np.random.Generator
+    people: _Candidates
+    panel: _Panel
+    completed: np.ndarray
+    scores: _Scores
+    group_shares: dict[str, dict[str, float]]
+    stage_bias: dict[str, float]
+
+
+def _draw(o: dict[str, Any]) -> _Drawn:
+    """Check the options of :func:`_simulated_tables` and draw everything up to the scores.
+
+    The draws happen in a fixed order (candidates, raters, completion, formats, scores;
+    then, in the caller, stages and missing groups): the same seed gives the same study.
+    """
+    check_choice("design", o["design"], ("between", "within"))
+    group_shares = {k: dict(v) for k, v in (o["groups"] or DEFAULT_GROUPS).items()}
+    stage_bias = dict(o["stage_bias"] or {})
+    n_candidates = o["n_candidates"]
+    _check_options(
+        n_candidates,
+        o["n_raters"],
+        o["n_questions"],
+        o["n_requisitions"],
+        o["panel_size"],
+        o["scale"],
+        group_shares,
+        o["focal"],
+        o["similarity_column"],
+        stage_bias,
+    )
+    _check_shares(
+        **{
+            key: o[key]
+            for key in (
+                "completion_rate",
+                "shortlist_rate",
+                "appoint_rate",
+                "missing_group_rate",
+                "internal_share",
+                "focal_recording_gap",
+                "rater_majority_share",
+            )
+        }
+    )
+    seed = o["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise InterviewLabError(
+            f"seed={seed!r} must be a whole number, so that the study can be reproduced."
+        )
+    rng = np.random.default_rng(seed)
+    people = _draw_candidates(
+        rng,
+        n_candidates=n_candidates,
+        n_requisitions=o["n_requisitions"],
+        groups=group_shares,
+        focal=o["focal"],
+        internal_share=o["internal_share"],
+        ability_sd=o["ability_sd"],
+        focal_recording_gap=o["focal_recording_gap"],
+    )
+    panel = _draw_raters(
+        rng,
+        n_raters=o["n_raters"],
+        n_questions=o["n_questions"],
+        panel_size=o["panel_size"],
+        shares=group_shares[o["similarity_column"]],
+        rater_majority_share=o["rater_majority_share"],
+        rater_sd=o["rater_sd"],
+        question_sd=o["question_sd"],
+    )
+    completion_rate = o["completion_rate"]
+    bias0 = stage_bias.get(STAGES[0], 0.0)
+    logit = np.log(completion_rate / (1 - completion_rate)) + bias0 * people.is_focal
+    completed = (rng.random(n_candidates) < 1 / (1 + np.exp(-logit))).astype(int)
+    sessions, order = _assign_formats(rng, o["design"], n_candidates)
+    people.frame["format_order"] = order
+    effects = {
+        key: o[key]
+        for key in (
+            "format_effect",
+            "focal_format_effect",
+            "similarity_bonus",
+            "panel_share_bonus",
+            "internal_bonus",
+            "recording_penalty",
+            "noise_sd",
+        )
+    }
+    scores = _draw_scores(
+        rng,
+        people,
+        panel,
+        sessions=sessions,
+        completed=completed,
+        design=o["design"],
+        scale=o["scale"],
+        similarity_column=o["similarity_column"],
+        effects=effects,
+    )
+    return _Drawn(rng, people, panel, completed, scores, group_shares, stage_bias)
 
 
 @dataclass
@@ -515,7 +563,19 @@ def _assign_formats(
     )
 
 
-def _rate(
+@dataclass(frozen=True)
+class _Scores:
+    """Every simulated rating, by position: candidate, rater and question indices."""
+
+    candidate: np.ndarray
+    rater: np.ndarray
+    question: np.ndarray
+    is_async: np.ndarray
+    session: np.ndarray  # 1 or 2: the candidate's first or second format (within design)
+    score: np.ndarray
+
+
+def _draw_scores(
     rng: np.random.Generator,
     people: _Candidates,
     panel: _Panel,
@@ -526,7 +586,7 @@ def _rate(
     scale: tuple[int, int],
     similarity_column: str,
     effects: dict[str, float],
-) -> pd.DataFrame:
+) -> _Scores:
     """Score every completer by one random panel per format, by the documented model."""
     lo, hi = scale
     centre = (lo + hi) / 2
@@ -535,8 +595,6 @@ def _rate(
     n_panels = n_raters // panel_size
     n_questions = panel.questions.size
     order = people.frame["format_order"].to_numpy()
-    cand_ids = people.frame["candidate_id"].to_numpy()
-    requisition = people.frame["requisition_id"].to_numpy()
     blocks = []
     for members, fmt in sessions:
         members = members[completed[members] == 1]
@@ -570,21 +628,28 @@ def _rate(
             - effects["recording_penalty"] * is_async * (1 - people.quality[c])
             + rng.normal(0.0, effects["noise_sd"], c.size)
         )
-        blocks.append(
-            pd.DataFrame(
-                {
-                    "candidate_id": cand_ids[c],
-                    "rater_id": panel.rater_ids[r],
-                    "question_id": panel.questions[q],
-                    "format": fmt,
-                    "score": np.clip(np.rint(latent), lo, hi).astype(int),
-                    "panel_id": [f"P{p + 1}" for p in panel.panel_of_rater[r]],
-                    "requisition_id": requisition[c],
-                    "session": np.repeat(session_no, panel_size * n_questions),
-                }
-            )
-        )
-    ratings = pd.concat(blocks, ignore_index=True)
+        score = np.clip(np.rint(latent), lo, hi).astype(int)
+        session = np.repeat(session_no, panel_size * n_questions)
+        blocks.append((c, r, q, np.full(c.size, is_async), session, score))
+    return _Scores(*(np.concatenate(parts) for parts in zip(*blocks, strict=True)))
+
+
+def _ratings_table(people: _Candidates, panel: _Panel, scores: _Scores) -> pd.DataFrame:
+    """The ratings table, sorted by candidate, session, rater and question."""
+    c, r = scores.candidate, scores.rater
+    panel_names = np.array([f"P{p + 1}" for p in panel.panel_of_rater])
+    ratings = pd.DataFrame(
+        {
+            "candidate_id": people.frame["candidate_id"].to_numpy()[c],
+            "rater_id": panel.rater_ids[r],
+            "question_id": panel.questions[scores.question],
+            "format": np.where(scores.is_async, "async", "live"),
+            "score": scores.score,
+            "panel_id": panel_names[r],
+            "requisition_id": people.frame["requisition_id"].to_numpy()[c],
+            "session": scores.session,
+        }
+    )
     return (
         ratings.sort_values(["candidate_id", "session", "rater_id", "question_id"], kind="stable")
         .drop(columns="session")

@@ -11,7 +11,7 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from interviewlab._checks import check_choice, check_fraction
-from interviewlab.data.simulate import _simulated_tables
+from interviewlab.data.simulate import _Scores, _simulated_scores
 from interviewlab.errors import InterviewLabError
 from interviewlab.models import MixedFit
 from interviewlab.models._design import _Design, _single_threaded_blas
@@ -65,27 +65,32 @@ def _sds(variances: Mapping[str, float] | MixedFit | None) -> dict[str, float]:
     return out
 
 
-def _design_from(ratings: pd.DataFrame, focal: np.ndarray | None, design: str) -> _Design:
-    """The format model's matrices built directly (no formula parsing): the fast path."""
-    y = ratings["score"].to_numpy(dtype=float)
-    fa = (ratings["format"] == "async").to_numpy(dtype=float)
-    q_codes, _ = pd.factorize(ratings["question_id"], sort=True)
+def _design_from(scores: _Scores, focal: np.ndarray | None, design: str) -> _Design:
+    """The format model's matrices built from the simulated scores (no tables, no formula).
+
+    The same model as ``fit_mixed(ratings, "score ~ fa * g1 + C(question_id)",
+    random=["candidate_id", "rater_id"])`` on the study's table, with the rows in
+    another order.
+    """
+    y = scores.score.astype(float)
+    fa = scores.is_async.astype(float)
     columns = [np.ones_like(y), fa]
     terms = ["Intercept", "fa"]
     if focal is not None:
         columns += [focal, fa * focal]
         terms += ["g1", "fa:g1"]
-    for level in range(1, int(q_codes.max()) + 1):
-        columns.append((q_codes == level).astype(float))
+    for level in range(1, int(scores.question.max()) + 1):
+        columns.append((scores.question == level).astype(float))
         terms.append(f"question{level}")
-    cand_codes, cand_levels = pd.factorize(ratings["candidate_id"], sort=True)
-    rater_codes, rater_levels = pd.factorize(ratings["rater_id"], sort=True)
+    cand_codes, cand_levels = pd.factorize(scores.candidate, sort=True)
+    rater_codes, rater_levels = pd.factorize(scores.rater, sort=True)
     components = ["candidate_id", "rater_id"]
     codes = [np.asarray(cand_codes, dtype=np.int64), np.asarray(rater_codes, dtype=np.int64)]
     levels: list[list[Any]] = [list(cand_levels), list(rater_levels)]
     if design == "within":
-        session = cand_codes * 2 + fa.astype(np.int64)
-        session_codes, session_levels = pd.factorize(session, sort=True)
+        session_codes, session_levels = pd.factorize(
+            cand_codes * 2 + fa.astype(np.int64), sort=True
+        )
         components.append("candidate_id:format")
         codes.append(np.asarray(session_codes, dtype=np.int64))
         levels.append(list(session_levels))
@@ -112,14 +117,12 @@ def _one_simulation(
     options: dict[str, Any],
 ) -> tuple[float, float, bool]:
     """Simulate one study and test the target effect: (estimate, p_value, failed)."""
-    # the simulator's tables as drawn: checking them as a loaded study would cost more
-    # than the fit (they are the same tables simulate_study checks and returns)
-    _, candidates, ratings, _ = _simulated_tables(
+    people, scores = _simulated_scores(
         seed=seed,
         focal=_FOCAL,
         n_candidates=n_candidates,
         n_raters=n_raters,
-        design=design,  # type: ignore[arg-type]
+        design=design,
         format_effect=effect if target == "format" else 0.0,
         focal_format_effect=effect if target == "interaction" else 0.0,
         ability_sd=sds["ability_sd"],
@@ -130,16 +133,12 @@ def _one_simulation(
         panel_size=options["panel_size"],
         scale=options["scale"],
     )
-    focal = None
-    if target == "interaction":
-        column, value = _FOCAL
-        is_focal = candidates.set_index("candidate_id")[column] == value
-        focal = ratings["candidate_id"].map(is_focal).to_numpy(dtype=float)
+    focal = people.is_focal[scores.candidate].astype(float) if target == "interaction" else None
     term = "fa" if target == "format" else "fa:g1"
     try:
         with _single_threaded_blas():
             fit = _fit(
-                _design_from(ratings, focal, design),
+                _design_from(scores, focal, design),
                 method="reml",
                 confidence=1.0 - alpha,
                 variance_ci=False,

@@ -84,16 +84,38 @@ def _notebook_path(name: str) -> Path:
 
 
 def notebook_parameters(name: str) -> dict[str, Any]:
-    """The parameters a report notebook accepts, with their default values."""
-    import papermill
+    """The parameters a report notebook accepts, with their default values.
 
-    inspected = papermill.inspect_notebook(str(_notebook_path(name)))
+    Each ``name = value`` at the top level of the cell tagged ``parameters``, as papermill
+    reads it; a value that is not a Python literal is given as its source text.
+
+    Examples
+    --------
+    >>> notebook_parameters("reliability")["n_boot_reml"]
+    200
+    """
+    notebook = json.loads(_notebook_path(name).read_text(encoding="utf-8"))
+    cell = next(
+        (c for c in notebook["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])),
+        None,
+    )
+    if cell is None:
+        return {}
+    source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
     params: dict[str, Any] = {}
-    for key, info in inspected.items():
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if not isinstance(target, ast.Name):
+            continue
         try:
-            params[key] = ast.literal_eval(info["default"])
-        except (ValueError, SyntaxError):
-            params[key] = info["default"]
+            params[target.id] = ast.literal_eval(value)
+        except ValueError:
+            params[target.id] = ast.get_source_segment(source, value)
     return params
 
 
@@ -388,14 +410,23 @@ def _swap_in(staging: Path, folder: Path) -> None:
         staging.rename(folder)
 
 
+#: output formats held as base64: a path such as "/o" can occur in their text by chance
+_BINARY_OUTPUTS = frozenset({"image/png", "image/jpeg", "image/gif", "application/pdf"})
+
+
 def _replace_strings(value: Any, hidden: Mapping[str, str]) -> Any:
-    """``value`` with every occurrence of each key of ``hidden`` replaced, recursively."""
+    """``value`` with every occurrence of each key of ``hidden`` replaced, recursively.
+
+    Base64 images (under a key such as ``image/png``) are left as they are.
+    """
     if isinstance(value, str):
         for secret in sorted(hidden, key=len, reverse=True):
             value = value.replace(secret, hidden[secret])
         return value
     if isinstance(value, dict):
-        return {k: _replace_strings(v, hidden) for k, v in value.items()}
+        return {
+            k: v if k in _BINARY_OUTPUTS else _replace_strings(v, hidden) for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return type(value)(_replace_strings(v, hidden) for v in value)
     return value
