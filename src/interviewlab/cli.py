@@ -312,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         help="reports run at the same time, each in its own process (default for 'all': "
-        "one more than the cores, at most 4; else 1)",
+        "the number of cores, at most 4; else 1)",
     )
     p.set_defaults(func=_cmd_report)
 

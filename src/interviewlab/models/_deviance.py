@@ -337,6 +337,7 @@ def _minimise(
     lower: Sequence[float | None],
     *,
     ftol: float = 1e-14,
+    gtol: float = 1e-7,
     retry: bool = True,
 ) -> tuple[np.ndarray, bool]:
     """Bounded L-BFGS-B with finite-difference gradients; returns (x, converged).
@@ -353,7 +354,7 @@ def _minimise(
             jac=lambda x: _gradient(fun, x, lower),
             method="L-BFGS-B",
             bounds=[(lo, None) for lo in lower],
-            options={"ftol": ftol, "gtol": 1e-7, "maxiter": 500},
+            options={"ftol": ftol, "gtol": gtol, "maxiter": 500},
         )
 
     best = run(np.asarray(x0, dtype=float))

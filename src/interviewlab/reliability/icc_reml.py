@@ -40,13 +40,19 @@ def _estimate_theta(
 ) -> tuple[np.ndarray, float, float]:
     """REML theta, residual variance and log restricted likelihood of a design.
 
-    ``start`` (e.g. the estimate a parametric bootstrap draws from) shortens the search;
-    a start on the boundary is moved inside it, so the search can leave 0.
+    ``start`` (the estimate a parametric bootstrap draws from) shortens the search; a
+    start on the boundary is moved inside it, so the search can leave 0. A bootstrap
+    replicate also stops at looser tolerances (relative change 1e-10, gradient 1e-5
+    instead of 1e-14 and 1e-7): on the demo study that halves the bootstrap's time, with
+    intervals equal to 6 decimals.
     """
     dev = _Deviance(design, reml=True)
     k = len(design.components)
-    x0 = np.ones(k) if start is None else np.maximum(np.abs(start), 0.05)
-    theta, _ = _minimise(dev.criterion, x0, [0.0] * k)
+    if start is None:
+        theta, _ = _minimise(dev.criterion, np.ones(k), [0.0] * k)
+    else:
+        x0 = np.maximum(np.abs(start), 0.05)
+        theta, _ = _minimise(dev.criterion, x0, [0.0] * k, ftol=1e-10, gtol=1e-5)
     theta = np.abs(theta)
     f = dev.factor(theta)
     return theta, dev.sigma2(f), -0.5 * dev.criterion(theta)
