@@ -126,3 +126,16 @@ def test_second_run_reads_the_caches_and_gives_the_same_tables(
     assert {p: p.stat().st_mtime_ns for p in recordings[0].glob("*.wav")} == stamps
     for path in sorted((folder / "tables").glob("*.csv")):
         assert path.read_bytes() == (again / "tables" / path.name).read_bytes(), path.name
+
+
+def test_demo_page_warns_where_a_group_has_no_spread(cache: Path, tmp_path: Path) -> None:
+    # on the demo every recording of the Mixed group reads the 8000 Hz ceiling of 16 kHz
+    # audio: its Welch p (0.002) rests on the White group's spread alone while g's interval
+    # crosses 0, and the page says so beside the table
+    folder = il.run_report("recording_quality", study="demo", out=tmp_path, progress=False)
+    gaps = _table(folder, "quality_gaps")
+    flat = gaps[gaps["feature"].str.startswith("Bandwidth") & (gaps["sd"] == 0)]
+    assert flat["group"].tolist() == ["Mixed"]
+    html = (folder / "recording_quality.html").read_text()
+    assert "Read with care: every recording of the 22 Mixed candidates has the same " \
+           "bandwidth, 8,000." in html  # fmt: skip
