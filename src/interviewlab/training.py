@@ -143,14 +143,15 @@ def appointment_table(
 def _cluster_ols(
     y: np.ndarray, x: np.ndarray, groups: np.ndarray, confidence: float
 ) -> tuple[float, float, float, float, float]:
-    import statsmodels.api as sm  # imported here: `import interviewlab` stays fast
+    # imported here (and not statsmodels.api): `import interviewlab` stays fast
+    from statsmodels.regression.linear_model import OLS
     from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
     with warnings.catch_warnings():
         # rater indicators are collinear within fixed panels; the pseudo-inverse that
         # statsmodels uses still identifies the last coefficient, the one reported
         warnings.simplefilter("ignore", SingularMatrixWarning)
-        fit = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+        fit = OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     low, high = fit.conf_int(alpha=1 - confidence)[-1]
     return (
         float(fit.params[-1]),

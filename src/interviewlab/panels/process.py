@@ -266,16 +266,18 @@ def _selection_row(study: Study, column: str, group: str, stage: str, confidence
             "not estimable: the process value or the "
             "outcome does not vary among the stage's entrants",
         )
-    import statsmodels.api as sm  # imported here: `import interviewlab` stays fast
+    # imported here (and not statsmodels.api): `import interviewlab` stays fast
+    from statsmodels.discrete.discrete_model import Logit
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+    from statsmodels.tools.tools import add_constant
 
     dummies = pd.get_dummies(data["g"], drop_first=True, dtype=float)
-    exog = sm.add_constant(pd.concat([data[["x", "s"]], dummies], axis=1), has_constant="add")
+    exog = add_constant(pd.concat([data[["x", "s"]], dummies], axis=1), has_constant="add")
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
         try:
-            result = sm.Logit(data["y"], exog).fit(disp=0)
+            result = Logit(data["y"], exog).fit(disp=0)
         except (PerfectSeparationWarning, np.linalg.LinAlgError) as err:
             return _blank(column, stage, measure, n, n_with, f"not estimable: {err}")
     beta, se = float(result.params["x"]), float(result.bse["x"])
