@@ -99,8 +99,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         tasks.append((name, {"study": study, "out": args.out, "params": own, "pdf": args.pdf}))
     from interviewlab.reporting.batch import run_reports
 
-    # this process has run nothing yet: the report workers can be forked from it
-    written = run_reports(tasks, jobs=jobs, progress=not args.quiet, fork_here=True)
+    written = run_reports(tasks, jobs=jobs, progress=not args.quiet)
     print("\nReports written:")
     for name, folder in written:
         print(f"  {folder / (name + '.html')}")

@@ -196,9 +196,72 @@ def test_reports_in_parallel_match_a_serial_run(overview: Path, tmp_path: Path) 
     assert "study_overview-demo/" in index and "study_overview-demo-min_cell_size-20/" in index
 
 
-def test_report_all_forks_its_workers_from_the_command(overview: Path, tmp_path: Path) -> None:
-    # `interviewlab report all` forks its workers from its own process (fork_here); run
-    # it as a user would, on a notebooks folder of two reports, 2 at a time
+def _probe_notebook(folder: Path) -> Path:
+    """A report notebook that records what its kernel sees and draws one pyplot figure."""
+    import nbformat
+
+    params = nbformat.v4.new_code_cell(
+        "study = None\noutput_dir = None", metadata={"tags": ["parameters"]}
+    )
+    probe = nbformat.v4.new_code_cell(
+        "import json, multiprocessing, os, sys\n"
+        "import matplotlib\n"
+        "import matplotlib.pyplot as plt\n"
+        "from IPython.display import Markdown\n"
+        "plt.plot([1, 2, 3])\n"
+        "plt.show()\n"
+        "facts = {'backend': matplotlib.get_backend(),\n"
+        "         'start': multiprocessing.get_start_method(),\n"
+        "         'cwd': os.path.samefile(os.getcwd(), output_dir), 'pid': os.getpid(),\n"
+        "         'ppid': os.getppid(), 'argv0': sys.argv[0]}\n"
+        "Markdown('# Probe\\n\\nFACTS ' + json.dumps(facts))"
+    )
+    path = folder / "probe.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[params, probe]), path)
+    return path
+
+
+def test_report_workers_fork_their_kernels(overview: Path, tmp_path: Path) -> None:
+    # `report all` runs each report in a fresh worker that forks its kernel; the kernel
+    # must look like a launched one: inline figures, the default start method, its own
+    # process (a child of the worker), the report folder as working directory; and the
+    # tables equal those of a kernel started the usual way
+    import shutil
+
+    from interviewlab.reporting.batch import run_reports
+    from interviewlab.reporting.runner import _notebook_path
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(_notebook_path("study_overview"), notebooks)
+    _probe_notebook(notebooks)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("INTERVIEWLAB_NOTEBOOKS", str(notebooks))
+        options = {"out": tmp_path / "reports", "pdf": False, "params": {}}
+        written = dict(
+            run_reports(
+                [
+                    ("study_overview", {**options, "study": "demo"}),
+                    ("probe", {**options, "study": None}),
+                ],
+                jobs=2,
+                progress=False,
+            )
+        )
+    for csv in (overview / "tables").glob("*.csv"):
+        assert (written["study_overview"] / "tables" / csv.name).read_bytes() == csv.read_bytes()
+    executed = json.loads((written["probe"] / "probe.ipynb").read_text())
+    outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]
+    assert any("image/png" in o.get("data", {}) for o in outputs)  # plt.show() inline
+    text = next(o["data"]["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {}))
+    facts = json.loads("".join(text).split("FACTS ", 1)[1])
+    assert "inline" in facts["backend"] and facts["start"] == "fork" and facts["cwd"]
+    assert facts["pid"] != os.getpid() and facts["ppid"] != os.getpid()
+    assert facts["argv0"] == "ipykernel_launcher"
+
+
+def test_report_all_runs_from_the_command(overview: Path, tmp_path: Path) -> None:
+    # `interviewlab report all` as a user runs it, on a notebooks folder of two reports
     import shutil
     import subprocess
     import sys
@@ -214,7 +277,7 @@ def test_report_all_forks_its_workers_from_the_command(overview: Path, tmp_path:
                "--out", str(tmp_path / "reports"), "--jobs", "2", "--quiet"]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    assert "2 at a time" in done.stdout
+    assert "2 at a time" in done.stdout and "Warning" not in done.stderr
     written = tmp_path / "reports" / "study_overview-demo"
     for csv in (overview / "tables").glob("*.csv"):
         assert (written / "tables" / csv.name).read_bytes() == csv.read_bytes(), csv.name

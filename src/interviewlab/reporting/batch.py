@@ -14,11 +14,10 @@ that no long report starts last and runs alone on an idle machine.
 
 from __future__ import annotations
 
-import importlib
 import json
 import multiprocessing
+import os
 from collections.abc import Mapping, Sequence
-from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -44,22 +43,14 @@ def expected_seconds(name: str) -> float:
 
 
 def run_reports(
-    tasks: Sequence[tuple[str, Mapping[str, Any]]],
-    *,
-    jobs: int,
-    progress: bool,
-    fork_here: bool = False,
+    tasks: Sequence[tuple[str, Mapping[str, Any]]], *, jobs: int, progress: bool
 ) -> list[tuple[str, Path]]:
     """Run the reports, ``jobs`` at a time; returns ``(name, folder)`` in the tasks' order.
 
     Each task is a notebook name and the keyword arguments of :func:`run_report`. With
-    ``jobs == 1`` (or one task) the reports run one after another in this process. A
-    failing report raises its :class:`~interviewlab.errors.InterviewLabError`.
-
-    With ``fork_here`` the workers are forked from this process (once it has imported
-    what they need) rather than from a fork server, which saves the server's own start
-    (about 1 s). Only a process that has run nothing else (no kernel, no event loop,
-    no Python thread) may do so: the ``interviewlab`` command does.
+    ``jobs == 1`` (or one task) the reports run one after another in this process, each
+    with a kernel papermill starts. A failing report raises its
+    :class:`~interviewlab.errors.InterviewLabError`.
     """
     if jobs == 1 or len(tasks) == 1:
         written = []
@@ -73,19 +64,15 @@ def run_reports(
 
     print(f"Running {len(tasks)} reports, {jobs} at a time ...", flush=True)
     order = sorted(range(len(tasks)), key=lambda i: -expected_seconds(tasks[i][0]))
-    context: BaseContext
-    if fork_here:
-        importlib.import_module(WARM_MODULE)
-        context = multiprocessing.get_context("fork")
-    else:
-        server = multiprocessing.get_context("forkserver")
-        server.set_forkserver_preload([WARM_MODULE])
-        context = server
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([WARM_MODULE])
     folders: dict[int, Path] = {}
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {
-            pool.submit(run_report, tasks[i][0], progress=False, **tasks[i][1]): i for i in order
-        }
+    # one fresh worker per report (max_tasks_per_child=1), so that each can fork its kernel
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, max_tasks_per_child=1) as pool:
+        # a fork server keeps the folder and environment it started with; each worker
+        # takes this process's (relative paths, INTERVIEWLAB_* settings)
+        here = (os.getcwd(), dict(os.environ))
+        futures = {pool.submit(_report_in_worker, *tasks[i], here): i for i in order}
         with tqdm(total=len(tasks), desc="reports", unit="report", disable=not progress) as bar:
             for future in as_completed(futures):
                 i = futures[future]
@@ -93,3 +80,17 @@ def run_reports(
                 bar.set_postfix_str(tasks[i][0])
                 bar.update()
     return [(name, folders[i]) for i, (name, _) in enumerate(tasks)]
+
+
+def _report_in_worker(
+    name: str, options: Mapping[str, Any], here: tuple[str, dict[str, str]]
+) -> Path:
+    """One report in a fresh worker, its kernel forked from the worker before papermill runs."""
+    from interviewlab.reporting.kernels import KernelInWaiting
+
+    folder, environment = here
+    os.chdir(folder)
+    os.environ.clear()
+    os.environ.update(environment)
+    with KernelInWaiting() as kernel:
+        return run_report(name, progress=False, kernel=kernel, **options)

@@ -35,12 +35,15 @@ import time
 from collections.abc import Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from interviewlab.errors import InterviewLabError
 from interviewlab.reporting.safety import neutralise_formulas, sanitize_html, slug
+
+if TYPE_CHECKING:
+    from interviewlab.reporting.kernels import KernelInWaiting
 
 KEY_LIBRARIES = (
     "numpy",
@@ -193,6 +196,7 @@ def run_report(
     params: Mapping[str, Any] | None = None,
     progress: bool = True,
     pdf: bool = False,
+    kernel: KernelInWaiting | None = None,
 ) -> Path:
     """Execute report notebook ``name`` on a study and write the report folder.
 
@@ -219,6 +223,10 @@ def run_report(
         Show a progress bar over the notebook's cells.
     pdf : bool
         Also write ``<name>.pdf`` (A4, Typst; no browser or LaTeX needed).
+    kernel : KernelInWaiting, optional
+        A kernel forked in advance from this process (see
+        :mod:`interviewlab.reporting.kernels`; the report workers of ``report all`` use
+        one). Default: papermill starts a new kernel.
 
     Returns
     -------
@@ -293,6 +301,7 @@ def run_report(
                 # the kernel's own log (e.g. "Kernel is running over TCP without
                 # encryption": it listens on localhost only) is noise on a user's console
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                **({} if kernel is None else {"kernel_manager_class": kernel.manager_class()}),
             )
     except papermill.PapermillExecutionError as err:
         failed = out_dir / f"{folder.name}.failed"

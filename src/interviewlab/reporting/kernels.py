@@ -1,0 +1,203 @@
+"""Report kernels forked from a warm process, with the analysis libraries already imported.
+
+A report's notebook runs in a Jupyter kernel of its own, as always: a separate process
+that papermill drives over ZeroMQ. Started the usual way, each kernel is a new
+interpreter that spends about 1.5 s of CPU importing pandas, SciPy, statsmodels, IPython
+and interviewlab before its first cell, and ``make report`` starts seven. A worker of
+:func:`interviewlab.reporting.batch.run_reports` has imported them already, so before it
+starts papermill it forks a *kernel in waiting*: a child that blocks until the kernel
+manager asks it to start, then runs the ipykernel command the kernel manager built (its
+arguments, working folder and environment), as ``python -m ipykernel_launcher`` would.
+
+Only a process that has not run an event loop, a kernel or a Python thread may fork one
+(a fresh report worker does not); every other run of a report starts its kernel the usual
+way.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+import traceback
+import uuid
+from types import TracebackType
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+
+__all__ = ["KernelInWaiting"]
+
+#: the command a python3 kernelspec runs; its arguments follow these three words
+_LAUNCHER = ("-m", "ipykernel_launcher")
+
+
+class KernelInWaiting:
+    """A forked child that becomes one ipykernel when :meth:`start` is called.
+
+    Use it as a context manager around one notebook run, and pass
+    :meth:`manager_class` to papermill (``kernel_manager_class=``). A child that is
+    never started exits when the context closes.
+    """
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+        self._pipe: int | None = None
+        self.started = False
+
+    def __enter__(self) -> KernelInWaiting:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: wait for the request, then run the kernel
+            os.close(write_end)
+            os._exit(_serve(read_end))
+        os.close(read_end)
+        self.pid, self._pipe = pid, write_end
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._pipe is not None:
+            os.close(self._pipe)  # a child still waiting reads end-of-file and exits
+            self._pipe = None
+        if not self.started and self.pid is not None:
+            os.waitpid(self.pid, 0)
+
+    def start(self, argv: list[str], *, cwd: str, env: dict[str, str]) -> int:
+        """Run the kernel in the child with these arguments; returns its process id."""
+        if self._pipe is None or self.pid is None or self.started:
+            raise RuntimeError("This kernel in waiting is not open or already started.")
+        request = json.dumps({"argv": argv, "cwd": cwd, "env": env}).encode()
+        with os.fdopen(self._pipe, "wb") as pipe:
+            pipe.write(request)
+        self._pipe = None
+        self.started = True
+        return self.pid
+
+    def manager_class(self) -> type[AsyncKernelManager]:
+        """A kernel manager whose kernel is this child (when the kernelspec is ipykernel's)."""
+        waiting = self
+
+        class _Manager(AsyncKernelManager):
+            async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+                if self.provisioner is None:
+                    self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+                    provisioner = _ForkedProvisioner(
+                        kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+                    )
+                    provisioner.waiting = waiting
+                    self.provisioner = provisioner
+                return await super()._async_pre_start_kernel(**kw)
+
+        return _Manager
+
+
+def _serve(read_end: int) -> int:
+    """The child's life: read the request (or end-of-file), run the kernel, return a code.
+
+    The worker runs under a fork server, so its multiprocessing start method is
+    "forkserver"; the kernel gets the platform's default back, as a launched kernel has
+    (otherwise e.g. tqdm's lock becomes a named semaphore that outlives the kernel). At
+    the end the exit handlers run, as at a normal interpreter exit, and the child leaves
+    with :func:`os._exit` so that nothing of the worker's stack runs in it.
+    """
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            raw = pipe.read()
+        if not raw:
+            return 0
+        request = json.loads(raw)
+        multiprocessing.set_start_method(None, force=True)
+        os.setsid()  # its own process group, as a launched kernel has
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = ["ipykernel_launcher", *request["argv"]]
+        from ipykernel.kernelapp import IPKernelApp
+
+        try:
+            IPKernelApp.launch_instance(argv=request["argv"])
+        finally:
+            atexit._run_exitfuncs()
+        return 0
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 0
+    except BaseException:
+        traceback.print_exc()
+        return 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+class _ForkedProcess:
+    """The parts of :class:`subprocess.Popen` a kernel provisioner uses, for the child."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                done, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = 0  # already collected
+            else:
+                if done:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(["kernel", str(self.pid)], timeout or 0.0)
+            time.sleep(0.01)
+        return self.returncode or 0
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class _ForkedProvisioner(LocalProvisioner):
+    """LocalProvisioner whose ipykernel is the kernel in waiting, not a new interpreter."""
+
+    waiting: KernelInWaiting | None = None
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+        if self.waiting is None or tuple(cmd[1:3]) != _LAUNCHER:
+            return await super().launch_kernel(cmd, **kwargs)  # not ipykernel: launch it
+        # what jupyter_client's launch_kernel gives a kernel: this folder (papermill has
+        # changed to the report's), the environment, and this process as its parent,
+        # which the kernel watches (ipykernel read JPY_PARENT_PID when it was imported,
+        # before this launch, so it is also given as an argument)
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        env = {**(kwargs.get("env") or os.environ), "JPY_PARENT_PID": str(os.getpid())}
+        argv = [*cmd[3:], f"--IPKernelApp.parent_handle={os.getpid()}"]
+        pid = self.waiting.start(argv, cwd=cwd, env=env)
+        self.process = _ForkedProcess(pid)  # type: ignore[assignment]
+        self.pid = self.pgid = pid
+        self.cwd = cwd
+        return self.connection_info
