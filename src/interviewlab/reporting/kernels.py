@@ -195,7 +195,13 @@ class _ForkedProvisioner(LocalProvisioner):
         # before this launch, so it is also given as an argument)
         cwd = str(kwargs.get("cwd") or os.getcwd())
         env = {**(kwargs.get("env") or os.environ), "JPY_PARENT_PID": str(os.getpid())}
-        argv = [*cmd[3:], f"--IPKernelApp.parent_handle={os.getpid()}"]
+        # jupyter_client interrupts (SIGINT) every kernel before it shuts it down; a forked
+        # kernel is at times still finishing a message then, and logs "KeyboardInterrupt
+        # caught in kernel." (2 runs of make report in 6). The notebook has finished by
+        # then and a failing cell reaches the report through papermill, so the kernel's
+        # own log is kept off the console.
+        argv = [a for a in cmd[3:] if not a.startswith("--IPKernelApp.log_level=")]
+        argv += ["--IPKernelApp.log_level=CRITICAL", f"--IPKernelApp.parent_handle={os.getpid()}"]
         pid = self.waiting.start(argv, cwd=cwd, env=env)
         self.process = _ForkedProcess(pid)  # type: ignore[assignment]
         self.pid = self.pgid = pid
