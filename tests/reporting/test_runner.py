@@ -290,7 +290,7 @@ def test_longest_reports_start_first() -> None:
 
     hints = {name: expected_seconds(name) for name in il.available_reports()}
     assert all(seconds > 0 for seconds in hints.values()), hints
-    assert max(hints, key=hints.__getitem__) == "async_vs_live"
+    assert max(hints, key=hints.__getitem__) == "reliability"
 
 
 def test_notebook_parameters_read_as_papermill_reads_them() -> None:

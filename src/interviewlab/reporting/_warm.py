@@ -1,5 +1,10 @@
 """What every report process needs, imported (and warmed) once before the workers fork.
 
+The workers run papermill, nbconvert and Typst; the kernels they fork from themselves
+(:mod:`interviewlab.reporting.kernels`) run ipykernel, IPython, pandas, SciPy,
+statsmodels and interviewlab. matplotlib is left to the kernels: it reads its backend
+from the environment when imported, and a kernel's is set at its launch.
+
 papermill and nbconvert read and validate notebooks through ``jsonschema``, which on
 import builds a grammar for the ``iri`` string format (the optional ``rfc3987_syntax``
 package; 1.3 s of CPU). No notebook schema uses that format, so a process that only runs
@@ -19,9 +24,13 @@ from pathlib import Path
 if "jsonschema" not in sys.modules:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
+import ipykernel.kernelapp  # noqa: F401
+import IPython  # noqa: F401
 import nbformat
 import openpyxl  # noqa: F401
 import papermill  # noqa: F401
+import statsmodels.discrete.discrete_model
+import statsmodels.regression.linear_model  # noqa: F401
 import typst  # noqa: F401
 
 from interviewlab.reporting import pages, pdf  # noqa: F401

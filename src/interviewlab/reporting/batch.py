@@ -1,11 +1,12 @@
 """Several reports at once: the longest first, each in a fresh process from a warm server.
 
-``interviewlab report all`` runs every notebook. A worker that starts from a bare
-interpreter spends about 2 s of CPU importing papermill, nbconvert and Typst before its
-notebook's kernel even starts; on a 2-core machine that was a third of ``make report``.
-Here they are imported once (:mod:`interviewlab.reporting._warm`), by a fork server or by
-the ``interviewlab`` command itself, and the worker processes are forked from there.
-Each report still runs its notebook in a kernel of its own.
+``interviewlab report all`` runs every notebook. Started from a bare interpreter, each
+report's worker spends about 2 s of CPU importing papermill, nbconvert and Typst, and each
+kernel about 1.5 s more importing pandas, SciPy, statsmodels, IPython and interviewlab:
+on a 2-core machine that was over a third of ``make report``. Here a fork server imports
+all of them once (:mod:`interviewlab.reporting._warm`) and forks one fresh worker per
+report; the worker forks the report's kernel from itself before papermill starts
+(:mod:`interviewlab.reporting.kernels`). Each notebook still runs in a kernel of its own.
 
 The reports start in the order of their notebooks' ``expected_seconds`` (metadata
 ``interviewlab.expected_seconds``, measured on the demo study), the longest first, so
@@ -25,7 +26,7 @@ from interviewlab.reporting.runner import _notebook_path, run_report
 
 __all__ = ["expected_seconds", "run_reports"]
 
-#: the module imported once before the workers fork (papermill, nbconvert, Typst)
+#: the module the fork server imports once (papermill, nbconvert, Typst, the kernel's libraries)
 WARM_MODULE = "interviewlab.reporting._warm"
 
 
@@ -34,7 +35,7 @@ def expected_seconds(name: str) -> float:
 
     Examples
     --------
-    >>> expected_seconds("async_vs_live") > expected_seconds("study_overview")
+    >>> expected_seconds("reliability") > expected_seconds("study_overview")
     True
     """
     notebook = json.loads(_notebook_path(name).read_text(encoding="utf-8"))
