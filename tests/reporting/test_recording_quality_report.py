@@ -138,4 +138,4 @@ def test_demo_page_warns_where_a_group_has_no_spread(cache: Path, tmp_path: Path
     assert flat["group"].tolist() == ["Mixed"]
     html = (folder / "recording_quality.html").read_text()
     assert "Read with care: every recording of the 22 Mixed candidates has the same " \
-           "bandwidth, 8,000." in html  # fmt: skip
+           "bandwidth, 8,000 Hz." in html  # fmt: skip
