@@ -213,7 +213,8 @@ def _probe_notebook(folder: Path) -> Path:
         "facts = {'backend': matplotlib.get_backend(),\n"
         "         'start': multiprocessing.get_start_method(),\n"
         "         'cwd': os.path.samefile(os.getcwd(), output_dir), 'pid': os.getpid(),\n"
-        "         'ppid': os.getppid(), 'argv0': sys.argv[0]}\n"
+        "         'ppid': os.getppid(), 'argv0': sys.argv[0],\n"
+        "         'rand': __import__('numpy').random.random()}\n"
         "Markdown('# Probe\\n\\nFACTS ' + json.dumps(facts))"
     )
     path = folder / "probe.ipynb"
@@ -234,7 +235,7 @@ def test_report_workers_fork_their_kernels(overview: Path, tmp_path: Path) -> No
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     shutil.copy(_notebook_path("study_overview"), notebooks)
-    _probe_notebook(notebooks)
+    shutil.copy(_probe_notebook(notebooks), notebooks / "probe_again.ipynb")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("INTERVIEWLAB_NOTEBOOKS", str(notebooks))
         options = {"out": tmp_path / "reports", "pdf": False, "params": {}}
@@ -243,6 +244,7 @@ def test_report_workers_fork_their_kernels(overview: Path, tmp_path: Path) -> No
                 [
                     ("study_overview", {**options, "study": "demo"}),
                     ("probe", {**options, "study": None}),
+                    ("probe_again", {**options, "study": None}),
                 ],
                 jobs=2,
                 progress=False,
@@ -250,14 +252,18 @@ def test_report_workers_fork_their_kernels(overview: Path, tmp_path: Path) -> No
         )
     for csv in (overview / "tables").glob("*.csv"):
         assert (written["study_overview"] / "tables" / csv.name).read_bytes() == csv.read_bytes()
-    executed = json.loads((written["probe"] / "probe.ipynb").read_text())
-    outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]
-    assert any("image/png" in o.get("data", {}) for o in outputs)  # plt.show() inline
-    text = next(o["data"]["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {}))
-    facts = json.loads("".join(text).split("FACTS ", 1)[1])
-    assert "inline" in facts["backend"] and facts["start"] == "fork" and facts["cwd"]
-    assert facts["pid"] != os.getpid() and facts["ppid"] != os.getpid()
-    assert facts["argv0"] == "ipykernel_launcher"
+    seen = []
+    for name in ("probe", "probe_again"):
+        executed = json.loads((written[name] / f"{name}.ipynb").read_text())
+        outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]
+        assert any("image/png" in o.get("data", {}) for o in outputs)  # plt.show() inline
+        text = next(o["data"]["text/markdown"] for o in outputs if "text/markdown" in o["data"])
+        facts = json.loads("".join(text).split("FACTS ", 1)[1])
+        assert "inline" in facts["backend"] and facts["start"] == "fork" and facts["cwd"]
+        assert facts["pid"] != os.getpid() and facts["ppid"] != os.getpid()
+        assert facts["argv0"] == "ipykernel_launcher"
+        seen.append(facts["rand"])
+    assert seen[0] != seen[1]  # each kernel draws its own random state, as a new process
 
 
 def test_report_all_runs_from_the_command(overview: Path, tmp_path: Path) -> None:
@@ -335,3 +341,15 @@ def test_scrubbing_paths_leaves_images_intact(tmp_path: Path) -> None:
     data = nbformat.read(path, as_version=4).cells[0].outputs[0]["data"]
     assert data["image/png"] == png
     assert data["text/plain"] == "written to <out>/report"
+
+
+def test_only_this_plain_interpreter_forks_a_kernel() -> None:
+    # another interpreter, another kernel, or python -O/-W/-X dev: the kernel is launched
+    import sys
+
+    from interviewlab.reporting.kernels import _same_python
+
+    command = [sys.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"]
+    assert _same_python(command) == (not sys.warnoptions and not sys.flags.optimize)
+    assert not _same_python(["/usr/bin/python3.9", *command[1:]])
+    assert not _same_python([sys.executable, "-m", "other_kernel", "-f", "kernel.json"])

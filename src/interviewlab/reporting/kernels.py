@@ -17,9 +17,14 @@ way.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import gc
+import io
 import json
+import logging
 import multiprocessing
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -52,6 +57,8 @@ class KernelInWaiting:
         self.started = False
 
     def __enter__(self) -> KernelInWaiting:
+        sys.stdout.flush()  # or the child would print what is still buffered again
+        sys.stderr.flush()
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: wait for the request, then run the kernel
@@ -78,9 +85,9 @@ class KernelInWaiting:
         if self._pipe is None or self.pid is None or self.started:
             raise RuntimeError("This kernel in waiting is not open or already started.")
         request = json.dumps({"argv": argv, "cwd": cwd, "env": env}).encode()
-        with os.fdopen(self._pipe, "wb") as pipe:
-            pipe.write(request)
-        self._pipe = None
+        pipe, self._pipe = self._pipe, None  # closed below whatever happens
+        with os.fdopen(pipe, "wb") as stream:
+            stream.write(request)  # BrokenPipeError if the child has died: reaped on exit
         self.started = True
         return self.pid
 
@@ -118,28 +125,55 @@ def _serve(read_end: int) -> int:
             return 0
         request = json.loads(raw)
         multiprocessing.set_start_method(None, force=True)
+        # a new interpreter's random state, not the worker's (shared by every kernel)
+        random.seed()
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed()
         os.setsid()  # its own process group, as a launched kernel has
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
+        os.close(devnull)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
         sys.argv = ["ipykernel_launcher", *request["argv"]]
         from ipykernel.kernelapp import IPKernelApp
 
+        logging.getLogger("IPKernelApp").addFilter(_quiet_interrupt)
         try:
             IPKernelApp.launch_instance(argv=request["argv"])
         finally:
             atexit._run_exitfuncs()
+            _flush_open_files()
         return 0
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 0
+    except KeyboardInterrupt:  # Ctrl-C while waiting: leave quietly, as the worker does
+        return 130
     except BaseException:
         traceback.print_exc()
         return 1
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
+
+
+def _quiet_interrupt(record: logging.LogRecord) -> bool:
+    """Drop ipykernel's "KeyboardInterrupt caught in kernel." (see the provisioner)."""
+    return not str(record.msg).startswith("KeyboardInterrupt caught in kernel")
+
+
+def _flush_open_files() -> None:
+    """Flush every file still open for writing, as a normal interpreter exit would.
+
+    The child leaves with :func:`os._exit`, which skips the finalisation that writes out
+    a file a cell left open (e.g. one kept on a module attribute).
+    """
+    for obj in gc.get_objects():
+        if isinstance(obj, io.IOBase):
+            with contextlib.suppress(Exception):
+                if not obj.closed and obj.writable():
+                    obj.flush()
 
 
 class _ForkedProcess:
@@ -181,14 +215,30 @@ class _ForkedProcess:
         self.send_signal(signal.SIGTERM)
 
 
+def _same_python(cmd: list[str]) -> bool:
+    """Whether ``cmd`` runs ipykernel in this interpreter, started without flags.
+
+    A kernel forked from this process keeps its interpreter's flags (``-O``, ``-W``,
+    ``-X dev``), which a launched kernel would not have: then it is launched instead.
+    """
+    flags = sys.flags
+    plain = not (sys.warnoptions or flags.optimize or flags.dev_mode or flags.bytes_warning)
+    return (
+        plain
+        and len(cmd) > 3
+        and tuple(cmd[1:3]) == _LAUNCHER
+        and os.path.realpath(cmd[0]) == os.path.realpath(sys.executable)
+    )
+
+
 class _ForkedProvisioner(LocalProvisioner):
     """LocalProvisioner whose ipykernel is the kernel in waiting, not a new interpreter."""
 
     waiting: KernelInWaiting | None = None
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
-        if self.waiting is None or tuple(cmd[1:3]) != _LAUNCHER:
-            return await super().launch_kernel(cmd, **kwargs)  # not ipykernel: launch it
+        if self.waiting is None or not _same_python(cmd):
+            return await super().launch_kernel(cmd, **kwargs)  # another kernel: launch it
         # what jupyter_client's launch_kernel gives a kernel: this folder (papermill has
         # changed to the report's), the environment, and this process as its parent,
         # which the kernel watches (ipykernel read JPY_PARENT_PID when it was imported,
@@ -196,12 +246,9 @@ class _ForkedProvisioner(LocalProvisioner):
         cwd = str(kwargs.get("cwd") or os.getcwd())
         env = {**(kwargs.get("env") or os.environ), "JPY_PARENT_PID": str(os.getpid())}
         # jupyter_client interrupts (SIGINT) every kernel before it shuts it down; a forked
-        # kernel is at times still finishing a message then, and logs "KeyboardInterrupt
-        # caught in kernel." (2 runs of make report in 6). The notebook has finished by
-        # then and a failing cell reaches the report through papermill, so the kernel's
-        # own log is kept off the console.
-        argv = [a for a in cmd[3:] if not a.startswith("--IPKernelApp.log_level=")]
-        argv += ["--IPKernelApp.log_level=CRITICAL", f"--IPKernelApp.parent_handle={os.getpid()}"]
+        # kernel is at times still finishing a message then, and logged "KeyboardInterrupt
+        # caught in kernel." (2 runs of make report in 6): the child drops that one line
+        argv = [*cmd[3:], f"--IPKernelApp.parent_handle={os.getpid()}"]
         pid = self.waiting.start(argv, cwd=cwd, env=env)
         self.process = _ForkedProcess(pid)  # type: ignore[assignment]
         self.pid = self.pgid = pid
