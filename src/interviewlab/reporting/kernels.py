@@ -28,6 +28,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -57,6 +58,11 @@ class KernelInWaiting:
         self.started = False
 
     def __enter__(self) -> KernelInWaiting:
+        if threading.active_count() > 1:
+            raise RuntimeError(
+                "A kernel can be forked only from a process without Python threads "
+                "(a fresh report worker); let papermill launch it instead."
+            )
         sys.stdout.flush()  # or the child would print what is still buffered again
         sys.stderr.flush()
         read_end, write_end = os.pipe()
@@ -134,6 +140,7 @@ def _serve(read_end: int) -> int:
         os.dup2(devnull, 0)
         os.close(devnull)
         os.chdir(request["cwd"])
+        sys.path[0] = request["cwd"]  # as "python -m ipykernel_launcher" has
         os.environ.clear()
         os.environ.update(request["env"])
         sys.argv = ["ipykernel_launcher", *request["argv"]]
@@ -237,7 +244,7 @@ class _ForkedProvisioner(LocalProvisioner):
     waiting: KernelInWaiting | None = None
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
-        if self.waiting is None or not _same_python(cmd):
+        if self.waiting is None or self.waiting.started or not _same_python(cmd):
             return await super().launch_kernel(cmd, **kwargs)  # another kernel: launch it
         # what jupyter_client's launch_kernel gives a kernel: this folder (papermill has
         # changed to the report's), the environment, and this process as its parent,
