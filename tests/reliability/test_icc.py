@@ -150,6 +150,31 @@ def test_icc_reml_bootstrap_does_not_depend_on_n_jobs():
         icc_reml(incomplete, n_jobs=0)
 
 
+def test_icc_reml_bootstrap_tolerances_do_not_move_the_intervals(monkeypatch):
+    # bootstrap refits stop at looser tolerances than the estimate (speed); refitting
+    # every replicate at the estimate's own tolerances gives the same intervals to 1e-5
+    import importlib
+
+    module = importlib.import_module("interviewlab.reliability.icc_reml")
+    data = complete_ratings(0)
+    rng = np.random.default_rng(4)
+    incomplete = data.drop(index=rng.choice(data.index, size=len(data) // 5, replace=False))
+    loose = icc_reml(incomplete, n_boot=60, seed=5)
+    strict_minimise = module._minimise
+
+    def strict(fun, x0, lower, **options):
+        return strict_minimise(fun, x0, lower)  # the defaults: ftol 1e-14, gtol 1e-7
+
+    monkeypatch.setattr(module, "_minimise", strict)
+    tight = icc_reml(incomplete, n_boot=60, seed=5)
+    pd.testing.assert_frame_equal(
+        loose.drop(columns=["ci_low", "ci_high"]), tight.drop(columns=["ci_low", "ci_high"])
+    )
+    np.testing.assert_allclose(
+        loose[["ci_low", "ci_high"]], tight[["ci_low", "ci_high"]], atol=1e-5
+    )
+
+
 @pytest.mark.parametrize(
     "mutate, message",
     [
