@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from interviewlab.errors import InterviewLabError
 
@@ -32,7 +34,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(table.to_string(index=False))
     for warning in caught:
         print(f"\nwarning: {warning.message}")
+    _print_applicable_reports(study)
     return 0
+
+
+def _print_applicable_reports(study: Any) -> None:
+    """Which reports this study can have, and what the others need."""
+    from interviewlab.reporting import available_reports
+    from interviewlab.reporting.requirements import skip_reason
+
+    print("\nReports (interviewlab report all --study ...):")
+    for name in available_reports():
+        if name == "panel_training":
+            print(f"  {name}: a demonstration on simulated data (does not use the study)")
+            continue
+        why = skip_reason(name, study)
+        print(f"  {name}: " + ("runs" if why is None else f"skipped: {why}"))
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
@@ -68,6 +85,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from interviewlab.reporting import available_reports, notebook_parameters
+    from interviewlab.reporting.batch import ReportOutcome, run_reports
+    from interviewlab.reporting.runner import resolve_study_path
 
     params: dict[str, str] = dict(args.param or [])
     run_all = args.name == "all"
@@ -79,38 +98,97 @@ def _cmd_report(args: argparse.Namespace) -> int:
         nowhere = sorted(set(params) - set().union(*accepted.values()))
         if nowhere:
             raise InterviewLabError(
-                f"No report notebook has the parameter(s) {nowhere}; see each notebook's "
-                "first code cell for its parameters."
+                f"No report notebook has the parameter(s) {nowhere}; "
+                "`interviewlab report NAME --help` lists a report's parameters."
             )
+    study = args.study if args.study is not None else "demo"
+    uses_study = [
+        n for n in names if not (n == "panel_training" and (run_all or args.study is None))
+    ]
+    loaded = None
+    if uses_study:
+        from interviewlab.data import load_study
+
+        # the study is checked once, here: an invalid study stops the run with its problems
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loaded = load_study(resolve_study_path(study))
+    skipped = _skipped_reports(uses_study, loaded)
     # as many reports at once as cores (at most 4): with the workers forked from a warm
-    # server the kernels keep the cores busy (make report on 2 cores, longest first:
-    # 29.9 s with 2 at a time, 31.2 s with 3, 35.3 s with 4)
+    # server the kernels keep the cores busy
     cores = os.cpu_count() or 1
     jobs = args.jobs if args.jobs is not None else (min(cores, 4) if run_all else 1)
     if jobs < 1:
         raise InterviewLabError(f"--jobs {jobs} must be at least 1.")
     tasks = []
     for name in names:
-        if name == "panel_training" and (run_all or args.study is None):
-            study = None  # the training notebook simulates its own candidates
-        else:
-            study = args.study if args.study is not None else "demo"
+        if name in skipped:
+            continue
         own = {k: v for k, v in params.items() if not run_all or k in accepted[name]}
-        tasks.append((name, {"study": study, "out": args.out, "params": own, "pdf": args.pdf}))
-    from interviewlab.reporting.batch import run_reports
-
-    written = run_reports(tasks, jobs=jobs, progress=not args.quiet)
-    print("\nReports written:")
-    for name, folder in written:
-        print(f"  {folder / (name + '.html')}")
-        if args.pdf:
-            print(f"  {folder / (name + '.pdf')}")
-        print(f"    tables, figures and provenance.json in {folder}")
+        task_study = study if name in uses_study else None
+        tasks.append((name, {"study": task_study, "out": args.out, "params": own, "pdf": args.pdf}))
+    outcomes = run_reports(tasks, jobs=jobs, progress=not args.quiet) if tasks else []
+    by_name = {o.name: o for o in outcomes}
+    by_name.update(
+        {n: ReportOutcome(n, "skipped", study, reason=why) for n, why in skipped.items()}
+    )
+    ordered = [by_name[n] for n in names]
+    _print_outcomes(ordered, study_name=loaded.name if loaded else None, pdf=args.pdf)
     from interviewlab.reporting import write_index
 
-    # written once more after every report is in place (parallel runs each wrote one)
-    print(f"Index of the reports: {write_index(written[-1][1].parent)}")
-    return 0
+    out_dir = Path(args.out if args.out is not None else Path.cwd() / "reports").resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    records = [
+        {
+            "report": o.name,
+            "study": "simulated"
+            if o.name not in uses_study
+            else (loaded.name if loaded else study),
+            "status": o.status,
+            "reason": o.reason,
+        }
+        for o in ordered
+    ]
+    print(f"\nIndex of the reports: {write_index(out_dir, outcomes=records)}")
+    return 1 if any(o.status == "failed" for o in ordered) else 0
+
+
+def _skipped_reports(names: Sequence[str], study: Any) -> dict[str, str]:
+    """The reports of ``names`` that do not apply to the study, with the reason."""
+    from interviewlab.reporting.requirements import skip_reason
+
+    reasons = {name: skip_reason(name, study) for name in names}
+    return {name: why for name, why in reasons.items() if why is not None}
+
+
+def _print_outcomes(outcomes: Sequence[Any], *, study_name: str | None, pdf: bool) -> None:
+    """What became of each report: written on the study, demonstrations, skipped, failed."""
+    sections = {
+        "written": f"Reports written on the study {study_name!r}:",
+        "demonstration": "Demonstrations on simulated data (they do not use the study):",
+        "skipped": "Skipped: these reports do not apply to the study:",
+        "failed": "Failed:",
+    }
+    for key, title in sections.items():
+        rows = [
+            o
+            for o in outcomes
+            if (o.status == key and not (key == "written" and o.simulated))
+            or (key == "demonstration" and o.status == "written" and o.simulated)
+        ]
+        if not rows:
+            continue
+        print(f"\n{title}")
+        for o in rows:
+            if o.status == "written":
+                print(f"  {o.folder / (o.name + '.html')}")
+                if pdf:
+                    print(f"  {o.folder / (o.name + '.pdf')}")
+            else:
+                print(f"  {o.name}: {o.reason}")
+    written = [o for o in outcomes if o.status == "written"]
+    if written:
+        print("Each report folder also holds its tables, figures and provenance.json.")
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
@@ -223,8 +301,51 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``interviewlab`` command."""
+def _report_epilog(name: str | None) -> str:
+    """The help under ``interviewlab report [NAME] --help``: a report's parameters, or the list.
+
+    With a report name, each parameter of its notebook with its default and its comment
+    (``-p KEY VALUE``); otherwise every report with what it needs from a study.
+    """
+    from interviewlab.reporting import available_reports
+    from interviewlab.reporting.requirements import report_requirements
+    from interviewlab.reporting.runner import parameter_help
+
+    reports = available_reports()
+    if name in reports:
+        lines = [
+            f"parameters of {name} (set with -p KEY VALUE; study and output_dir are set "
+            "by --study and --out):"
+        ]
+        for key, default, comment in parameter_help(name):
+            if key in ("study", "output_dir"):
+                continue
+            lines.append(f"  {key} (default {default!r})")
+            if comment:
+                lines += textwrap.wrap(
+                    comment, 88, initial_indent=" " * 6, subsequent_indent=" " * 6
+                )
+        return "\n".join(lines)
+    lines = ["reports (interviewlab report NAME --help lists a report's parameters):"]
+    for report in reports:
+        needs = report_requirements(report)
+        lines.append(f"  {report}" + (f" (needs: {', '.join(needs)})" if needs else ""))
+    return "\n".join(lines)
+
+
+def _help_target(argv: Sequence[str]) -> str | None:
+    """The report named in ``interviewlab report NAME --help`` (None otherwise)."""
+    if len(argv) >= 2 and argv[0] == "report" and ({"-h", "--help"} & set(argv)):
+        return argv[1] if not argv[1].startswith("-") else None
+    return None
+
+
+def build_parser(report_help: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the ``interviewlab`` command.
+
+    ``report_help`` is the report whose parameters ``interviewlab report NAME --help``
+    lists (the parser is built before the name is known, so :func:`main` passes it).
+    """
     from interviewlab.reporting import available_reports
 
     parser = argparse.ArgumentParser(
@@ -285,7 +406,11 @@ def build_parser() -> argparse.ArgumentParser:
         "report",
         help="run a report notebook into reports/",
         description="Execute a report notebook with papermill and write "
-        "reports/<name>-<study>/ (notebook, HTML, tables, figures, provenance).",
+        "reports/<name>-<study>/ (notebook, HTML, tables, figures, provenance). A report "
+        "that does not apply to the study (e.g. async_vs_live on a study with one "
+        "format) is skipped with its reason; the exit status is 1 when a report failed.",
+        epilog=_report_epilog(report_help),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "name", help=f"report notebook name ({', '.join(available_reports())}), or 'all'"
@@ -356,7 +481,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(_help_target(argv)).parse_args(argv)
     try:
         return int(args.func(args))
     except InterviewLabError as err:

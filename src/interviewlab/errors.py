@@ -12,6 +12,7 @@ __all__ = [
     "InterviewLabError",
     "InterviewLabWarning",
     "NotEstimableError",
+    "ReportNotApplicable",
     "SmallSampleWarning",
 ]
 
@@ -26,6 +27,23 @@ class NotEstimableError(InterviewLabError):
     A function called with ``by=`` does not raise it: the subgroup becomes a row with
     ``estimable`` False and this message as its ``reason``, and the other rows are kept.
     """
+
+
+class ReportNotApplicable(InterviewLabError):
+    """A report that does not apply to a study (e.g. one interview format, no recordings).
+
+    ``report`` names the report and ``reason`` says what the study lacks; ``interviewlab
+    report all`` skips such a report with its reason instead of failing.
+    """
+
+    def __init__(self, report: str, reason: str) -> None:
+        self.report = report
+        self.reason = reason
+        super().__init__(f"Report {report!r} does not apply to this study: {reason}.")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        # rebuilt from its own arguments (a report worker sends it to the parent pickled)
+        return type(self), (self.report, self.reason)
 
 
 class InterviewLabWarning(UserWarning):

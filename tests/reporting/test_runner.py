@@ -186,12 +186,15 @@ def test_reports_in_parallel_match_a_serial_run(overview: Path, tmp_path: Path) 
         jobs=2,
         progress=False,
     )
-    assert [folder.name for _, folder in written] == [
+    assert [o.status for o in written] == ["written", "written"]
+    assert [o.folder.name for o in written if o.folder] == [
         "study_overview-demo",
         "study_overview-demo-min_cell_size-20",
     ]
+    first = written[0].folder
+    assert first is not None
     for csv in (overview / "tables").glob("*.csv"):
-        assert (written[0][1] / "tables" / csv.name).read_bytes() == csv.read_bytes(), csv.name
+        assert (first / "tables" / csv.name).read_bytes() == csv.read_bytes(), csv.name
     index = il.write_index(tmp_path).read_text()
     assert "study_overview-demo/" in index and "study_overview-demo-min_cell_size-20/" in index
 
@@ -239,17 +242,16 @@ def test_report_workers_fork_their_kernels(overview: Path, tmp_path: Path) -> No
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("INTERVIEWLAB_NOTEBOOKS", str(notebooks))
         options = {"out": tmp_path / "reports", "pdf": False, "params": {}}
-        written = dict(
-            run_reports(
-                [
-                    ("study_overview", {**options, "study": "demo"}),
-                    ("probe", {**options, "study": None}),
-                    ("probe_again", {**options, "study": None}),
-                ],
-                jobs=2,
-                progress=False,
-            )
+        outcomes = run_reports(
+            [
+                ("study_overview", {**options, "study": "demo"}),
+                ("probe", {**options, "study": None}),
+                ("probe_again", {**options, "study": None}),
+            ],
+            jobs=2,
+            progress=False,
         )
+        written = {o.name: o.folder for o in outcomes if o.folder is not None}
     for csv in (overview / "tables").glob("*.csv"):
         assert (written["study_overview"] / "tables" / csv.name).read_bytes() == csv.read_bytes()
     seen = []

@@ -49,6 +49,10 @@ class StudyError(InterviewLabError):
             f"it again:\n{_listing(self.problems)}"
         )
 
+    def __reduce__(self) -> tuple[type, tuple[list[Problem], str]]:
+        # rebuilt from its own arguments (a report worker sends it to the parent pickled)
+        return type(self), (self.problems, self.source)
+
 
 def _kind(problem: Problem) -> tuple[str, str | None, str]:
     """Problems of one kind: same file, column and message once values are taken out."""

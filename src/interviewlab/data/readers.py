@@ -30,7 +30,8 @@ from interviewlab.errors import InterviewLabError, InterviewLabWarning
 def _load_folder(folder: Path) -> dict[str, Any]:
     problems: list[Problem] = []
     toml_path = folder / "study.toml"
-    meta: dict[str, Any] = {}
+    meta: dict[str, Any] | None = None
+    text = ""
     if not toml_path.is_file():
         problems.append(
             Problem(
@@ -52,8 +53,7 @@ def _load_folder(folder: Path) -> dict[str, Any]:
             problems.append(Problem(f"{name}.csv", f"is missing from the study folder {folder}."))
             continue
         tables[name] = _read_text(csv_path)
-    if problems:
-        raise StudyError(problems, str(folder))
+    # (problems so far are reported with those of the files that could be read)
     files = {"study.toml": str(toml_path)}
     files.update({f"{n}.csv": str(folder / f"{n}.csv") for n in ("candidates", "ratings")})
     labels = {"candidates": "candidates.csv", "ratings": "ratings.csv"}
@@ -72,6 +72,7 @@ def _load_folder(folder: Path) -> dict[str, Any]:
         files=files,
         meta_lines=_toml_key_lines(text),
         recordings=folder / "recordings",
+        problems=problems,
     )
 
 
@@ -113,11 +114,10 @@ def _load_workbook(path: Path) -> dict[str, Any]:
             str(path),
         )
     names = {s: by_name[s] for s in ("study", "candidates", "ratings")}
+    # (lost cells are reported with the problems of the sheets' contents)
     problems = _excel_lost_cells(path, names)
-    if problems:
-        raise StudyError(problems, str(path))
     study_label = f"{path.name} sheet {names['study']!r}"
-    meta, lines = _meta_from_sheet(sheets[names["study"]], study_label)
+    meta, lines = _meta_from_sheet(sheets[names["study"]], study_label, problems)
     tables = {
         name: sheets[names[name]].to_csv(index=False, lineterminator="\n")
         for name in ("candidates", "ratings")
@@ -136,6 +136,7 @@ def _load_workbook(path: Path) -> dict[str, Any]:
         recordings=path.parent / "recordings",
         meta_label=study_label,
         meta_lines=lines,
+        problems=problems,
     )
 
 
@@ -194,28 +195,30 @@ def _header(ws: Any, column: int) -> str | None:
     return None if value is None else str(value)
 
 
-def _meta_from_sheet(sheet: pd.DataFrame, label: str) -> tuple[dict[str, Any], dict[str, int]]:
+def _meta_from_sheet(
+    sheet: pd.DataFrame, label: str, problems: list[Problem]
+) -> tuple[dict[str, Any] | None, dict[str, int]]:
     """Metadata from a workbook's study sheet (key, value[, more values...]).
 
     A value may be written as a TOML literal (``["sex", "ethnicity"]``, ``"White"``) or
     as a plain cell: ``sex, ethnicity`` for a list (or one value per cell to the right),
     ``White`` for a text, ``5`` for a number; straight or curly quotes. Returns the
-    metadata and the sheet row of each key.
+    metadata (None when the sheet cannot be read; its problems are added to
+    ``problems``) and the sheet row of each key.
     """
     columns = [str(c).strip().casefold() for c in sheet.columns]
     if columns[:2] != ["key", "value"]:
-        raise StudyError(
-            [
-                Problem(
-                    label,
-                    "must have the columns 'key' and 'value' (e.g. key 'rubric.min', value '1').",
-                    line=1,
-                )
-            ],
-            label,
+        problems.append(
+            Problem(
+                label,
+                "must have the columns 'key' and 'value' (e.g. key 'rubric.min', value '1').",
+                line=1,
+            )
         )
+        return None, {}
     meta: dict[str, Any] = {}
     lines: dict[str, int] = {}
+    conflicts = len(problems)
     for i, row in enumerate(sheet.itertuples(index=False), start=2):
         key = str(row[0]).strip()
         cells = [str(v).translate(_CURLY).strip() for v in row[1:]]
@@ -230,20 +233,16 @@ def _meta_from_sheet(sheet: pd.DataFrame, label: str) -> tuple[dict[str, Any], d
             lines.setdefault(".".join(parts[:depth]), i)
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
-                raise StudyError(
-                    [
-                        Problem(
-                            label,
-                            f"key {key!r} conflicts with an earlier key.",
-                            line=i,
-                            column="key",
-                        )
-                    ],
-                    label,
+                problems.append(
+                    Problem(
+                        label, f"key {key!r} conflicts with an earlier key.", line=i, column="key"
+                    )
                 )
+                break
             node = child
-        node[parts[-1]] = value
-    return meta, lines
+        else:
+            node[parts[-1]] = value
+    return (meta if len(problems) == conflicts else None), lines
 
 
 def _cell_value(key: str, cells: list[str]) -> Any:

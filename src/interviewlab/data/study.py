@@ -172,6 +172,33 @@ class Study:
         folder = self.files.get("recordings/")
         return Path(folder) if folder else None
 
+    def input_files(self) -> dict[str, Path]:
+        """Every file the study was read from, by its path relative to the study.
+
+        ``study.toml`` and the CSV files (or the workbook), and each recording named in a
+        ``recording`` column as ``recordings/<name>``: the files whose checksums make a
+        report's provenance. The ``recordings/`` folder itself is not a file and is not
+        listed; recordings in it that no row names are not inputs.
+
+        Examples
+        --------
+        >>> from interviewlab import load_study
+        >>> sorted(load_study("demo").input_files())
+        ['candidates.csv', 'raters.csv', 'ratings.csv', 'study.toml']
+        """
+        files = {label: Path(path) for label, path in self.files.items() if label != "recordings/"}
+        folder = self.recordings_dir
+        if folder is not None:
+            named: set[str] = set()
+            for table in (self.candidates, self.ratings):
+                if "recording" in table.columns:
+                    names = table["recording"].dropna().astype(str)
+                    named.update(name for name in names if name)
+            for name in sorted(named):
+                relative = name.replace("\\", "/")
+                files[f"recordings/{relative}"] = folder / relative
+        return files
+
     # ------------------------------------------------------------------ building
     @classmethod
     def from_frames(

@@ -18,13 +18,17 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from interviewlab.errors import InterviewLabError, ReportNotApplicable
 from interviewlab.reporting.runner import _notebook_path, run_report
 
-__all__ = ["expected_seconds", "run_reports"]
+__all__ = ["ReportOutcome", "expected_seconds", "run_reports"]
 
 #: the module the fork server imports once (papermill, nbconvert, Typst, the kernel's libraries)
 WARM_MODULE = "interviewlab.reporting._warm"
@@ -43,22 +47,66 @@ def expected_seconds(name: str) -> float:
     return float(hint) if isinstance(hint, int | float) else 0.0
 
 
+@dataclass(frozen=True)
+class ReportOutcome:
+    """What became of one report of a batch.
+
+    ``status`` is ``"written"`` (``folder`` is the report folder), ``"skipped"`` (the
+    report does not apply to the study; ``reason`` says why) or ``"failed"`` (``reason``
+    is the error). ``simulated`` marks a demonstration on simulated data that did not
+    use the study (``panel_training``).
+    """
+
+    name: str
+    status: Literal["written", "skipped", "failed"]
+    study: str | None
+    folder: Path | None = None
+    reason: str = ""
+    simulated: bool = False
+
+
+def _outcome(name: str, options: Mapping[str, Any], run: Callable[[], Path]) -> ReportOutcome:
+    """Run one report and say what became of it; an error becomes a failed outcome."""
+    study = None if options.get("study") is None else str(options["study"])
+    try:
+        folder = run()
+    except ReportNotApplicable as err:
+        return ReportOutcome(name, "skipped", study, reason=err.reason)
+    except Exception as err:  # any failure of one report is reported; the others go on
+        return ReportOutcome(name, "failed", study, reason=_one_line(err))
+    return ReportOutcome(name, "written", study, folder=folder, simulated=study is None)
+
+
+def _one_line(err: BaseException) -> str:
+    """An error as text for a console line and the index (its type when it has no text)."""
+    text = str(err).strip()
+    if isinstance(err, OSError) and err.filename and str(err.filename) not in text:
+        text = f"{err.filename}: {text}"
+    if isinstance(err, BrokenProcessPool):
+        text = "the report's worker process ended unexpectedly (killed, or out of memory)"
+    elif not isinstance(err, InterviewLabError):
+        text = f"{type(err).__name__}: {text}" if text else type(err).__name__
+    return text
+
+
 def run_reports(
     tasks: Sequence[tuple[str, Mapping[str, Any]]], *, jobs: int, progress: bool
-) -> list[tuple[str, Path]]:
-    """Run the reports, ``jobs`` at a time; returns ``(name, folder)`` in the tasks' order.
+) -> list[ReportOutcome]:
+    """Run the reports, ``jobs`` at a time; returns their outcomes in the tasks' order.
 
     Each task is a notebook name and the keyword arguments of :func:`run_report`. With
     ``jobs == 1`` (or one task) the reports run one after another in this process, each
-    with a kernel papermill starts. A failing report raises its
-    :class:`~interviewlab.errors.InterviewLabError`.
+    with a kernel papermill starts. A report that fails or does not apply does not stop
+    the others: every report runs, and its outcome says what became of it.
     """
     if jobs == 1 or len(tasks) == 1:
-        written = []
+        outcomes = []
         for name, options in tasks:
             print(f"Running report {name!r} ...", flush=True)
-            written.append((name, run_report(name, progress=progress, **options)))
-        return written
+            outcomes.append(
+                _outcome(name, options, partial(run_report, name, progress=progress, **options))
+            )
+        return outcomes
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     from tqdm.auto import tqdm
@@ -67,7 +115,7 @@ def run_reports(
     order = sorted(range(len(tasks)), key=lambda i: -expected_seconds(tasks[i][0]))
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([WARM_MODULE])
-    folders: dict[int, Path] = {}
+    done: dict[int, ReportOutcome] = {}
     # one fresh worker per report (max_tasks_per_child=1), so that each can fork its kernel
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, max_tasks_per_child=1) as pool:
         # a fork server keeps the folder and environment it started with; each worker
@@ -77,10 +125,10 @@ def run_reports(
         with tqdm(total=len(tasks), desc="reports", unit="report", disable=not progress) as bar:
             for future in as_completed(futures):
                 i = futures[future]
-                folders[i] = future.result()  # a failed report raises here, by name
+                done[i] = _outcome(*tasks[i], future.result)
                 bar.set_postfix_str(tasks[i][0])
                 bar.update()
-    return [(name, folders[i]) for i, (name, _) in enumerate(tasks)]
+    return [done[i] for i in range(len(tasks))]
 
 
 def _report_in_worker(

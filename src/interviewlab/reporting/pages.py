@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from interviewlab.reporting.safety import slug
 
 __all__ = ["Headline", "headline", "notebook_title", "page_header", "write_index"]
 
@@ -138,11 +140,73 @@ def _when(stamp: Any) -> str:
     return text
 
 
-def write_index(folder: str | Path) -> Path:
-    """Write ``index.html`` over every report folder in ``folder`` (newest run of each).
+#: the order a reader takes the reports in: the overview first, demonstrations last
+READING_ORDER = (
+    "study_overview",
+    "adverse_impact_audit",
+    "reliability",
+    "async_vs_live",
+    "panel_effects",
+    "recording_quality",
+    "panel_training",
+)
+
+#: the index's record of reports that the last run of each did not write (beside index.html)
+NOTES_FILE = "index.json"
+
+
+def _read_notes(folder: Path) -> dict[tuple[str, str], dict[str, str]]:
+    """The recorded outcomes of reports not written, by (report, study)."""
+    try:
+        notes = json.loads((folder / NOTES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(notes, list):
+        return {}
+    return {
+        (str(n.get("report")), str(n.get("study"))): {k: str(v) for k, v in n.items()}
+        for n in notes
+        if isinstance(n, dict)
+    }
+
+
+def _update_notes(
+    folder: Path, outcomes: Sequence[Mapping[str, Any]]
+) -> dict[tuple[str, str], dict[str, str]]:
+    """Record a run's outcomes: a written report clears its note, others replace it."""
+    notes = _read_notes(folder)
+    for outcome in outcomes:
+        key = (str(outcome["report"]), str(outcome["study"]))
+        if outcome["status"] == "written":
+            notes.pop(key, None)
+        else:
+            notes[key] = {
+                k: str(outcome.get(k, "")) for k in ("report", "study", "status", "reason")
+            }
+    (folder / NOTES_FILE).write_text(
+        json.dumps(sorted(notes.values(), key=_reading_key), indent=1) + "\n", encoding="utf-8"
+    )
+    return notes
+
+
+def _reading_key(entry: Mapping[str, Any]) -> tuple[int, str, str]:
+    report = str(entry.get("report", ""))
+    rank = READING_ORDER.index(report) if report in READING_ORDER else len(READING_ORDER)
+    return rank, report, str(entry.get("study", ""))
+
+
+def write_index(folder: str | Path, *, outcomes: Sequence[Mapping[str, Any]] = ()) -> Path:
+    """Write ``index.html`` over every report folder in ``folder``.
 
     Each entry links the report's HTML page (and PDF, when written) and gives its study,
-    date and headline finding, read from the folder's ``provenance.json``.
+    date and headline finding, read from the folder's ``provenance.json``; the overview
+    comes first and demonstrations on simulated data last (:data:`READING_ORDER`).
+    Reports that a run did not write are listed under the reports, with why: skipped
+    (the report does not apply to the study) or failed (the error, and where the partial
+    notebook is). ``outcomes`` are a run's results, mappings with ``report``, ``study``
+    (its name), ``status`` (``written``, ``skipped`` or ``failed``) and ``reason``; they
+    are kept in ``index.json`` beside the page, so that a later index (e.g. after a
+    single report) still lists them, until the report is written.
 
     Returns
     -------
@@ -152,38 +216,22 @@ def write_index(folder: str | Path) -> Path:
     import mistune
 
     folder = Path(folder)
+    notes = _update_notes(folder, outcomes) if outcomes else _read_notes(folder)
     render = mistune.create_markdown(escape=True)
-    entries = []
+    found = []
     for prov_path in sorted(folder.glob("*/provenance.json")):
         try:
             prov = json.loads(prov_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        report = str(prov.get("report", ""))
-        sub = prov_path.parent.name
-        page = f"{sub}/{report}.html"
-        if not (folder / page).is_file():
+        if not isinstance(prov, dict):
             continue
-        title = str(prov.get("title") or report)
-        links = [f'<a href="{html.escape(page)}">web page</a>']
-        if (folder / sub / f"{report}.pdf").is_file():
-            links.append(f'<a href="{html.escape(f"{sub}/{report}.pdf")}">PDF</a>')
-        links.append(f'<a href="{html.escape(f"{sub}/tables.xlsx")}">all tables (XLSX)</a>')
-        head = str(prov.get("headline") or "No headline: open the report.")
-        entries.append(
-            "<section>"
-            f'<h2><a href="{html.escape(page)}">{html.escape(title)}</a></h2>'
-            f'<p class="meta">Study: {html.escape(str(prov.get("study")))} &middot; written '
-            f"{html.escape(_when(prov.get('started_utc', '')))} &middot; "
-            + " &middot; ".join(links)
-            + f'</p><div class="headline">{render(head)}</div></section>'
-        )
-    studies = sorted(
-        {
-            str(json.loads(p.read_text(encoding="utf-8")).get("study"))
-            for p in folder.glob("*/provenance.json")
-        }
-    )
+        if (folder / prov_path.parent.name / f"{prov.get('report', '')}.html").is_file():
+            found.append((prov_path.parent.name, prov))
+    found.sort(key=lambda item: (*_reading_key(item[1]), item[0]))
+    entries = [_index_entry(folder, sub, prov, render, notes) for sub, prov in found]
+    missing = [_note_entry(folder, note) for note in sorted(notes.values(), key=_reading_key)]
+    studies = sorted({str(prov.get("study")) for _, prov in found if not prov.get("simulated")})
     heading = "Reports" + (f": {', '.join(studies)}" if studies else "")
     page_html = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -192,13 +240,85 @@ def write_index(folder: str | Path) -> Path:
         "padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.6em}"
         "h2{font-size:1.2em;margin:1.4em 0 0.2em}.meta{color:#555;font-size:0.9em;"
         "margin:0.1em 0}.headline{border-left:4px solid #0072B2;background:#eef5fb;"
-        "padding:0.2em 0.8em}a{color:#0060a0}</style></head><body>"
+        "padding:0.2em 0.8em}.note{border-left:4px solid #999;background:#f4f4f4;"
+        "padding:0.2em 0.8em}.failed{border-left-color:#D55E00;background:#fbeee6}"
+        "a{color:#0060a0}</style></head><body>"
         f"<h1>{html.escape(heading)}</h1>"
         "<p>One entry per report: its headline finding, then links to the page, the PDF "
-        "and the full tables.</p>"
+        "and the full tables. Reports not written in their last run are listed at the end, "
+        "with the reason.</p>"
         + ("".join(entries) or "<p>No reports have been written here yet.</p>")
+        + ("<h2>Not written</h2>" + "".join(missing) if missing else "")
         + "</body></html>\n"
     )
     target = folder / "index.html"
     target.write_text(page_html, encoding="utf-8")
     return target
+
+
+def _index_entry(
+    folder: Path,
+    sub: str,
+    prov: Mapping[str, Any],
+    render: Any,
+    notes: Mapping[tuple[str, str], Mapping[str, str]],
+) -> str:
+    """One written report in the index: title, study, date, links and headline."""
+    report = str(prov.get("report", ""))
+    page = f"{sub}/{report}.html"
+    title = str(prov.get("title") or report)
+    links = [f'<a href="{html.escape(page)}">web page</a>']
+    if (folder / sub / f"{report}.pdf").is_file():
+        links.append(f'<a href="{html.escape(f"{sub}/{report}.pdf")}">PDF</a>')
+    links.append(f'<a href="{html.escape(f"{sub}/tables.xlsx")}">all tables (XLSX)</a>')
+    changed = _changed_parameters(prov)
+    if changed:
+        title += f" ({changed})"
+    study = str(prov.get("study"))
+    kind = (
+        "a demonstration on simulated data, not on a study"
+        if prov.get("simulated") or prov.get("study_source") is None
+        else f"Study: {html.escape(study)}"
+    )
+    note = notes.get((report, study))
+    stale = (
+        '<p class="note failed">This is an earlier report: the last run '
+        f"{html.escape(note['status'])} ({html.escape(note['reason'])}).</p>"
+        if note
+        else ""
+    )
+    head = str(prov.get("headline") or "No headline: open the report.")
+    return (
+        "<section>"
+        f'<h2><a href="{html.escape(page)}">{html.escape(title)}</a></h2>'
+        f'<p class="meta">{kind} &middot; written '
+        f"{html.escape(_when(prov.get('started_utc', '')))} &middot; "
+        + " &middot; ".join(links)
+        + f'</p>{stale}<div class="headline">{render(head)}</div></section>'
+    )
+
+
+def _changed_parameters(prov: Mapping[str, Any]) -> str:
+    """The parameters a report ran with that differ from the notebook's defaults, as text."""
+    changed = prov.get("changed_parameters") or {}
+    if not isinstance(changed, dict):
+        return ""
+    return ", ".join(f"{key} = {_value(value)}" for key, value in sorted(changed.items()))
+
+
+def _note_entry(folder: Path, note: Mapping[str, str]) -> str:
+    """A report not written in its last run: skipped (why) or failed (the error)."""
+    report, status = note.get("report", ""), note.get("status", "")
+    what = "Skipped: it does not apply to this study" if status == "skipped" else "Failed"
+    failed_dirs = sorted(p.name for p in folder.glob(f"{slug(report)}-*.failed") if p.is_dir())
+    where = (
+        f" The partial notebook is in {html.escape(failed_dirs[0])}/."
+        if status == "failed" and failed_dirs
+        else ""
+    )
+    return (
+        f"<section><h3>{html.escape(report.replace('_', ' ').capitalize())}</h3>"
+        f'<p class="note{" failed" if status == "failed" else ""}">{what} '
+        f"(study: {html.escape(note.get('study', ''))}): {html.escape(note.get('reason', ''))}"
+        f"{where}</p></section>"
+    )

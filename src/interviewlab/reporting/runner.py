@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from interviewlab.errors import InterviewLabError
+from interviewlab.errors import InterviewLabError, ReportNotApplicable
+from interviewlab.reporting.requirements import skip_reason
 from interviewlab.reporting.safety import neutralise_formulas, sanitize_html, slug
 
 if TYPE_CHECKING:
@@ -97,14 +98,7 @@ def notebook_parameters(name: str) -> dict[str, Any]:
     >>> notebook_parameters("reliability")["n_boot_reml"]
     200
     """
-    notebook = json.loads(_notebook_path(name).read_text(encoding="utf-8"))
-    cell = next(
-        (c for c in notebook["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])),
-        None,
-    )
-    if cell is None:
-        return {}
-    source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+    source = _parameters_source(name)
     params: dict[str, Any] = {}
     for node in ast.parse(source).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -120,6 +114,49 @@ def notebook_parameters(name: str) -> dict[str, Any]:
         except ValueError:
             params[target.id] = ast.get_source_segment(source, value)
     return params
+
+
+def parameter_help(name: str) -> list[tuple[str, Any, str]]:
+    """Each parameter of a report notebook with its default and its comment.
+
+    The comment is the text after ``#`` on the parameter's line, with any comment-only
+    lines that follow it; ``""`` when there is none.
+
+    Examples
+    --------
+    >>> [(n, d) for n, d, _ in parameter_help("study_overview")][:2]
+    [('study', 'demo'), ('min_cell_size', 10)]
+    >>> parameter_help("study_overview")[1][2]
+    'smallest group shown in any table or figure'
+    """
+    source = _parameters_source(name)
+    lines = source.splitlines()
+    defaults = notebook_parameters(name)
+    out = []
+    for node in ast.parse(source).body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if not isinstance(target, ast.Name) or target.id not in defaults:
+            continue
+        end = node.end_lineno or node.lineno
+        words = [lines[end - 1].partition("#")[2].strip()]
+        for line in lines[end:]:
+            if not line.strip().startswith("#"):
+                break
+            words.append(line.strip().lstrip("#").strip())
+        out.append((target.id, defaults[target.id], " ".join(w for w in words if w)))
+    return out
+
+
+def _parameters_source(name: str) -> str:
+    """The source of the notebook's cell tagged ``parameters`` (empty if none)."""
+    notebook = json.loads(_notebook_path(name).read_text(encoding="utf-8"))
+    cell = next(
+        (c for c in notebook["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])),
+        None,
+    )
+    if cell is None:
+        return ""
+    return cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
 
 
 def resolve_study_path(study: str | Path) -> Path:
@@ -235,6 +272,9 @@ def run_report(
 
     Raises
     ------
+    ReportNotApplicable
+        When the study lacks what the report needs (see
+        :mod:`interviewlab.reporting.requirements`); nothing is written.
     InterviewLabError
         For an unknown notebook or parameter, a missing study, or a failing cell (the
         message names the notebook and cell; the partial executed notebook is kept).
@@ -263,10 +303,13 @@ def run_report(
         from interviewlab.data import Study
 
         loaded = Study.load(study_path)
+        reason = skip_reason(name, loaded)
+        if reason is not None:
+            raise ReportNotApplicable(name, reason)
         study_name = loaded.name
         study_seed = loaded.planted.get("seed")
         values["study"] = str(study_path)
-        inputs = {label: _sha256(Path(path)) for label, path in sorted(loaded.files.items())}
+        inputs = {label: _sha256(path) for label, path in sorted(loaded.input_files().items())}
         source = _study_source(str(study), study_path)
     else:
         study_name = "simulated"
@@ -280,6 +323,8 @@ def run_report(
     # everything is written to a fresh folder beside the report and swapped in at the
     # end, so a failed run leaves the previous report as it was
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=out_dir))
+    # mkdtemp makes a private folder (0700); a report folder gets the user's usual mode
+    staging.chmod(0o777 & ~_umask())
     values["output_dir"] = str(staging)
     executed = staging / f"{name}.ipynb"
     hidden = {str(staging): ".", str(out_dir): "<out>", str(_notebooks_dir()): "<notebooks>"}
@@ -306,6 +351,8 @@ def run_report(
     except papermill.PapermillExecutionError as err:
         failed = out_dir / f"{folder.name}.failed"
         _remove_inside(failed, out_dir)
+        if executed.is_file():  # the partial notebook, scrubbed as a finished one is
+            _scrub_notebook(executed, hidden)
         staging.rename(failed)
         raise InterviewLabError(
             f"Report {name!r} failed in notebook {notebook.name}, cell {err.cell_index} "
@@ -348,6 +395,8 @@ def run_report(
         "notebook_sha256": _sha256(notebook),
         "study": study_name,
         "study_source": source,
+        "simulated": study_path is None,
+        "changed_parameters": _replace_strings(changed, hidden),
         "inputs_sha256": inputs,
         "parameters": _replace_strings({**defaults, **values, "output_dir": "."}, hidden),
         "seed": seed,
@@ -362,11 +411,47 @@ def run_report(
     (staging / "provenance.json").write_text(
         json.dumps(provenance, indent=2, default=str) + "\n", encoding="utf-8"
     )
+    if not pdf:
+        _keep_matching_pdf(folder, staging, name, provenance)
     _swap_in(staging, folder)
+    failed = out_dir / f"{folder.name}.failed"
+    if failed.exists():  # an earlier failure of this report, now superseded
+        _remove_inside(failed, out_dir)
     from interviewlab.reporting.pages import write_index
 
     write_index(out_dir)
     return folder
+
+
+#: provenance entries that must be equal for an earlier PDF to show the same report
+_SAME_REPORT = ("notebook_sha256", "inputs_sha256", "parameters", "interviewlab_version")
+
+
+def _keep_matching_pdf(
+    folder: Path, staging: Path, name: str, provenance: Mapping[str, Any]
+) -> None:
+    """Carry the previous run's PDF over when it shows the same report.
+
+    A run without ``--pdf`` replaces the report folder; the PDF an earlier run wrote is
+    kept when the notebook, the inputs, the parameters and the version are the same (it
+    then shows what the new page shows), and dropped otherwise (it would be stale).
+    """
+    old_pdf = folder / f"{name}.pdf"
+    if not old_pdf.is_file():
+        return
+    try:
+        previous = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if all(previous.get(key) == provenance.get(key) for key in _SAME_REPORT):
+        shutil.copy2(old_pdf, staging / old_pdf.name)
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def report_folder_name(name: str, study_name: str, changed: Mapping[str, Any]) -> str:
