@@ -41,6 +41,7 @@ from interviewlab.errors import (
     InterviewLabError,
     InterviewLabWarning,
     NotEstimableError,
+    ReportNotApplicable,
     SmallSampleWarning,
 )
 from interviewlab.formats import (
@@ -135,6 +136,7 @@ __all__ = [
     "Problem",
     "ReaderTable",
     "RecordingEffects",
+    "ReportNotApplicable",
     "ReportWriter",
     "SmallSampleWarning",
     "Study",

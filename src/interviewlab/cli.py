@@ -52,6 +52,18 @@ def _print_applicable_reports(study: Any) -> None:
         print(f"  {name}: " + ("runs" if why is None else f"skipped: {why}"))
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from interviewlab.data.template import write_template
+
+    path = write_template(args.path, xlsx=args.xlsx)
+    print(f"Wrote a study to fill in: {path}")
+    print(
+        "Replace the example rows with your own data, edit study.toml (its comments say "
+        f"what each setting does), then run: interviewlab validate {path}"
+    )
+    return 0
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from interviewlab.data import simulate_study
 
@@ -86,7 +98,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from interviewlab.reporting import available_reports, notebook_parameters
     from interviewlab.reporting.batch import ReportOutcome, run_reports
-    from interviewlab.reporting.runner import resolve_study_path
+    from interviewlab.reporting.runner import check_parameters, resolve_study_path
 
     params: dict[str, str] = dict(args.param or [])
     run_all = args.name == "all"
@@ -125,6 +137,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         if name in skipped:
             continue
         own = {k: v for k, v in params.items() if not run_all or k in accepted[name]}
+        check_parameters(name, own)  # a bad request stops the run before any report
         task_study = study if name in uses_study else None
         tasks.append((name, {"study": task_study, "out": args.out, "params": own, "pdf": args.pdf}))
     outcomes = run_reports(tasks, jobs=jobs, progress=not args.quiet) if tasks else []
@@ -178,14 +191,16 @@ def _print_outcomes(outcomes: Sequence[Any], *, study_name: str | None, pdf: boo
         ]
         if not rows:
             continue
-        print(f"\n{title}")
+        # failures go to stderr, so that they are seen when the output is piped
+        stream = sys.stderr if key == "failed" else sys.stdout
+        print(f"\n{'error: ' if key == 'failed' else ''}{title}", file=stream)
         for o in rows:
             if o.status == "written":
                 print(f"  {o.folder / (o.name + '.html')}")
                 if pdf:
                     print(f"  {o.folder / (o.name + '.pdf')}")
             else:
-                print(f"  {o.name}: {o.reason}")
+                print(f"  {o.name}: {o.reason}", file=stream)
     written = [o for o in outcomes if o.status == "written"]
     if written:
         print("Each report folder also holds its tables, figures and provenance.json.")
@@ -363,6 +378,17 @@ def build_parser(report_help: str | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument("path", help="study folder, .xlsx workbook, or bundled study name (demo)")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser(
+        "init",
+        help="write a study to fill in (a folder, or an .xlsx workbook)",
+        description="Write a template study: study.toml with comments, candidates.csv "
+        "and ratings.csv with three example candidates. It validates as it is; replace "
+        "the example rows with your own data.",
+    )
+    p.add_argument("path", help="the new study folder (or workbook with --xlsx)")
+    p.add_argument("--xlsx", action="store_true", help="write one .xlsx workbook instead")
+    p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser(
         "simulate",

@@ -206,7 +206,7 @@ def test_failed_rerun_keeps_the_previous_report(attacked, monkeypatch, capsys):
         ["report", "adverse_impact_audit", "--study", str(attacked["study"]),
          "--out", str(out), "--quiet"]
     )  # fmt: skip
-    assert code == 2
+    assert code == 1  # a report failed
     assert "previous report (if any) is unchanged" in capsys.readouterr().err
     after = {p.relative_to(good): p.read_bytes() for p in good.rglob("*") if p.is_file()}
     assert after == before
@@ -223,8 +223,8 @@ def test_unknown_profile_fails_without_touching_reports(attacked, capsys):
         ["report", "adverse_impact_audit", "--study", str(attacked["study"]),
          "--out", str(out), "-p", "profile", "LL144", "--quiet"]
     )  # fmt: skip
-    assert code == 2
-    assert capsys.readouterr().err.startswith("error:")
+    assert code == 1  # the notebook refused the profile: the report failed
+    assert capsys.readouterr().err.lstrip().startswith("error: Failed:")
     kept = sorted(p.name for p in out.iterdir() if not p.name.endswith(".failed"))
     assert kept == [n for n in names if not n.endswith(".failed")]
 

@@ -79,9 +79,11 @@ def _parse_csv(text: str, label: str, problems: list[Problem]) -> pd.DataFrame |
             )
         )
         return None
-    frame = _parse_simple(text, label, problems)
-    if frame is None and not problems:
-        frame = _parse_general(text, label, problems)
+    found: list[Problem] = []  # this file's own (others may be listed already)
+    frame = _parse_simple(text, label, found)
+    if frame is None and not found:
+        frame = _parse_general(text, label, found)
+    problems.extend(found)
     if frame is None:
         return None
     return _normalise(frame, label)

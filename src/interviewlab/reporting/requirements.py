@@ -129,8 +129,8 @@ def skip_reason(name: str, study: Study) -> str | None:
     >>> demo = load_study("demo")
     >>> skip_reason("async_vs_live", demo) is None
     True
-    >>> live = demo.ratings[demo.ratings["format"] == "live"]
-    >>> one = type(demo).from_frames(demo.meta, demo.candidates, live, raters=demo.raters)
+    >>> from dataclasses import replace
+    >>> one = replace(demo, ratings=demo.ratings[demo.ratings["format"] == "live"])
     >>> skip_reason("async_vs_live", one)
     'every rating is in one interview format (live), so there is nothing to compare'
     """

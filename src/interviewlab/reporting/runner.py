@@ -32,6 +32,7 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
@@ -39,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from interviewlab.errors import InterviewLabError, ReportNotApplicable
+from interviewlab.errors import InterviewLabError, InterviewLabWarning, ReportNotApplicable
 from interviewlab.reporting.requirements import skip_reason
 from interviewlab.reporting.safety import neutralise_formulas, sanitize_html, slug
 
@@ -283,26 +284,15 @@ def run_report(
 
     notebook = _notebook_path(name)
     defaults = notebook_parameters(name)
-    params = dict(params or {})
-    reserved = sorted({"study", "output_dir"} & set(params))
-    if reserved:
-        raise InterviewLabError(
-            f"Parameter(s) {reserved} are set by the report runner: pass the study with "
-            "--study (or study=) and the folder with --out (or out=)."
-        )
-    unknown = sorted(set(params) - set(defaults))
-    if unknown:
-        raise InterviewLabError(
-            f"Notebook {name!r} has no parameter(s) {unknown}; its parameters are "
-            f"{sorted(defaults)}."
-        )
-    values = {k: _coerce(k, v, defaults.get(k)) for k, v in params.items()}
+    values = check_parameters(name, params or {})
     study_path = resolve_study_path(study) if study is not None else None
     inputs: dict[str, str] = {}
     if study_path is not None:
         from interviewlab.data import Study
 
-        loaded = Study.load(study_path)
+        with warnings.catch_warnings():  # the notebook loads it again and says them there
+            warnings.simplefilter("ignore", InterviewLabWarning)
+            loaded = Study.load(study_path)
         reason = skip_reason(name, loaded)
         if reason is not None:
             raise ReportNotApplicable(name, reason)
@@ -452,6 +442,31 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def check_parameters(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters of a report request, checked and typed like the notebook's defaults.
+
+    Raises
+    ------
+    InterviewLabError
+        For a parameter the notebook does not have, one the runner sets (``study``,
+        ``output_dir``), or a value that cannot take its default's type.
+    """
+    defaults = notebook_parameters(name)
+    reserved = sorted({"study", "output_dir"} & set(params))
+    if reserved:
+        raise InterviewLabError(
+            f"Parameter(s) {reserved} are set by the report runner: pass the study with "
+            "--study (or study=) and the folder with --out (or out=)."
+        )
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise InterviewLabError(
+            f"Notebook {name!r} has no parameter(s) {unknown}; its parameters are "
+            f"{sorted(defaults)} (interviewlab report {name} --help describes them)."
+        )
+    return {k: _coerce(k, v, defaults.get(k)) for k, v in params.items()}
 
 
 def report_folder_name(name: str, study_name: str, changed: Mapping[str, Any]) -> str:
