@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from interviewlab.data.confusables import _warn_confusable_labels
 from interviewlab.data.problems import (
     DEFAULT_FORMATS,
     RATING_COLUMNS,
@@ -730,6 +731,8 @@ def _validate(
     # ---- warnings for usable data
     _warn_case_variants(candidates, [*group_cols, "candidate_id"], cl)
     _warn_case_variants(ratings, ["rater_id", "question_id", "candidate_id"], rl)
+    _warn_confusable_labels(candidates, [*group_cols, "candidate_id"], cl)
+    _warn_confusable_labels(ratings, ["rater_id", "question_id", "candidate_id"], rl)
     reference = groups_meta.get("reference", {})
     for col, ref in reference.items():
         if col in group_cols and ref not in set(candidates[col].dropna()):
