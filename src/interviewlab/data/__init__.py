@@ -9,11 +9,13 @@ from interviewlab.data.describe import mean_over, score_summary
 from interviewlab.data.problems import Problem, StudyError
 from interviewlab.data.simulate import simulate_study
 from interviewlab.data.study import Study
+from interviewlab.data.workbook_archive import WorkbookSizeError
 
 __all__ = [
     "Problem",
     "Study",
     "StudyError",
+    "WorkbookSizeError",
     "dataset_path",
     "list_datasets",
     "load_study",

@@ -88,7 +88,12 @@ def read_dataset(name: str) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def load_study(name: str | Path) -> Study:
+def load_study(
+    name: str | Path,
+    *,
+    max_workbook_bytes: int | None = None,
+    max_workbook_ratio: float | None = None,
+) -> Study:
     """Load a bundled study by name, or a study folder or workbook by path.
 
     Parameters
@@ -96,6 +101,14 @@ def load_study(name: str | Path) -> Study:
     name : str or pathlib.Path
         A ``kind == "study"`` name from :func:`list_datasets` (e.g. ``"demo"``), or the
         path of a study folder or ``.xlsx`` workbook.
+    max_workbook_bytes : int, optional
+        Most bytes a workbook may unzip to in total, checked before it is read;
+        default ``$INTERVIEWLAB_MAX_WORKBOOK_BYTES``, else 500,000,000 (500 MB).
+    max_workbook_ratio : float, optional
+        Most times a workbook's part larger than 10 MB (or the whole workbook) may unzip
+        its stored size, which catches zip bombs; default
+        ``$INTERVIEWLAB_MAX_WORKBOOK_RATIO``, else 100 (sheets compress 10 to 15 times).
+        See :meth:`Study.load`.
 
     Returns
     -------
@@ -111,7 +124,9 @@ def load_study(name: str | Path) -> Study:
     from interviewlab.data.study import Study
 
     if Path(name).exists():
-        return Study.load(name)
+        return Study.load(
+            name, max_workbook_bytes=max_workbook_bytes, max_workbook_ratio=max_workbook_ratio
+        )
     text = str(name)
     if (
         isinstance(name, Path)
@@ -132,4 +147,6 @@ def load_study(name: str | Path) -> Study:
         ) from None
     if not path.is_dir():
         raise InterviewLabError(f"{name!r} is a table; read it with read_dataset({name!r}).")
-    return Study.load(path)
+    return Study.load(
+        path, max_workbook_bytes=max_workbook_bytes, max_workbook_ratio=max_workbook_ratio
+    )

@@ -23,6 +23,10 @@ from interviewlab.data.validation import (
     _toml_key_lines,
     _validate,
 )
+from interviewlab.data.workbook_archive import (
+    WorkbookLimits,
+    check_workbook_archive,
+)
 from interviewlab.errors import InterviewLabError, InterviewLabWarning
 
 
@@ -91,7 +95,9 @@ _NUMBER_KEYS = {"rubric.min", "rubric.max"}
 _CURLY = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 
 
-def _load_workbook(path: Path) -> dict[str, Any]:
+def _load_workbook(path: Path, limits: WorkbookLimits | None = None) -> dict[str, Any]:
+    # the archive's declared sizes first: a zip bomb is refused before anything is unzipped
+    check_workbook_archive(path, limits or WorkbookLimits())
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
     except Exception as err:  # openpyxl raises several unrelated types for bad files

@@ -72,6 +72,7 @@ from interviewlab.data.readers import (
 from interviewlab.data.validation import (
     _validate,
 )
+from interviewlab.data.workbook_archive import check_limit_arguments, workbook_limits
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,13 @@ class Study:
         return cls(**fields)
 
     @classmethod
-    def load(cls, path: str | Path) -> Study:
+    def load(
+        cls,
+        path: str | Path,
+        *,
+        max_workbook_bytes: int | None = None,
+        max_workbook_ratio: float | None = None,
+    ) -> Study:
         """Load and validate a study folder or ``.xlsx`` workbook.
 
         Parameters
@@ -248,6 +255,14 @@ class Study:
             A folder with ``study.toml``, ``candidates.csv`` and ``ratings.csv``, or an
             Excel workbook with sheets ``study`` (two columns: ``key`` such as
             ``rubric.min`` and ``value``), ``candidates`` and ``ratings``.
+        max_workbook_bytes : int, optional
+            Most bytes a workbook may unzip to in total, checked before it is read;
+            default ``$INTERVIEWLAB_MAX_WORKBOOK_BYTES``, else 500,000,000 (500 MB).
+        max_workbook_ratio : float, optional
+            Most times a workbook's part larger than 10 MB (or the whole workbook) may
+            unzip its stored size, which catches zip bombs; default
+            ``$INTERVIEWLAB_MAX_WORKBOOK_RATIO``, else 100 (sheets compress 10 to 15
+            times). Neither limit applies to a study folder.
 
         Returns
         -------
@@ -257,15 +272,21 @@ class Study:
         ------
         StudyError
             Listing each problem with its file, line (the row number a spreadsheet
-            shows) and column.
+            shows) and column; a file named ``.xlsx`` that is not a workbook says what it
+            seems to be.
+        WorkbookSizeError
+            A :class:`StudyError` for a workbook that would unzip beyond the limits,
+            naming the part, its sizes and how to raise the limit.
         """
+        check_limit_arguments(max_workbook_bytes, max_workbook_ratio)
         path = Path(path)
         if not path.exists():
             raise StudyError([Problem(str(path), "does not exist; check the path.")], str(path))
         if path.is_dir():
             return cls(**_load_folder(path))
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return cls(**_load_workbook(path))
+            limits = workbook_limits(max_workbook_bytes, max_workbook_ratio)
+            return cls(**_load_workbook(path, limits))
         raise StudyError(
             [Problem(str(path), "is neither a study folder nor an .xlsx workbook.")], str(path)
         )

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from interviewlab.data.confusables import _warn_confusable_labels
 from interviewlab.data.dates import parse_dates
 from interviewlab.data.problems import (
     DEFAULT_FORMATS,
@@ -966,6 +967,8 @@ def _warn_usable(
     """Warnings for usable but questionable data."""
     _warn_case_variants(candidates, [*declared.groups, "candidate_id"], cl)
     _warn_case_variants(ratings, ["rater_id", "question_id", "candidate_id"], rl)
+    _warn_confusable_labels(candidates, [*declared.groups, "candidate_id"], cl)
+    _warn_confusable_labels(ratings, ["rater_id", "question_id", "candidate_id"], rl)
     reference = meta.get("groups", {}).get("reference", {})
     for col, ref in reference.items():
         if col in declared.groups and ref not in set(candidates[col].dropna()):
