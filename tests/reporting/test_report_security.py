@@ -198,7 +198,9 @@ def test_failed_rerun_keeps_the_previous_report(attacked, monkeypatch, capsys):
     before = {p.relative_to(good): p.read_bytes() for p in good.rglob("*") if p.is_file()}
 
     def failing(notebook, output, **kwargs):
-        Path(output).write_text("{}", encoding="utf-8")  # a partial notebook
+        import nbformat
+
+        nbformat.write(nbformat.v4.new_notebook(), output)  # a partial notebook
         raise papermill.PapermillExecutionError(3, 2, "x = 1", "ValueError", "boom", [])
 
     monkeypatch.setattr(papermill, "execute_notebook", failing)

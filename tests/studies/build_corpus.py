@@ -583,39 +583,58 @@ def need_tools() -> None:
         )
 
 
-def speak(text: str, voice: str, speed: int, pitch: int, telephone: bool, rate: int) -> Any:
-    """Speech synthesised by espeak-ng, resampled (and band-passed) by sox, as floats."""
+def sox(audio: np.ndarray, rate: int, effects: list[str], out_rate: int) -> np.ndarray:
+    """``audio`` passed through sox with the given effects, then resampled to ``out_rate``."""
     import soundfile as sf
 
     with tempfile.TemporaryDirectory() as tmp:
-        raw, done = Path(tmp) / "raw.wav", Path(tmp) / "done.wav"
+        before, after = Path(tmp) / "before.wav", Path(tmp) / "after.wav"
+        sf.write(before, audio, rate, "FLOAT")
+        # -R: the same dither (random numbers) on every run, so a rebuild gives the same files
+        subprocess.run(
+            ["sox", "-V1", "-R", str(before), str(after), *effects, "rate", str(out_rate)],
+            check=True,
+        )
+        result, _ = sf.read(after, dtype="float64")
+    return result
+
+
+def speak(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
+    """A sentence spoken by espeak-ng, with a little silence around it, at 16 kHz."""
+    import soundfile as sf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw.wav"
         subprocess.run(
             ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(raw), text],
             check=True,
         )
-        effects = ["gain", "-n", "-6", "pad", "0.2", "0.3"]
-        if telephone:
-            effects += ["sinc", "300-3400"]
-        effects += ["rate", str(rate)]
-        subprocess.run(
-            ["sox", "-R", str(raw), "-c", "1", "-b", "16", str(done), *effects],  # -R: repeatable
-            check=True,
-        )
-        audio, _ = sf.read(done, dtype="float64")
-    return audio
+        audio, rate = sf.read(raw, dtype="float64")
+    return sox(audio, rate, ["gain", "-n", "-6", "pad", "0.2", "0.3"], 16000)
 
 
 def degrade(
-    rng: np.random.Generator, audio: np.ndarray, snr_db: float, level_db: float, clip: bool
-) -> np.ndarray:
-    """Set the speech level, add white noise at the given SNR, clip if asked."""
+    rng: np.random.Generator,
+    audio: np.ndarray,
+    snr_db: float,
+    level_db: float,
+    telephone: bool,
+    narrowband: bool,
+    clip: bool,
+) -> tuple[np.ndarray, int]:
+    """A recording made in a noisy room: speech level set, white noise at the given SNR,
+    then the telephone band (300-3400 Hz, kept at 8 kHz if ``narrowband``), then clipping
+    if asked. Returns the audio and its sample rate."""
     speech = np.abs(audio) > 0.02 * np.abs(audio).max()
     audio = audio / np.sqrt(np.mean(audio[speech] ** 2)) * 10 ** (level_db / 20)
     noise_rms = np.sqrt(np.mean(audio[speech] ** 2)) / 10 ** (snr_db / 20)
     audio = audio + rng.normal(0.0, noise_rms, audio.size)
+    rate = 8000 if narrowband else 16000
+    if telephone:
+        audio = sox(audio, 16000, ["sinc", "300-3400"], rate)
     if clip:  # a microphone driven too hard: the loudest peaks flatten at full scale
         audio = audio * (0.98 / np.quantile(np.abs(audio), 0.985))
-    return np.clip(audio, -0.999, 0.999)
+    return np.clip(audio, -0.999, 0.999), rate
 
 
 def build_recordings(rng: np.random.Generator) -> None:
@@ -672,13 +691,19 @@ def build_recordings(rng: np.random.Generator) -> None:
             voices[int(rng.integers(len(voices)))],
             speed=int(rng.integers(180, 215)),
             pitch=int(rng.integers(30, 70)),
-            telephone=bool(telephone[i]),
-            rate=8000 if narrowband else 16000,
         )
-        audio = degrade(rng, audio, snr[i], rng.uniform(-28, -16), bool(clipped[i]))
+        audio, rate = degrade(
+            rng,
+            audio,
+            snr_db=snr[i],
+            level_db=rng.uniform(-28, -16),
+            telephone=bool(telephone[i]),
+            narrowband=narrowband,
+            clip=bool(clipped[i]),
+        )
         name = f"{cand['candidate_id'].iat[i]}.{suffix}"
         subtype = {"wav": "PCM_16", "flac": "PCM_16", "ogg": "VORBIS"}[suffix]
-        sf.write(folder / "recordings" / name, audio, 8000 if narrowband else 16000, subtype)
+        sf.write(folder / "recordings" / name, audio, rate, subtype)
         names.append(name)
     cand["recording"] = names
     counts = cand.loc[recorded, "ethnicity"].value_counts()

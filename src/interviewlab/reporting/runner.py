@@ -342,7 +342,7 @@ def run_report(
         failed = out_dir / f"{folder.name}.failed"
         _remove_inside(failed, out_dir)
         if executed.is_file():  # the partial notebook, scrubbed as a finished one is
-            _scrub_notebook(executed, hidden)
+            _scrub_or_remove(executed, hidden)
         staging.rename(failed)
         raise InterviewLabError(
             f"Report {name!r} failed in notebook {notebook.name}, cell {err.cell_index} "
@@ -560,6 +560,16 @@ def _scrub_notebook(executed: Path, hidden: Mapping[str, str]) -> None:
             ]
     scrubbed = nbformat.from_dict(_replace_strings(nb, hidden))
     nbformat.write(scrubbed, executed)
+
+
+def _scrub_or_remove(executed: Path, hidden: Mapping[str, str]) -> None:
+    """Scrub a partial notebook; one that cannot be read as a notebook is not kept."""
+    from nbformat import ValidationError
+
+    try:
+        _scrub_notebook(executed, hidden)
+    except (ValueError, KeyError, AttributeError, ValidationError):  # not a notebook
+        executed.unlink()
 
 
 @contextlib.contextmanager
