@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from interviewlab._checks import as_list, check_choice, check_fraction
-from interviewlab.errors import InterviewLabError
+from interviewlab.errors import InterviewLabError, NotEstimableError
 from interviewlab.formats._model import (
     DEFAULT_UNKNOWN,
     _fit_formats,
@@ -358,6 +358,12 @@ def equivalence_test(
         rejects at ``2 alpha``, i.e. the interval excludes 0; ``"inconclusive"``
         otherwise), ``design``, ``n_candidates``, ``n_ratings``.
 
+    Raises
+    ------
+    NotEstimableError
+        When the design cannot estimate the format difference (e.g. no rater rated
+        both formats and each candidate took one); the message says why.
+
     Notes
     -----
     Schuirmann's TOST on the format effect of :func:`compare_formats` (no group
@@ -418,7 +424,7 @@ def equivalence_test(
     )
     effect = model.effects[0]
     if not effect.estimable:
-        raise InterviewLabError(f"The format difference is {effect.reason}")
+        raise NotEstimableError(f"The format difference is {effect.reason}")
     assert model.fit is not None
     test = model.fit.contrast(effect.weights).iloc[0]
     diff, se, df = float(test["estimate"]), float(test["se"]), float(test["df"])

@@ -346,7 +346,8 @@ def run_report(
         staging.rename(failed)
         raise InterviewLabError(
             f"Report {name!r} failed in notebook {notebook.name}, cell {err.cell_index} "
-            f"(execution count {err.exec_count}): {err.ename}: {err.evalue}. The previous "
+            f"(execution count {err.exec_count}): {err.ename}: {str(err.evalue).rstrip('.')}. "
+            "The previous "
             f"report (if any) is unchanged; the partial executed notebook is kept in "
             f"{failed} for debugging."
         ) from err
