@@ -42,6 +42,12 @@ COLUMNS = [
     "design",
 ]
 
+ALIASED_COVARIATE = (
+    "not estimable: the covariate is aliased with the format, the groups or the other "
+    "covariates (a linear combination of them in these data), so its column was dropped, "
+    "as lme4 does"
+)
+
 
 def _format_model(
     ratings: pd.DataFrame,
@@ -124,28 +130,31 @@ def _effect_table(model: _FormatModel, covariates: list[str], small_n: int) -> p
                 dict.fromkeys(("estimate", "se", "df", "ci_low", "ci_high", "p_value"), np.nan)
             )
         rows.append(row)
-    fixed = fit.fixed
+    fixed = fit.fixed.set_index("term")
     everyone = len(model.frame)
+    terms = pd.Series([*fixed.index, *model.aliased], dtype=object)
     for i, name in enumerate(covariates):
         col = f"c{i}"
-        for _, coef in fixed[fixed["term"].str.match(rf"^(C\({col}\)\[T\.|{col}$)")].iterrows():
-            term = str(coef["term"])
+        for term in terms[terms.str.match(rf"^(C\({col}\)\[T\.|{col}$)")]:
             level = term.split("[T.", 1)[1][:-1] if "[T." in term else ""
-            rows.append(
-                {
-                    "effect": f"covariate: {name}" + (f" = {level}" if level else ""),
-                    "kind": "covariate",
-                    "group": "",
-                    "format": "",
-                    **{k: float(coef[k]) for k in ("estimate", "se", "df", "ci_low", "ci_high")},
-                    "p_value": float(coef["p_value"]),
-                    "n_candidates": int(pd.unique(cand).size),
-                    "n_ratings": everyone,
-                    "small_sample": False,
-                    "estimable": True,
-                    "reason": "",
-                }
-            )
+            row = {
+                "effect": f"covariate: {name}" + (f" = {level}" if level else ""),
+                "kind": "covariate",
+                "group": "",
+                "format": "",
+                "n_candidates": int(pd.unique(cand).size),
+                "n_ratings": everyone,
+                "small_sample": False,
+            }
+            keys = ["estimate", "se", "df", "ci_low", "ci_high", "p_value"]
+            if term in model.aliased:
+                row |= dict.fromkeys(keys, np.nan)
+                row |= {"estimable": False, "reason": ALIASED_COVARIATE}
+            else:
+                values = fixed.loc[term, keys].to_numpy(dtype=float)
+                row |= dict(zip(keys, map(float, values), strict=True))
+                row |= {"estimable": True, "reason": ""}
+            rows.append(row)
     out = pd.DataFrame(rows)
     for end in ("", "_ci_low", "_ci_high"):
         source = "estimate" if not end else end[1:]
@@ -251,8 +260,23 @@ def compare_formats(
     with the reason, and the gaps within each format are still estimated. A group seen
     in one format only gets not-estimable rows for what needs the other format.
 
+    When the fixed-effects design is rank deficient (the reference group was rated in
+    one format only, a covariate repeats the format, ...), its aliased columns are
+    dropped as lme4 does: from left to right, a column is dropped when less than 1e-7
+    of its norm is outside the span of the columns kept before it (R's ``qr(X, LAPACK =
+    FALSE)``), and the rest is fitted. A row is then estimated when its contrast is
+    estimable (orthogonal to the null space of the full design; its value does not
+    depend on which column was dropped) and otherwise returned as not estimable with the
+    reason; a dropped covariate's row too. With a reference group seen in one format,
+    the format effects of the other groups and the gaps in the reference group's format
+    remain, and the same data with another reference give the same values.
+
     Validated by simulation with planted effects (``tests/formats``); the mixed-model
-    tests agree with R lmerTest to 1e-3 (``tests/models/test_satterthwaite.py``).
+    tests agree with R lmerTest to 1e-3 (``tests/models/test_satterthwaite.py``); with
+    the reference group in one format only, the estimable rows equal lmerTest's
+    ``contest1D`` on lmer's fit without the aliased column to 1e-6, and the rows not
+    estimable are those R finds outside the design's row space
+    (``tests/formats/lmertest``).
 
     References
     ----------
