@@ -138,8 +138,9 @@ def test_tost_between_equals_statsmodels_ttost_ind(margin):
 
 
 @pytest.mark.parametrize("margin", [0.2, 0.4])
-def test_tost_within_equals_statsmodels_ttost_paired(margin):
-    # statsmodels 0.15: ttost_paired(async means, live means, -margin, margin)
+def test_tost_rated_twice_equals_statsmodels_ttost_paired(margin):
+    # statsmodels 0.15: ttost_paired(async means, live means, -margin, margin); a
+    # rated-twice design (no order) is the paired comparison
     data = balanced("within", seed=12)
     means = data.pivot_table(index="candidate_id", columns="format", values="score")
     p, (t1, p1, df1), (t2, p2, df2) = ttost_paired(
@@ -147,6 +148,33 @@ def test_tost_within_equals_statsmodels_ttost_paired(margin):
     )
     res = equivalence_test(data, margin=margin, design="rated_twice").iloc[0]
     assert_allclose(res["difference"], (means["async"] - means["live"]).mean(), rtol=1e-6)
+    assert_allclose(res["df"], df1, rtol=1e-4)
+    assert_allclose([res["p_lower"], res["p_upper"], res["p_value"]], [p1, p2, p], rtol=1e-4)
+    t_lower = (res["difference"] + margin) / res["se"]
+    t_upper = (res["difference"] - margin) / res["se"]
+    assert_allclose([t_lower, t_upper, res["df"]], [t1, t2, df2], rtol=1e-4)
+
+
+@pytest.mark.parametrize("margin", [0.2, 0.4])
+def test_tost_within_is_the_2x2_crossover_analysis(margin):
+    # A within design (order recorded) adds sequence and period: the format effect is the
+    # 2x2 crossover estimate (Senn 2002, ch. 3), half the difference between the two
+    # sequences' mean period differences (first minus second interview), tested on n - 2
+    # df. statsmodels 0.15: ttost_ind(d_async_first / 2, d_live_first / 2, -margin,
+    # margin, usevar="pooled") on candidate mean scores
+    data = balanced("within", seed=12)
+    means = data.pivot_table(index="candidate_id", columns="format", values="score")
+    order = data.drop_duplicates("candidate_id").set_index("candidate_id")["format_order"]
+    first = (order.loc[means.index] == "async first").to_numpy()
+    period_diff = np.where(first, 1.0, -1.0) * (means["async"] - means["live"]).to_numpy()
+    p, (t1, p1, df1), (t2, p2, df2) = ttost_ind(
+        period_diff[first] / 2, period_diff[~first] / 2, -margin, margin, usevar="pooled"
+    )
+    res = equivalence_test(data, margin=margin).iloc[0]
+    assert res["design"] == "within"
+    assert df1 == len(means) - 2
+    expected = (period_diff[first].mean() - period_diff[~first].mean()) / 2
+    assert_allclose(res["difference"], expected, rtol=1e-6)
     assert_allclose(res["df"], df1, rtol=1e-4)
     assert_allclose([res["p_lower"], res["p_upper"], res["p_value"]], [p1, p2, p], rtol=1e-4)
     t_lower = (res["difference"] + margin) / res["se"]

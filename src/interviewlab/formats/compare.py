@@ -241,7 +241,10 @@ def compare_formats(
     [+ (1 | panel)]``, fitted by REML with :func:`interviewlab.fit_mixed`. The
     ``candidate:format`` intercept (within and rated-twice designs) lets a candidate's
     two interviews or two ratings differ beyond the format effect, so the format effect
-    is tested against that variation (in a balanced design this is the paired t test).
+    is tested against that variation. In a balanced design this is the paired t test
+    for a rated-twice design, and, with sequence and period in the model, the 2x2
+    crossover analysis for a within design (Senn 2002: half the difference between the
+    two sequences' mean period differences, on n - 2 df).
     Effects are contrasts of the coefficients tested with Satterthwaite df (as R's
     lmerTest): the format effect for the reference group is the ``format``
     coefficient, for group ``g`` it adds ``format:g``, and "all candidates" averages the
@@ -286,6 +289,8 @@ def compare_formats(
 
     Kuznetsova, A., Brockhoff, P. B. & Christensen, R. H. B. (2017). lmerTest package:
     tests in linear mixed effects models. Journal of Statistical Software, 82(13).
+
+    Senn, S. (2002). Cross-over Trials in Clinical Research (2nd ed.). Wiley.
 
     Westfall, J., Kenny, D. A. & Judd, C. M. (2014). Statistical power and optimal
     design in experiments in which samples of participants respond to samples of
@@ -387,12 +392,16 @@ def equivalence_test(
     Schuirmann's TOST on the format effect of :func:`compare_formats` (no group
     term): ``t_lower = (difference + margin) / se`` and ``t_upper = (difference -
     margin) / se`` on the Satterthwaite df; equivalence is declared when both reject,
-    i.e. when the ``1 - 2 alpha`` interval lies inside the margins. Paired or
-    independent follows from the design: between-candidate designs compare candidates,
-    within and rated-twice designs compare each candidate with themselves through the
-    ``candidate:format`` intercept. In a balanced design (every rater rates every
-    candidate on every question) the result equals statsmodels' ``ttost_ind`` (between)
-    or ``ttost_paired`` (within) on candidate mean scores, which the tests check. With
+    i.e. when the ``1 - 2 alpha`` interval lies inside the margins. The comparison
+    follows from the design: between-candidate designs compare candidates; rated-twice
+    designs compare each candidate with themselves through the ``candidate:format``
+    intercept; within designs (order recorded) also adjust for sequence and period, so
+    the difference is the 2x2 crossover estimate (Senn 2002). In a balanced design
+    (every rater rates every candidate on every question) the result equals, on
+    candidate mean scores, statsmodels' ``ttost_ind`` (between), ``ttost_paired``
+    (rated twice), and for a within design the crossover analysis: ``ttost_ind`` with
+    pooled variance on half of each candidate's period difference (first minus second
+    interview) between the two sequences, on n - 2 df; the tests check all three. With
     ``margin_unit="sd"`` the SD is treated as known.
 
     References
@@ -403,6 +412,8 @@ def equivalence_test(
 
     Lakens, D. (2017). Equivalence tests: a practical primer for t tests, correlations,
     and meta-analyses. Social Psychological and Personality Science, 8(4), 355-362.
+
+    Senn, S. (2002). Cross-over Trials in Clinical Research (2nd ed.). Wiley.
 
     Examples
     --------
