@@ -21,7 +21,7 @@ import scipy.linalg
 from interviewlab._checks import check_choice, require_columns, require_frame
 from interviewlab.errors import InterviewLabError, InterviewLabWarning
 from interviewlab.models import MixedFit, fit_mixed
-from interviewlab.models._design import _categorical_view
+from interviewlab.models._design import _categorical_view, _single_threaded_blas
 
 DESIGNS = ("auto", "between", "within", "rated_twice")
 DEFAULT_UNKNOWN: tuple[str, ...] = ("unknown",)
@@ -342,9 +342,10 @@ def _fit_without_aliased(
 ) -> tuple[MixedFit, _Aliasing]:
     """Fit ``y ~ terms``; aliased fixed-effect columns are dropped first, as lme4 does.
 
-    The fit's ``.fixed`` names the kept columns as the formula would (``fa``,
-    ``fa:g1``, ``C(question)[T.1]``, ...); a dropped column has no row (its coefficient
-    is 0 in every contrast).
+    The design is built once; its kept columns enter the fit as plain numeric columns
+    (a formula cannot drop one level of a categorical term), and the fit's ``.fixed``
+    names them as the formula would (``fa``, ``fa:g1``, ``C(question)[T.1]``, ...). A
+    dropped column has no row: its coefficient is 0 in every contrast.
     """
     formula = "y ~ " + " + ".join(terms)
     factors = sorted({part for term in random for part in term.split(":")})
@@ -352,20 +353,12 @@ def _fit_without_aliased(
     x = patsy.dmatrix(
         formula.split("~", 1)[1], _categorical_view(frame, formula), return_type="dataframe"
     )
-    names = list(x.columns)
-    alias = _aliasing(x.to_numpy(dtype=float)[complete], names)
-    if not alias.dropped:
-        fit = fit_mixed(
-            frame, formula, random=random, variance_ci=False, confidence=confidence, ddf=ddf
-        )
-        return fit, alias
-    # the kept columns as plain numeric columns x0, x1, ...: the formula cannot drop
-    # one level of a categorical term
+    with _single_threaded_blas():  # a thin matrix: threads cost more than they save
+        alias = _aliasing(x.to_numpy(dtype=float)[complete], list(x.columns))
     kept = [t for t in alias.kept if t != "Intercept"]
     safe = {f"x{i}": t for i, t in enumerate(kept)}
-    explicit = frame.assign(**{k: x[t].to_numpy() for k, t in safe.items()})
     fit = fit_mixed(
-        explicit,
+        frame.assign(**{k: x[t].to_numpy() for k, t in safe.items()}),
         "y ~ " + (" + ".join(safe) or "1"),
         random=random,
         variance_ci=False,
