@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ import interviewlab as il
 from interviewlab.errors import InterviewLabError, InterviewLabWarning
 from interviewlab.formats import compare_formats, equivalence_test
 
+LMERTEST = Path(__file__).parent / "lmertest"
 GROUPS = {"ethnicity": {"White": 0.55, "Black": 0.45}, "sex": {"female": 0.5, "male": 0.5}}
 
 
@@ -136,8 +138,9 @@ def test_tost_between_equals_statsmodels_ttost_ind(margin):
 
 
 @pytest.mark.parametrize("margin", [0.2, 0.4])
-def test_tost_within_equals_statsmodels_ttost_paired(margin):
-    # statsmodels 0.15: ttost_paired(async means, live means, -margin, margin)
+def test_tost_rated_twice_equals_statsmodels_ttost_paired(margin):
+    # statsmodels 0.15: ttost_paired(async means, live means, -margin, margin); a
+    # rated-twice design (no order) is the paired comparison
     data = balanced("within", seed=12)
     means = data.pivot_table(index="candidate_id", columns="format", values="score")
     p, (t1, p1, df1), (t2, p2, df2) = ttost_paired(
@@ -145,6 +148,33 @@ def test_tost_within_equals_statsmodels_ttost_paired(margin):
     )
     res = equivalence_test(data, margin=margin, design="rated_twice").iloc[0]
     assert_allclose(res["difference"], (means["async"] - means["live"]).mean(), rtol=1e-6)
+    assert_allclose(res["df"], df1, rtol=1e-4)
+    assert_allclose([res["p_lower"], res["p_upper"], res["p_value"]], [p1, p2, p], rtol=1e-4)
+    t_lower = (res["difference"] + margin) / res["se"]
+    t_upper = (res["difference"] - margin) / res["se"]
+    assert_allclose([t_lower, t_upper, res["df"]], [t1, t2, df2], rtol=1e-4)
+
+
+@pytest.mark.parametrize("margin", [0.2, 0.4])
+def test_tost_within_is_the_2x2_crossover_analysis(margin):
+    # A within design (order recorded) adds sequence and period: the format effect is the
+    # 2x2 crossover estimate (Senn 2002, ch. 3), half the difference between the two
+    # sequences' mean period differences (first minus second interview), tested on n - 2
+    # df. statsmodels 0.15: ttost_ind(d_async_first / 2, d_live_first / 2, -margin,
+    # margin, usevar="pooled") on candidate mean scores
+    data = balanced("within", seed=12)
+    means = data.pivot_table(index="candidate_id", columns="format", values="score")
+    order = data.drop_duplicates("candidate_id").set_index("candidate_id")["format_order"]
+    first = (order.loc[means.index] == "async first").to_numpy()
+    period_diff = np.where(first, 1.0, -1.0) * (means["async"] - means["live"]).to_numpy()
+    p, (t1, p1, df1), (t2, p2, df2) = ttost_ind(
+        period_diff[first] / 2, period_diff[~first] / 2, -margin, margin, usevar="pooled"
+    )
+    res = equivalence_test(data, margin=margin).iloc[0]
+    assert res["design"] == "within"
+    assert df1 == len(means) - 2
+    expected = (period_diff[first].mean() - period_diff[~first].mean()) / 2
+    assert_allclose(res["difference"], expected, rtol=1e-6)
     assert_allclose(res["df"], df1, rtol=1e-4)
     assert_allclose([res["p_lower"], res["p_upper"], res["p_value"]], [p1, p2, p], rtol=1e-4)
     t_lower = (res["difference"] + margin) / res["se"]
@@ -195,6 +225,80 @@ def test_group_in_one_format_only_is_not_estimable():
     gap = res[(res["group"] == "c") & (res["kind"] == "gap")].set_index("format")
     assert gap.loc["async", "estimable"] and not gap.loc["live", "estimable"]
     assert res[res["group"] == "b"]["estimable"].all()
+
+
+def contrast_codes(res: pd.DataFrame) -> list[str]:
+    """The contrast names of lmertest_reference.R for compare_formats' rows."""
+    codes = []
+    for kind, group, fmt in zip(res["kind"], res["group"], res["format"], strict=True):
+        if kind == "format":
+            codes.append(f"format_{group or 'all'}")
+        elif kind == "gap":
+            codes.append(f"gap_{group}_{fmt}")
+        else:
+            codes.append(f"{kind}_{group}")
+    return codes
+
+
+def test_reference_group_in_one_format_matches_lmer_dropping_the_aliased_column():
+    # R 4.2.2, lme4 1.1.31, lmerTest 3.1.3 (tests/formats/lmertest/lmertest_reference.R,
+    # output in lmertest_output.txt): lmer(score ~ fa * group + question_id +
+    # (1 | candidate_id) + (1 | rater_id)) drops the aliased fa:groupC; estimability from
+    # the null space of the full design (MASS::Null); contest1D on the kept coefficients
+    data = pd.read_csv(LMERTEST / "reference_one_format.csv")
+    ref = pd.read_csv(LMERTEST / "lmertest_output.txt", comment="#").set_index("contrast")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning, no error: the aliased column is dropped
+        res = compare_formats(data, group="group", reference="A")
+    res.index = pd.Index(contrast_codes(res), name="contrast")
+    assert sorted(res.index) == sorted(ref.index)
+    res = res.loc[ref.index]
+    assert (res["estimable"] == ref["estimable"]).all()
+    assert int(ref["estimable"].sum()) == 4  # format B and C, the gaps in the live format
+    ok = ref["estimable"].to_numpy()
+    assert_allclose(res.loc[ok, "estimate"], ref.loc[ok, "estimate"], rtol=0, atol=1e-6)
+    assert_allclose(res.loc[ok, "se"], ref.loc[ok, "se"], rtol=0, atol=1e-6)
+    assert_allclose(res.loc[ok, "df"], ref.loc[ok, "df"], rtol=1e-5)
+    assert_allclose(res.loc[ok, "p_value"], ref.loc[ok, "p_value"], rtol=1e-5)
+    blank = res.loc[~ok]
+    assert blank["estimate"].isna().all()
+    new = ["format_all", "format_A", "interaction_B", "interaction_C"]
+    assert (
+        blank.loc[new, "reason"]
+        .str.contains("no A candidate (the reference group) was rated in async", regex=False)
+        .all()
+    )
+    assert "lme4" in blank.loc["format_A", "reason"]
+
+
+def test_reference_group_in_one_format_agrees_with_another_reference():
+    # the estimable contrasts do not depend on the reference (reference B: full rank)
+    data = pd.read_csv(LMERTEST / "reference_one_format.csv")
+    by_a = compare_formats(data, group="group", reference="A").set_index(
+        ["kind", "group", "format"]
+    )
+    by_b = compare_formats(data, group="group", reference="B").set_index(
+        ["kind", "group", "format"]
+    )
+    for key in [("format", "B", ""), ("format", "C", "")]:
+        assert_allclose(by_a.loc[key, "estimate"], by_b.loc[key, "estimate"], atol=1e-6)
+        assert_allclose(by_a.loc[key, "se"], by_b.loc[key, "se"], atol=1e-6)
+    # gap C - A minus gap B - A (live) = gap C - B (live)
+    gap_cb = by_a.loc[("gap", "C", "live"), "estimate"] - by_a.loc[("gap", "B", "live"), "estimate"]
+    assert_allclose(gap_cb, by_b.loc[("gap", "C", "live"), "estimate"], atol=1e-6)
+    assert not by_b.loc[("format", "A", ""), "estimable"]
+
+
+def test_aliased_covariate_is_dropped_and_reported():
+    data = balanced("between", seed=18)
+    data = data.assign(is_async=2.0 * (data["format"] == "async"))
+    res = compare_formats(data, covariates="is_async").set_index("kind")
+    for kind in ("format", "covariate"):
+        assert not res.loc[kind, "estimable"] and np.isnan(res.loc[kind, "estimate"])
+    assert "aliased" in res.loc["format", "reason"]
+    assert "covariate is aliased" in res.loc["covariate", "reason"]
+    with pytest.raises(InterviewLabError, match="aliased"):
+        equivalence_test(data, margin=0.3, covariates="is_async")
 
 
 def test_covariates_by_name_and_unknown_groups_warned():

@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from interviewlab.errors import InterviewLabError
-from interviewlab.formats import format_power
+from interviewlab.formats import compare_formats, format_power
 from interviewlab.models import fit_mixed
 
 
@@ -110,3 +110,32 @@ def test_simulations_fit_the_same_model_as_a_checked_study():
     row = fit.fixed.set_index("term").loc["fa:g1"]
     assert not failed
     assert_allclose([estimate, p_value], [row["estimate"], row["p_value"]], rtol=1e-6)
+
+
+def test_within_simulations_fit_the_format_model_without_sequence_and_period():
+    # the docstring: for a within design format_power fits compare_formats' model without
+    # its sequence and period terms, i.e. fit_mixed(score ~ fa + C(question_id), random =
+    # candidate, rater, candidate:format) on the study simulate_study returns
+    from interviewlab.data import simulate_study
+    from interviewlab.formats.power import DEMO_SDS, _one_simulation
+
+    options = {"n_questions": 5, "panel_size": 3, "scale": (1, 5)}
+    estimate, p_value, failed = _one_simulation(
+        12, design="within", n_candidates=60, n_raters=12, effect=-0.1,
+        target="format", sds=DEMO_SDS, alpha=0.05, options=options,
+    )  # fmt: skip
+    study = simulate_study(
+        seed=12, n_candidates=60, n_raters=12, design="within", format_effect=-0.1
+    )
+    rated = study.ratings.assign(fa=(study.ratings["format"] == "async").astype(float))
+    fit = fit_mixed(rated, formula="score ~ fa + C(question_id)",
+                    random=["candidate_id", "rater_id", "candidate_id:fa"])  # fmt: skip
+    row = fit.fixed.set_index("term").loc["fa"]
+    assert not failed and 1e-4 < p_value < 0.5
+    assert_allclose(estimate, row["estimate"], rtol=1e-6)
+    # rows in another order: the optimiser of three variances stops a little elsewhere,
+    # which moves the Satterthwaite df (and p) by about 1e-4
+    assert_allclose(p_value, row["p_value"], rtol=1e-3)
+    # compare_formats on the same study adds sequence and period (the crossover model)
+    full = compare_formats(study.ratings, candidates=study.candidates)
+    assert {"period", "carryover"} <= set(full["kind"])

@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import patsy
+import scipy.linalg
 
 from interviewlab._checks import check_choice, require_columns, require_frame
 from interviewlab.errors import InterviewLabError, InterviewLabWarning
 from interviewlab.models import MixedFit, fit_mixed
+from interviewlab.models._design import _categorical_view, _single_threaded_blas
 
 DESIGNS = ("auto", "between", "within", "rated_twice")
 DEFAULT_UNKNOWN: tuple[str, ...] = ("unknown",)
+#: a column whose part not explained by the columns before it is below this share of its
+#: norm is aliased (R's qr(LAPACK = FALSE) tolerance, which lme4 uses to drop columns)
+ALIAS_TOL = 1e-7
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class _FormatModel:
     effects: list[_Effect] = field(default_factory=list)
     sd_total: float = float("nan")
     formats: tuple[str, str] = ("async", "live")
+    aliased: tuple[str, ...] = ()  # fixed-effect columns dropped as aliased (lme4's rule)
 
 
 def _candidate_columns(
@@ -262,6 +269,146 @@ def _prepare(
     return frame, detected, levels, ref, cov_terms
 
 
+@dataclass(frozen=True)
+class _Aliasing:
+    """Fixed-effect columns kept and dropped as aliased, and how the dropped depend on the kept.
+
+    ``loadings`` has one row per kept and one column per dropped column: each dropped
+    column of the design equals the kept columns times its column of ``loadings``.
+    """
+
+    kept: tuple[str, ...]
+    dropped: tuple[str, ...]
+    loadings: np.ndarray
+
+    def estimable(self, weights: dict[str, float]) -> bool:
+        """Whether ``sum_j w_j beta_j`` is estimable: orthogonal to the design's null space.
+
+        The null space is spanned by ``(-loadings d, d)`` (kept, dropped parts), so the
+        combination is estimable when its dropped part equals ``loadings' w_kept``.
+        """
+        kept = np.array([weights.get(t, 0.0) for t in self.kept])
+        dropped = np.array([weights.get(t, 0.0) for t in self.dropped])
+        scale = max(1.0, float(np.abs(kept).sum() + np.abs(dropped).sum()))
+        return bool(np.allclose(self.loadings.T @ kept, dropped, rtol=0.0, atol=1e-6 * scale))
+
+    def restricted(self, weights: dict[str, float]) -> dict[str, float]:
+        """The weights of an estimable combination on the kept columns.
+
+        The dropped columns' coefficients are set to 0 (as lme4 does), which is one
+        solution of the normal equations; an estimable combination has the same value at
+        every solution.
+        """
+        return {t: w for t, w in weights.items() if t not in self.dropped}
+
+
+def _aliasing(x: np.ndarray, names: list[str]) -> _Aliasing:
+    """Columns of ``x`` kept from left to right while not in the span of those before.
+
+    A column is aliased when the part of it that the kept columns before it do not
+    explain is below ``ALIAS_TOL`` of its norm: the rule of R's ``qr(X, LAPACK =
+    FALSE)``, whose limited pivoting moves such columns to the end, and which lme4 uses
+    to drop them (``chkRank.drop.cols``). Computed on the triangular factor of ``x``,
+    which has the same column dependencies.
+    """
+    r = scipy.linalg.qr(x, mode="r", check_finite=False)[0]
+    kept: list[int] = []
+    dropped: list[int] = []
+    for j in range(r.shape[1]):
+        column = r[:, j]
+        norm = float(np.linalg.norm(column))
+        residual = norm
+        if kept and norm > 0.0:
+            basis = r[:, kept]
+            residual = float(np.linalg.norm(column - basis @ np.linalg.lstsq(basis, column)[0]))
+        (kept if norm > 0.0 and residual > ALIAS_TOL * norm else dropped).append(j)
+    loadings = (
+        np.linalg.lstsq(r[:, kept], r[:, dropped])[0] if dropped else np.zeros((len(kept), 0))
+    )
+    return _Aliasing(
+        kept=tuple(names[j] for j in kept),
+        dropped=tuple(names[j] for j in dropped),
+        loadings=loadings,
+    )
+
+
+def _fit_without_aliased(
+    frame: pd.DataFrame,
+    terms: list[str],
+    *,
+    random: list[str],
+    confidence: float,
+    ddf: str,
+) -> tuple[MixedFit, _Aliasing]:
+    """Fit ``y ~ terms``; aliased fixed-effect columns are dropped first, as lme4 does.
+
+    The design is built once; its kept columns enter the fit as plain numeric columns
+    (a formula cannot drop one level of a categorical term), and the fit's ``.fixed``
+    names them as the formula would (``fa``, ``fa:g1``, ``C(question)[T.1]``, ...). A
+    dropped column has no row: its coefficient is 0 in every contrast.
+    """
+    formula = "y ~ " + " + ".join(terms)
+    factors = sorted({part for term in random for part in term.split(":")})
+    complete = frame[factors].notna().all(axis=1).to_numpy()
+    x = patsy.dmatrix(
+        formula.split("~", 1)[1], _categorical_view(frame, formula), return_type="dataframe"
+    )
+    with _single_threaded_blas():  # a thin matrix: threads cost more than they save
+        alias = _aliasing(x.to_numpy(dtype=float)[complete], list(x.columns))
+    kept = [t for t in alias.kept if t != "Intercept"]
+    safe = {f"x{i}": t for i, t in enumerate(kept)}
+    fit = fit_mixed(
+        frame.assign(**{k: x[t].to_numpy() for k, t in safe.items()}),
+        "y ~ " + (" + ".join(safe) or "1"),
+        random=random,
+        variance_ci=False,
+        confidence=confidence,
+        ddf=ddf,
+    )
+    fixed = fit.fixed.assign(term=fit.fixed["term"].map(lambda t: safe.get(t, t)))
+    return replace(fit, fixed=fixed), alias
+
+
+def _column_words(column: str, levels: list[Hashable]) -> str:
+    """A fixed-effect column of the format model in words."""
+    words = {"fa": "format", "seq": "sequence", "per": "period"}
+    for k, level in enumerate(levels[1:], start=1):
+        words[f"g{k}"] = f"group {level}"
+        words[f"fa:g{k}"] = f"format x group {level}"
+    if column.startswith("C(question)"):
+        return "a question"
+    return words.get(column, "a covariate")
+
+
+def _why_aliased(
+    frame: pd.DataFrame,
+    alias: _Aliasing,
+    levels: list[Hashable],
+    formats: tuple[str, str],
+) -> str:
+    """The reason an effect that needs an aliased column is not estimable."""
+    dropped = ", ".join(_column_words(c, levels) for c in alias.dropped)
+    if levels:
+        reference = levels[0]
+        in_focal = frame["fa"].to_numpy() == 1.0
+        is_ref = frame["grp"].to_numpy() == reference
+        missing = [
+            f for f, m in zip(formats, (in_focal, ~in_focal), strict=True) if not (is_ref & m).any()
+        ]
+        if missing:
+            return (
+                f"not estimable: no {reference} candidate (the reference group) was rated in "
+                f"{missing[0]}, so the data do not identify this effect (the aliased column, "
+                f"{dropped}, was dropped as lme4 does); choose a reference group rated in both "
+                "formats to estimate it"
+            )
+    return (
+        "not estimable: the data do not identify this effect: the fixed effects are aliased "
+        "(a level combination is empty or two terms are confounded; the aliased column(s), "
+        f"{dropped}, were dropped as lme4 does)"
+    )
+
+
 def _fit_formats(
     frame: pd.DataFrame,
     *,
@@ -320,14 +467,7 @@ def _fit_formats(
         random.append("cand:fa")
     if "panel" in frame.columns:
         random.append("panel")
-    fit = fit_mixed(
-        frame,
-        "y ~ " + " + ".join(terms),
-        random=random,
-        variance_ci=False,
-        confidence=confidence,
-        ddf=ddf,
-    )
+    fit, alias = _fit_without_aliased(frame, terms, random=random, confidence=confidence, ddf=ddf)
     sd_total = float(np.sqrt(fit.variances["variance"].sum()))
     format_counts = (n_cands(in_focal), n_cands(~in_focal))
     label = f"format effect ({focal} - {ref_format})"
@@ -450,17 +590,27 @@ def _fit_formats(
         effects = [
             e
             if e.kind not in ("format", "interaction")
-            else _Effect(
-                e.effect,
-                e.kind,
-                e.group,
-                e.format,
-                {},
-                e.candidates,
-                e.focal_counts,
-                False,
-                why_confounded,
+            else replace(e, weights={}, estimable=False, reason=why_confounded)
+            for e in effects
+        ]
+    if alias.dropped:
+        why_aliased = _why_aliased(frame, alias, levels, formats)
+        effects = [
+            e
+            if not e.estimable
+            else (
+                replace(e, weights=alias.restricted(e.weights))
+                if alias.estimable(e.weights)
+                else replace(e, weights={}, estimable=False, reason=why_aliased)
             )
             for e in effects
         ]
-    return _FormatModel(design, frame, fit, effects, sd_total, formats)
+    return _FormatModel(
+        design=design,
+        frame=frame,
+        fit=fit,
+        effects=effects,
+        sd_total=sd_total,
+        formats=formats,
+        aliased=alias.dropped,
+    )

@@ -42,6 +42,12 @@ COLUMNS = [
     "design",
 ]
 
+ALIASED_COVARIATE = (
+    "not estimable: the covariate is aliased with the format, the groups or the other "
+    "covariates (a linear combination of them in these data), so its column was dropped, "
+    "as lme4 does"
+)
+
 
 def _format_model(
     ratings: pd.DataFrame,
@@ -124,28 +130,31 @@ def _effect_table(model: _FormatModel, covariates: list[str], small_n: int) -> p
                 dict.fromkeys(("estimate", "se", "df", "ci_low", "ci_high", "p_value"), np.nan)
             )
         rows.append(row)
-    fixed = fit.fixed
+    fixed = fit.fixed.set_index("term")
     everyone = len(model.frame)
+    terms = pd.Series([*fixed.index, *model.aliased], dtype=object)
     for i, name in enumerate(covariates):
         col = f"c{i}"
-        for _, coef in fixed[fixed["term"].str.match(rf"^(C\({col}\)\[T\.|{col}$)")].iterrows():
-            term = str(coef["term"])
+        for term in terms[terms.str.match(rf"^(C\({col}\)\[T\.|{col}$)")]:
             level = term.split("[T.", 1)[1][:-1] if "[T." in term else ""
-            rows.append(
-                {
-                    "effect": f"covariate: {name}" + (f" = {level}" if level else ""),
-                    "kind": "covariate",
-                    "group": "",
-                    "format": "",
-                    **{k: float(coef[k]) for k in ("estimate", "se", "df", "ci_low", "ci_high")},
-                    "p_value": float(coef["p_value"]),
-                    "n_candidates": int(pd.unique(cand).size),
-                    "n_ratings": everyone,
-                    "small_sample": False,
-                    "estimable": True,
-                    "reason": "",
-                }
-            )
+            row = {
+                "effect": f"covariate: {name}" + (f" = {level}" if level else ""),
+                "kind": "covariate",
+                "group": "",
+                "format": "",
+                "n_candidates": int(pd.unique(cand).size),
+                "n_ratings": everyone,
+                "small_sample": False,
+            }
+            keys = ["estimate", "se", "df", "ci_low", "ci_high", "p_value"]
+            if term in model.aliased:
+                row |= dict.fromkeys(keys, np.nan)
+                row |= {"estimable": False, "reason": ALIASED_COVARIATE}
+            else:
+                values = fixed.loc[term, keys].to_numpy(dtype=float)
+                row |= dict(zip(keys, map(float, values), strict=True))
+                row |= {"estimable": True, "reason": ""}
+            rows.append(row)
     out = pd.DataFrame(rows)
     for end in ("", "_ci_low", "_ci_high"):
         source = "estimate" if not end else end[1:]
@@ -232,7 +241,10 @@ def compare_formats(
     [+ (1 | panel)]``, fitted by REML with :func:`interviewlab.fit_mixed`. The
     ``candidate:format`` intercept (within and rated-twice designs) lets a candidate's
     two interviews or two ratings differ beyond the format effect, so the format effect
-    is tested against that variation (in a balanced design this is the paired t test).
+    is tested against that variation. In a balanced design this is the paired t test
+    for a rated-twice design, and, with sequence and period in the model, the 2x2
+    crossover analysis for a within design (Senn 2002: half the difference between the
+    two sequences' mean period differences, on n - 2 df).
     Effects are contrasts of the coefficients tested with Satterthwaite df (as R's
     lmerTest): the format effect for the reference group is the ``format``
     coefficient, for group ``g`` it adds ``format:g``, and "all candidates" averages the
@@ -251,8 +263,23 @@ def compare_formats(
     with the reason, and the gaps within each format are still estimated. A group seen
     in one format only gets not-estimable rows for what needs the other format.
 
+    When the fixed-effects design is rank deficient (the reference group was rated in
+    one format only, a covariate repeats the format, ...), its aliased columns are
+    dropped as lme4 does: from left to right, a column is dropped when less than 1e-7
+    of its norm is outside the span of the columns kept before it (R's ``qr(X, LAPACK =
+    FALSE)``), and the rest is fitted. A row is then estimated when its contrast is
+    estimable (orthogonal to the null space of the full design; its value does not
+    depend on which column was dropped) and otherwise returned as not estimable with the
+    reason; a dropped covariate's row too. With a reference group seen in one format,
+    the format effects of the other groups and the gaps in the reference group's format
+    remain, and the same data with another reference give the same values.
+
     Validated by simulation with planted effects (``tests/formats``); the mixed-model
-    tests agree with R lmerTest to 1e-3 (``tests/models/test_satterthwaite.py``).
+    tests agree with R lmerTest to 1e-3 (``tests/models/test_satterthwaite.py``); with
+    the reference group in one format only, the estimable rows equal lmerTest's
+    ``contest1D`` on lmer's fit without the aliased column to 1e-6, and the rows not
+    estimable are those R finds outside the design's row space
+    (``tests/formats/lmertest``).
 
     References
     ----------
@@ -262,6 +289,8 @@ def compare_formats(
 
     Kuznetsova, A., Brockhoff, P. B. & Christensen, R. H. B. (2017). lmerTest package:
     tests in linear mixed effects models. Journal of Statistical Software, 82(13).
+
+    Senn, S. (2002). Cross-over Trials in Clinical Research (2nd ed.). Wiley.
 
     Westfall, J., Kenny, D. A. & Judd, C. M. (2014). Statistical power and optimal
     design in experiments in which samples of participants respond to samples of
@@ -369,12 +398,16 @@ def equivalence_test(
     Schuirmann's TOST on the format effect of :func:`compare_formats` (no group
     term): ``t_lower = (difference + margin) / se`` and ``t_upper = (difference -
     margin) / se`` on the Satterthwaite df; equivalence is declared when both reject,
-    i.e. when the ``1 - 2 alpha`` interval lies inside the margins. Paired or
-    independent follows from the design: between-candidate designs compare candidates,
-    within and rated-twice designs compare each candidate with themselves through the
-    ``candidate:format`` intercept. In a balanced design (every rater rates every
-    candidate on every question) the result equals statsmodels' ``ttost_ind`` (between)
-    or ``ttost_paired`` (within) on candidate mean scores, which the tests check. With
+    i.e. when the ``1 - 2 alpha`` interval lies inside the margins. The comparison
+    follows from the design: between-candidate designs compare candidates; rated-twice
+    designs compare each candidate with themselves through the ``candidate:format``
+    intercept; within designs (order recorded) also adjust for sequence and period, so
+    the difference is the 2x2 crossover estimate (Senn 2002). In a balanced design
+    (every rater rates every candidate on every question) the result equals, on
+    candidate mean scores, statsmodels' ``ttost_ind`` (between), ``ttost_paired``
+    (rated twice), and for a within design the crossover analysis: ``ttost_ind`` with
+    pooled variance on half of each candidate's period difference (first minus second
+    interview) between the two sequences, on n - 2 df; the tests check all three. With
     ``margin_unit="sd"`` the SD is treated as known.
 
     References
@@ -385,6 +418,8 @@ def equivalence_test(
 
     Lakens, D. (2017). Equivalence tests: a practical primer for t tests, correlations,
     and meta-analyses. Social Psychological and Personality Science, 8(4), 355-362.
+
+    Senn, S. (2002). Cross-over Trials in Clinical Research (2nd ed.). Wiley.
 
     Examples
     --------

@@ -73,8 +73,9 @@ def format_invariance(
     Notes
     -----
     For each question, the model of :func:`compare_formats` is fitted to that
-    question's ratings alone (``score ~ format x group + (1 | candidate) + (1 | rater)``
-    [+ ``(1 | candidate:format)``]) and the ``format x group`` coefficient is tested
+    question's ratings alone (``score ~ format x group [+ sequence + period] +
+    (1 | candidate) + (1 | rater) [+ (1 | candidate:format)]``, sequence and period in a
+    within design) and the ``format x group`` coefficient is tested
     with Satterthwaite df. A question whose interaction stands out from the others is
     not measured the same way in both formats for that group (a lack of measurement
     invariance at the question level, in the spirit of differential item functioning).

@@ -69,8 +69,9 @@ def _design_from(scores: _Scores, focal: np.ndarray | None, design: str) -> _Des
     """The format model's matrices built from the simulated scores (no tables, no formula).
 
     The same model as ``fit_mixed(ratings, "score ~ fa * g1 + C(question_id)",
-    random=["candidate_id", "rater_id"])`` on the study's table, with the rows in
-    another order.
+    random=["candidate_id", "rater_id"])`` on the study's table (``fa`` alone without a
+    focal group; a within design adds ``candidate_id:format`` but no sequence or period),
+    with the rows in another order.
     """
     y = scores.score.astype(float)
     fa = scores.is_async.astype(float)
@@ -225,11 +226,15 @@ def format_power(
     -----
     Each simulation draws a study with :func:`interviewlab.simulate_study` (panels of
     ``panel_size`` raters, ``n_questions`` questions, the rest at the simulator's
-    defaults with no other planted effect) and fits the model of
-    :func:`interviewlab.compare_formats` (score ~ format [x focal group] + question +
-    (1 | candidate) + (1 | rater) [+ (1 | candidate:format)]) with the same engine and
-    Satterthwaite t tests; the format matrices are built directly, without formula
-    parsing. Power is the share of simulations whose two-sided p-value is below
+    defaults with no other planted effect) and fits ``score ~ format [x focal group] +
+    question + (1 | candidate) + (1 | rater) [+ (1 | candidate:format)]`` with the
+    engine and Satterthwaite t tests of :func:`interviewlab.compare_formats`; the
+    matrices are built directly, without formula parsing. For a between design this is
+    compare_formats' model. For a within design it leaves out compare_formats' sequence
+    and period terms (the simulator counterbalances the order and plants no period or
+    carry-over effect), so the test is the paired comparison on n - 1 df where
+    compare_formats runs the 2x2 crossover analysis on n - 2 df: slightly optimistic
+    for very small studies. Power is the share of simulations whose two-sided p-value is below
     ``alpha``. With ``effect=0`` it is the false-positive rate, which should be close to
     ``alpha`` (checked in the tests). Candidates who do not complete the async step
     (10% by default) are not rated, as in the simulator.
