@@ -38,9 +38,12 @@ STUDIES = {
         "panel_effects": "neither the raters' groups",
         "recording_quality": "no recorded answers",
     },
-    "recordings": {},
+    "recordings": {"panel_effects": "neither the raters' groups"},
     "requisitions": {"recording_quality": "no recorded answers"},
-    "other_groups": {"recording_quality": "no recorded answers"},
+    "other_groups": {
+        "panel_effects": "neither the raters' groups",
+        "recording_quality": "no recorded answers",
+    },
 }
 
 REPORTS = (

@@ -12,6 +12,7 @@ import pytest
 
 import interviewlab as il
 from interviewlab.cli import main
+from interviewlab.data import dataset_path
 
 DEMO_IDS = set(il.load_study("demo").candidates["candidate_id"])
 
@@ -355,3 +356,36 @@ def test_only_this_plain_interpreter_forks_a_kernel() -> None:
     assert _same_python(command) == (not sys.warnoptions and not sys.flags.optimize)
     assert not _same_python(["/usr/bin/python3.9", *command[1:]])
     assert not _same_python([sys.executable, "-m", "other_kernel", "-f", "kernel.json"])
+
+
+def test_reruns_keep_what_they_do_not_rewrite(tmp_path: Path) -> None:
+    # a study of the user's own (a copy of the demo) run three times into one --out
+    import shutil
+    import stat
+
+    study = tmp_path / "mine"
+    shutil.copytree(dataset_path("demo"), study)
+    out = tmp_path / "reports"
+    old_mask = os.umask(0o022)
+    try:
+        first = il.run_report("study_overview", study=study, out=out, progress=False, pdf=True)
+    finally:
+        os.umask(old_mask)
+    # folders and files with the user's usual permissions, not mkdtemp's private 0700
+    assert stat.S_IMODE(first.stat().st_mode) == 0o755
+    assert stat.S_IMODE((first / "study_overview.html").stat().st_mode) == 0o644
+    pdf = (first / "study_overview.pdf").read_bytes()
+    # an earlier failure of the same report is cleared by a success
+    (out / f"{first.name}.failed").mkdir()
+    again = il.run_report("study_overview", study=study, out=out, progress=False)
+    assert again == first
+    assert not (out / f"{first.name}.failed").exists()
+    # the same report without --pdf keeps the earlier PDF: it shows the same page
+    assert (again / "study_overview.pdf").read_bytes() == pdf
+    index = (out / "index.html").read_text()
+    assert f'href="{first.name}/study_overview.pdf"' in index
+    # changed data: the earlier PDF would be stale, and is dropped
+    with (study / "study.toml").open("a", encoding="utf-8") as toml:
+        toml.write("\n# edited\n")
+    third = il.run_report("study_overview", study=study, out=out, progress=False)
+    assert not (third / "study_overview.pdf").exists()
