@@ -1,6 +1,6 @@
 """Write reference_one_format.csv for lmertest_reference.R (deterministic: a fixed seed).
 
-Run from this folder: ``python make_data.py``. A between design (each candidate one
+Run from this folder: ``python make_one_format_data.py``. A between design (each candidate one
 format) with three groups: the reference group A was interviewed live only, B and C in
 both formats; 8 raters rate both formats, 3 per candidate, on 3 questions. The CSV is
 committed beside this script, so neither it nor R is needed when the tests run.
