@@ -170,3 +170,31 @@ def test_small_samples_are_flagged_not_hidden() -> None:
     strict = il.panel_effects(il.load_study("demo"), group="ethnicity", min_n=600, min_raters=1)
     assert strict["small_sample"].all()
     assert_allclose(strict["estimate"], table["estimate"])
+
+
+def test_internal_with_gaps_is_the_main_model_on_recorded_candidates(diverse: il.Study) -> None:
+    # every tenth candidate's internal status unrecorded: the internal row is the main
+    # model fitted on the others, written out by hand with fit_mixed (patsy coding)
+    candidates = diverse.candidates.copy()
+    candidates["internal"] = candidates["internal"].astype(float)
+    candidates.loc[candidates.index % 10 == 0, "internal"] = np.nan
+    gappy = il.Study(
+        meta=diverse.meta, candidates=candidates, ratings=diverse.ratings, raters=diverse.raters
+    )
+    table = il.panel_effects(gappy, group="sex")
+    r = diverse.ratings.merge(candidates[["candidate_id", "sex", "internal"]])
+    r = r.merge(diverse.raters[["rater_id", "sex"]].rename(columns={"sex": "rsex"}))
+    r["same"] = (r["sex"] == r["rsex"]).astype(float)
+    r["share"] = r.groupby("candidate_id")["same"].transform("mean")
+    r["diversity"] = r.groupby("candidate_id")["rsex"].transform("nunique").astype(float)
+    fit = il.fit_mixed(
+        r[r["internal"].notna()],
+        "score ~ same + share + diversity + internal + C(sex) + C(format)",
+        random=["candidate_id", "rater_id", "question_id"],
+        variance_ci=False,
+    )
+    row = _row(table, "internal candidate (")
+    expected = fit.fixed.set_index("term").loc["internal"]
+    assert_allclose(
+        row[["estimate", "se"]].astype(float), expected[["estimate", "se"]].astype(float), rtol=1e-6
+    )
