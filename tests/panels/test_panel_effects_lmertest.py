@@ -21,21 +21,18 @@ import interviewlab as il
 
 HERE = Path(__file__).parent / "lmertest"
 
-#: panel_effects row (effect label) -> (R model, R coefficient)
+#: panel_effects row (term, group, role) -> (R model, R coefficient)
 ROWS = {
-    "similar-to-me (rater shares the candidate's sex)": ("main", "same"),
-    "similar-to-me for female candidates": ("by_group", "csexfemale:same"),
-    "similar-to-me for male candidates": ("by_group", "csexmale:same"),
-    "panel share of the candidate's sex (all vs none of the panel)": ("main", "share"),
-    "panel diversity (per extra sex group among the raters)": ("main", "diversity"),
-    "internal candidate (rated higher than external candidates)": ("main", "internal"),
-    "internal candidate, as rated by HR raters": ("by_role", "roleHR:internal"),
-    "internal candidate, as rated by hiring manager raters": (
-        "by_role",
-        "rolehiring manager:internal",
-    ),
-    "internal candidate, as rated by peer raters": ("by_role", "rolepeer:internal"),
-    "similar-to-me, trained minus untrained raters": ("by_training", "same:trained"),
+    ("similar_to_me", "", ""): ("main", "same"),
+    ("similar_to_me_by_group", "female", ""): ("by_group", "csexfemale:same"),
+    ("similar_to_me_by_group", "male", ""): ("by_group", "csexmale:same"),
+    ("panel_share", "", ""): ("main", "share"),
+    ("panel_diversity", "", ""): ("main", "diversity"),
+    ("internal", "", ""): ("main", "internal"),
+    ("internal_by_role", "", "HR"): ("by_role", "roleHR:internal"),
+    ("internal_by_role", "", "hiring manager"): ("by_role", "rolehiring manager:internal"),
+    ("internal_by_role", "", "peer"): ("by_role", "rolepeer:internal"),
+    ("similar_to_me_trained_minus_untrained", "", ""): ("by_training", "same:trained"),
 }
 
 
@@ -54,15 +51,16 @@ def r_output() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def effects() -> pd.DataFrame:
-    return il.panel_effects(il.load_study(HERE / "study"), group="sex").set_index("effect")
+    table = il.panel_effects(il.load_study(HERE / "study"), group="sex")
+    return table.set_index(["term", "group", "role"])
 
 
-@pytest.mark.parametrize("effect", list(ROWS))
-def test_rows_match_lmertest(effects: pd.DataFrame, effect: str) -> None:
+@pytest.mark.parametrize("key", list(ROWS), ids=["-".join(filter(None, k)) for k in ROWS])
+def test_rows_match_lmertest(effects: pd.DataFrame, key: tuple[str, str, str]) -> None:
     # R lmerTest 3.1.3: summary(lmer(score ~ <model> + (1 | candidate_id) +
-    # (1 | rater_id) + (1 | question_id), REML = TRUE), ddf = "Satterthwaite");
-    ref = r_output().loc[ROWS[effect]]
-    row = effects.loc[effect]
+    # (1 | rater_id) + (1 | question_id), REML = TRUE), ddf = "Satterthwaite")
+    ref = r_output().loc[ROWS[key]]
+    row = effects.loc[key]
     assert row["estimable"]
     assert_allclose(row["estimate"], ref["estimate"], rtol=1e-6)
     assert_allclose(row["se"], ref["se"], rtol=5e-6)
@@ -84,7 +82,5 @@ def test_same_ratings_as_r(effects: pd.DataFrame) -> None:
     assert left_out > 0
     reason = str(effects.iloc[0]["reason"])
     assert f"{left_out} rating(s) without a recorded candidate or rater group left out" in reason
-    assert effects.loc[
-        "internal candidate (rated higher than external candidates)",
-        ["n_candidates", "n_raters"],
-    ].tolist() == [n_candidates, n_raters]
+    internal = effects.loc[("internal", "", "")]
+    assert [internal["n_candidates"], internal["n_raters"]] == [n_candidates, n_raters]

@@ -22,7 +22,9 @@ __all__ = ["PANEL_EFFECT_COLUMNS", "panel_effects"]
 #: columns of :func:`panel_effects`, in order
 PANEL_EFFECT_COLUMNS = (
     "effect",
+    "term",
     "group",
+    "role",
     "estimate",
     "se",
     "df",
@@ -92,9 +94,15 @@ def panel_effects(
         diversity, internal candidate, internal candidate as rated by each role,
         similar-to-me difference trained minus untrained raters. Columns:
 
-        - ``effect``: the effect in words;
+        - ``effect``: the effect in words (for reading; its wording may change);
+        - ``term``: a stable code of the effect, to find rows by: ``similar_to_me``,
+          ``similar_to_me_by_group``, ``panel_share``, ``panel_diversity``,
+          ``internal``, ``internal_by_role``, ``similar_to_me_trained_minus_untrained``
+          (a per-group or per-role row is found by ``term`` with ``group`` or ``role``);
         - ``group``: the candidates' value of ``group`` a per-group row is about, ""
           for the other rows (so that a report hides the rows of a hidden category);
+        - ``role``: the rater role an ``internal_by_role`` row is about, "" for the
+          other rows;
         - ``estimate``: in score points (per rating; for the panel share, the change
           from a panel with none to a panel with all raters in the candidate's group;
           for diversity, per extra distinct group on the panel);
@@ -170,6 +178,11 @@ def panel_effects(
     >>> table = panel_effects(load_study("demo"), group="ethnicity")
     >>> table.loc[0, "effect"], bool(table.loc[0, "estimable"])
     ("similar-to-me (rater shares the candidate's ethnicity)", True)
+    >>> table.loc[table["term"] == "internal_by_role", ["role", "n_raters"]]
+                  role  n_raters
+    9               HR         4
+    10  hiring manager         4
+    11            peer         4
     """
     check_fraction("confidence", confidence)
     for name, value in (("min_n", min_n), ("min_raters", min_raters)):
@@ -179,7 +192,8 @@ def panel_effects(
     rows: list[dict[str, object]] = []
     rows += _similarity_rows(prepared, group, confidence)
     table = pd.DataFrame(rows)
-    table["group"] = table["group"].fillna("") if "group" in table else ""
+    for column in ("group", "role"):
+        table[column] = table[column].fillna("") if column in table else ""
     table["small_sample"] = (table["n_candidates"] < min_n) | (table["n_raters"] < min_raters)
     table = table[list(PANEL_EFFECT_COLUMNS)]
     table["estimable"] = table["estimable"].astype(bool)
@@ -254,9 +268,12 @@ def _prepare(study: Study, *, group: str, internal: str, role: str, trained: str
     return _Prepared(data, controls, n_missing)
 
 
-def _blank(effect: str, reason: str, n_candidates: int, n_raters: int) -> dict[str, object]:
+def _blank(
+    effect: str, term: str, reason: str, n_candidates: int, n_raters: int
+) -> dict[str, object]:
     return {
         "effect": effect,
+        "term": term,
         "estimate": np.nan,
         "se": np.nan,
         "df": np.nan,
@@ -299,11 +316,17 @@ def _fit(
 
 
 def _row(
-    fixed: pd.DataFrame, term: str, effect: str, n_candidates: int, n_raters: int
+    fixed: pd.DataFrame,
+    coefficient: str,
+    effect: str,
+    term: str,
+    n_candidates: int,
+    n_raters: int,
 ) -> dict[str, object]:
-    values = fixed.loc[term].to_dict()
+    values = fixed.loc[coefficient].to_dict()
     return {
         "effect": effect,
+        "term": term,
         **{k: float(values[k]) for k in ("estimate", "se", "df", "ci_low", "ci_high", "p_value")},
         "n_candidates": n_candidates,
         "n_raters": n_raters,
@@ -371,16 +394,17 @@ def _similarity_rows(prep: _Prepared, group: str, confidence: float) -> list[dic
     for term in ("same", "share", "diversity"):
         counts = n_mixed if term == "same" else n_all
         if fixed is not None and ok[term]:
-            rows[term] = _row(fixed, term, names[term], *counts)
+            rows[term] = _row(fixed, term, names[term], _CODES[term], *counts)
         else:
-            rows[term] = _blank(names[term], why[term] if not ok[term] else CONFOUNDED, *counts)
+            reason = why[term] if not ok[term] else CONFOUNDED
+            rows[term] = _blank(names[term], _CODES[term], reason, *counts)
     if prep.n_missing:
         note = f"{prep.n_missing} rating(s) without a recorded candidate or rater group left out"
         first = str(rows["same"]["reason"])
         rows["same"]["reason"] = f"{first}; {note}" if first else note
     per_group = _per_group_rows(prep, confidence)
     if fixed is not None and ok["internal"]:
-        internal_rows = [_row(fixed, "internal", INTERNAL, *n_all)]
+        internal_rows = [_row(fixed, "internal", INTERNAL, "internal", *n_all)]
     else:
         internal_rows = [_internal_alone(prep, confidence)]
     moderators = [*_role_rows(prep, confidence), _training_row(prep, confidence)]
@@ -389,6 +413,17 @@ def _similarity_rows(prep: _Prepared, group: str, confidence: float) -> list[dic
 
 INTERNAL = "internal candidate (rated higher than external candidates)"
 TRAINING = "similar-to-me, trained minus untrained raters"
+
+#: the ``term`` code of the main model's rows, by model term
+_CODES = {
+    "same": "similar_to_me",
+    "share": "panel_share",
+    "diversity": "panel_diversity",
+    "internal": "internal",
+}
+BY_GROUP = "similar_to_me_by_group"
+BY_ROLE = "internal_by_role"
+BY_TRAINING = "similar_to_me_trained_minus_untrained"
 
 
 def _complete_and_two_valued(data: pd.DataFrame, column: str) -> bool:
@@ -424,7 +459,7 @@ def _per_group_rows(prep: _Prepared, confidence: float) -> list[dict[str, object
         name = f"similar-to-me for {value} candidates"
         counts = _counts(data, mixed & (data["cgroup"] == value))
         if fixed is not None and value in estimable:
-            rows.append(_row(fixed, f"_same{i}", name, *counts))
+            rows.append(_row(fixed, f"_same{i}", name, BY_GROUP, *counts))
         else:
             reason = (
                 CONFOUNDED
@@ -432,7 +467,7 @@ def _per_group_rows(prep: _Prepared, confidence: float) -> list[dict[str, object
                 else f"not estimable: no {value} candidate was rated both by {value} raters "
                 "and by raters of another group"
             )
-            rows.append(_blank(name, reason, *counts))
+            rows.append(_blank(name, BY_GROUP, reason, *counts))
         rows[-1]["group"] = value
     return rows
 
@@ -441,19 +476,21 @@ def _internal_alone(prep: _Prepared, confidence: float) -> dict[str, object]:
     """The internal effect when its column has gaps: the main model, recorded candidates."""
     data = prep.data
     if "internal" not in data.columns:
-        return _blank(INTERNAL, "not estimable: the candidates table has no internal column", 0, 0)
+        reason = "not estimable: the candidates table has no internal column"
+        return _blank(INTERNAL, "internal", reason, 0, 0)
     data = data[data["internal"].notna()]
     counts = _counts(data)
     if not _two_values(data, "internal"):
         return _blank(
             INTERNAL,
+            "internal",
             "not estimable: there are no internal candidates, or no external ones",
             *counts,
         )
     fixed = _fit(data, _main_terms(data), prep.controls, confidence)
     if fixed is None:
-        return _blank(INTERNAL, CONFOUNDED, *counts)
-    return _row(fixed, "internal", INTERNAL, *counts)
+        return _blank(INTERNAL, "internal", CONFOUNDED, *counts)
+    return _row(fixed, "internal", INTERNAL, "internal", *counts)
 
 
 def _role_rows(prep: _Prepared, confidence: float) -> list[dict[str, object]]:
@@ -483,17 +520,18 @@ def _role_rows(prep: _Prepared, confidence: float) -> list[dict[str, object]]:
         name = f"internal candidate, as rated by {value} raters"
         counts = _counts(data, data["role"] == value)
         if fixed is not None and value in usable:
-            rows.append(_row(fixed, f"_int{i}", name, *counts))
+            rows.append(_row(fixed, f"_int{i}", name, BY_ROLE, *counts))
         elif value not in usable:
             reason = (
                 f"not estimable: {value} raters did not rate both internal and external candidates"
             )
-            rows.append(_blank(name, reason, *counts))
+            rows.append(_blank(name, BY_ROLE, reason, *counts))
         elif len(usable) < 2:
             reason = "not estimable: only one role rated both internal and external candidates"
-            rows.append(_blank(name, reason, *counts))
+            rows.append(_blank(name, BY_ROLE, reason, *counts))
         else:
-            rows.append(_blank(name, CONFOUNDED, *counts))
+            rows.append(_blank(name, BY_ROLE, CONFOUNDED, *counts))
+        rows[-1]["role"] = value
     return rows
 
 
@@ -504,7 +542,8 @@ def _training_row(prep: _Prepared, confidence: float) -> dict[str, object]:
     """
     data = prep.data
     if "trained" not in data.columns:
-        return _blank(TRAINING, "not estimable: the raters table has no trained column", 0, 0)
+        reason = "not estimable: the raters table has no trained column"
+        return _blank(TRAINING, BY_TRAINING, reason, 0, 0)
     data = data[data["trained"].notna()].copy()
     informative = data[_mixed(data)]
     counts = _counts(informative)
@@ -512,11 +551,12 @@ def _training_row(prep: _Prepared, confidence: float) -> dict[str, object]:
     if "same" not in terms or informative["trained"].nunique() != 2:
         return _blank(
             TRAINING,
+            BY_TRAINING,
             "not estimable: similar-to-me is not observed among both trained and untrained raters",
             *counts,
         )
     data["_same_trained"] = data["same"] * data["trained"]
     fixed = _fit(data, [*terms, "trained", "_same_trained"], prep.controls, confidence)
     if fixed is None:
-        return _blank(TRAINING, CONFOUNDED, *counts)
-    return _row(fixed, "_same_trained", TRAINING, *counts)
+        return _blank(TRAINING, BY_TRAINING, CONFOUNDED, *counts)
+    return _row(fixed, "_same_trained", TRAINING, BY_TRAINING, *counts)
