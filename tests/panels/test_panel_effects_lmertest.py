@@ -1,6 +1,6 @@
 """panel_effects' four models against R lmerTest (stored output, R not needed here).
 
-The study and the R script are in tests/panels/lmertest/: make_data.py writes the study
+The study and the R script are in tests/panels/lmertest/: make_panel_study.py writes the study
 (simulate_study, seeded), panel_effects_reference.R builds same, share and diversity
 from the study's CSV files by itself, fits the main model and the three moderator
 models with lmer (REML) and prints summary(..., ddf = "Satterthwaite"); its output is

@@ -2,7 +2,7 @@
 # R 4.x with lme4 and lmerTest (Debian r-cran-lme4, r-cran-lmertest). Run from this folder:
 #   Rscript panel_effects_reference.R > panel_effects_output.txt
 # The variables are built here from the study's own tables (study/, written by
-# make_data.py), independently of interviewlab: ratings whose candidate or rater has no
+# make_panel_study.py), independently of interviewlab: ratings whose candidate or rater has no
 # recorded sex are left out; same = rater shares the candidate's sex; share = the
 # candidate's mean of same; diversity = distinct rater sexes among the candidate's raters.
 suppressPackageStartupMessages(library(lmerTest))

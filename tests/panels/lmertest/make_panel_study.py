@@ -1,6 +1,6 @@
 """Write the study that panel_effects_reference.R fits (deterministic: a fixed seed).
 
-Run from this folder: ``PYTHONPATH=../../../src python make_data.py``. The study folder
+Run from this folder: ``PYTHONPATH=../../../src python make_panel_study.py``. The study folder
 is committed beside it, so neither this script nor R is needed when the tests run.
 
 Two candidate groups shared with the raters, panels that mix them, internal candidates,
