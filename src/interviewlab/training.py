@@ -165,6 +165,7 @@ def _cluster_ols(
 #: columns of :func:`bias_estimates`, in order
 _BIAS_COLUMNS = (
     "effect",
+    "term",
     "planted",
     "estimate",
     "se",
@@ -180,6 +181,10 @@ _BIAS_COLUMNS = (
     "method",
     "covered",
 )
+
+#: ``term`` codes of the rows that do not come from panel_effects
+_FORMAT = "format_interaction"
+_RECORDING = "recording_penalty"
 
 _PANEL_METHOD = (
     "panel_effects: REML mixed model with candidate, rater and question intercepts, "
@@ -214,7 +219,11 @@ def bias_estimates(study: Study, *, confidence: float = 0.95, min_n: int = 20) -
         One row per planted effect, in this order: similar-to-me bonus,
         panel-composition bonus, internal-candidate bonus, async penalty for the focal
         group, recording-quality penalty (when the study has recording qualities).
-        Columns: ``effect``, ``planted`` (true value), ``estimate``, ``se``, ``df``,
+        Columns: ``effect`` (in words, for reading), ``term`` (a stable code to find
+        rows by: ``similar_to_me``, ``panel_share`` and ``internal``, the
+        :func:`interviewlab.panel_effects` codes of the rows they come from;
+        ``format_interaction``; ``recording_penalty``), ``planted`` (true value),
+        ``estimate``, ``se``, ``df``,
         ``ci_low``, ``ci_high``, ``p_value``, ``n`` (candidates that inform the
         estimate), ``small_sample``, ``estimable``, ``reason`` (why not, e.g.
         similar-to-me with a homogeneous rater pool; then the numbers are missing, never
@@ -224,13 +233,13 @@ def bias_estimates(study: Study, *, confidence: float = 0.95, min_n: int = 20) -
 
     Notes
     -----
-    * Similar-to-me bonus: the ``similar-to-me`` row of :func:`interviewlab.panel_effects`
-      on the similarity column (within candidate, rater and candidate groups from the
-      raters table); panel-composition bonus: its ``panel share`` row (all of the panel
-      in the candidate's group versus none), which is what the simulator's
-      ``panel_share_bonus`` plants; internal-candidate bonus: its ``internal candidate``
-      row.
-    * Async penalty for the focal group: the ``format x group interaction`` row of
+    * Similar-to-me bonus: the ``similar_to_me`` row of
+      :func:`interviewlab.panel_effects` on the similarity column (within candidate,
+      rater and candidate groups from the raters table); panel-composition bonus: its
+      ``panel_share`` row (all of the panel in the candidate's group versus none), which
+      is what the simulator's ``panel_share_bonus`` plants; internal-candidate bonus:
+      its ``internal`` row.
+    * Async penalty for the focal group: the ``interaction`` row (``kind``) of
       :func:`interviewlab.compare_formats` for the focal group against the largest other
       group (the planted penalty applies to the focal group only, so the difference in
       format effects between it and any other group is the planted value).
@@ -252,6 +261,9 @@ def bias_estimates(study: Study, *, confidence: float = 0.95, min_n: int = 20) -
     >>> list(table["effect"])  # doctest: +NORMALIZE_WHITESPACE
     ['similar-to-me bonus', 'panel-composition bonus', 'internal-candidate bonus',
      'async penalty for Black', 'recording-quality penalty']
+    >>> list(table["term"])  # doctest: +NORMALIZE_WHITESPACE
+    ['similar_to_me', 'panel_share', 'internal', 'format_interaction',
+     'recording_penalty']
     >>> table.loc[0, "source"]
     "panel_effects: similar-to-me (rater shares the candidate's ethnicity)"
     """
@@ -266,13 +278,11 @@ def bias_estimates(study: Study, *, confidence: float = 0.95, min_n: int = 20) -
     sim_col = planted["similarity_column"]
     panel = panel_effects(study, group=sim_col, confidence=confidence, min_n=min_n)
     rows = [
-        _from_panel(panel, "similar-to-me (", "similar-to-me bonus", planted["similarity_bonus"]),
+        _from_panel(panel, "similar_to_me", "similar-to-me bonus", planted["similarity_bonus"]),
         _from_panel(
-            panel, "panel share", "panel-composition bonus", planted.get("panel_share_bonus", 0.0)
+            panel, "panel_share", "panel-composition bonus", planted.get("panel_share_bonus", 0.0)
         ),
-        _from_panel(
-            panel, "internal candidate (", "internal-candidate bonus", planted["internal_bonus"]
-        ),
+        _from_panel(panel, "internal", "internal-candidate bonus", planted["internal_bonus"]),
         _format_penalty(study, confidence, min_n),
     ]
     recording = _recording_penalty(study, confidence, min_n)
@@ -287,11 +297,12 @@ def bias_estimates(study: Study, *, confidence: float = 0.95, min_n: int = 20) -
     return out
 
 
-def _from_panel(panel: pd.DataFrame, start: str, label: str, true: float) -> dict[str, object]:
-    """The row of panel_effects whose effect starts with ``start``, as a bias row."""
-    row = panel[panel["effect"].str.startswith(start)].iloc[0]
+def _from_panel(panel: pd.DataFrame, term: str, label: str, true: float) -> dict[str, object]:
+    """The row of panel_effects whose ``term`` is ``term``, as a bias row."""
+    row = panel[panel["term"] == term].iloc[0]
     return {
         "effect": label,
+        "term": term,
         "planted": float(true),
         **{k: float(row[k]) for k in ("estimate", "se", "df", "ci_low", "ci_high", "p_value")},
         "n": int(row["n_candidates"]),
@@ -303,9 +314,12 @@ def _from_panel(panel: pd.DataFrame, start: str, label: str, true: float) -> dic
     }
 
 
-def _blank(label: str, true: float, n: int, reason: str, source: str, method: str) -> dict:
+def _blank(
+    label: str, term: str, true: float, n: int, reason: str, source: str, method: str
+) -> dict:
     return {
         "effect": label,
+        "term": term,
         "planted": float(true),
         **dict.fromkeys(("estimate", "se", "df", "ci_low", "ci_high", "p_value"), np.nan),
         "n": n,
@@ -330,7 +344,8 @@ def _format_penalty(study: Study, confidence: float, min_n: int) -> dict[str, ob
         reason = (
             f"not estimable: the study needs {focal} candidates and candidates of another group"
         )
-        return _blank(label, true, int(counts.get(focal, 0)), reason, "compare_formats", method)
+        n = int(counts.get(focal, 0))
+        return _blank(label, _FORMAT, true, n, reason, "compare_formats", method)
     # the largest other group (ties: the first in sorted order) is the reference
     reference = sorted(others.index[others == others.max()])[0]
     table = compare_formats(
@@ -344,6 +359,7 @@ def _format_penalty(study: Study, confidence: float, min_n: int) -> dict[str, ob
     row = table[(table["kind"] == "interaction") & (table["group"] == focal)].iloc[0]
     return {
         "effect": label,
+        "term": _FORMAT,
         "planted": true,
         **{k: float(row[k]) for k in ("estimate", "se", "df", "ci_low", "ci_high", "p_value")},
         "n": int(row["n_candidates"]),
@@ -377,7 +393,7 @@ def _recording_penalty(study: Study, confidence: float, min_n: int) -> dict[str,
             "not estimable: fewer than 3 async candidates with a recording quality, or "
             "the quality does not vary"
         )
-        return _blank(label, true, n, reason, "regression in bias_estimates", method)
+        return _blank(label, _RECORDING, true, n, reason, "regression in bias_estimates", method)
     panels = (
         pd.get_dummies(per["panel_id"], drop_first=True, dtype=float).to_numpy()
         if "panel_id" in per.columns
@@ -390,6 +406,7 @@ def _recording_penalty(study: Study, confidence: float, min_n: int) -> dict[str,
     estimate, se, low, high, p = fit
     return {
         "effect": label,
+        "term": _RECORDING,
         "planted": true,
         "estimate": -estimate,
         "se": se,

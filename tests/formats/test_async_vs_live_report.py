@@ -57,16 +57,18 @@ def test_planted_async_penalty_is_shown_and_inside_its_interval(folder: Path) ->
     # datasets/demo/study.toml [planted]: format_effect = -0.1 and an extra async
     # penalty focal_format_effect = -0.4 for Black candidates (plus a recording-quality
     # penalty that only async scores carry)
-    planted = _table(folder, "planted_vs_estimated").set_index("effect")
-    truth = il.planted_format_effects(DEMO).set_index("effect")["planted"]
+    planted = _table(folder, "planted_vs_estimated").set_index(["kind", "group"])
+    truth = il.planted_format_effects(DEMO).set_index(["kind", "group"])["planted"]
     assert_allclose(planted.loc[truth.index, "planted"], truth)
     assert planted["inside_interval"].all()
     assert planted["planted"].min() < -0.6  # the Black candidates' async penalty
-    effects = _table(folder, "format_effects_ethnicity").set_index("effect")
-    black_async = effects.loc["group gap (Black - White), async"]
-    black_live = effects.loc["group gap (Black - White), live"]
+    effects = _table(folder, "format_effects_ethnicity")
+    gaps = effects[effects["kind"] == "gap"].set_index(["group", "format"])
+    black_async = gaps.loc[("Black", "async")]
+    black_live = gaps.loc[("Black", "live")]
     # the Black candidates' gap is larger in async than live, and both are clear
     assert black_async["estimate"] < black_live["estimate"] < 0
     assert black_async["ci_high"] < 0
-    overall = effects.loc["format effect (async - live), all candidates"]
+    # the all-candidates row: kind "format" with group "" (read back from CSV as missing)
+    overall = effects[(effects["kind"] == "format") & effects["group"].isna()].iloc[0]
     assert overall["ci_high"] < 0 and overall["p_value"] < 1e-6

@@ -39,24 +39,24 @@ def test_planted_effects_inside_95_percent_intervals(design):
     study = planted_study(design, seed=31)
     res = compare_formats(
         study.ratings, candidates=study.candidates, group="ethnicity", reference="White"
-    ).set_index("effect")
+    ).set_index(["kind", "group", "format"])
     assert (res["design"] == design).all()
-    truth = {
-        "format effect (async - live), White": -0.3,
-        "format effect (async - live), Black": -0.7,
-        "group gap (Black - White), live": 0.0,
-        "group gap (Black - White), async": -0.4,
-        "format x group interaction (Black): gap in async minus gap in live": -0.4,
+    truth = {  # (kind, group, format) -> planted value
+        ("format", "White", ""): -0.3,
+        ("format", "Black", ""): -0.7,
+        ("gap", "Black", "live"): 0.0,
+        ("gap", "Black", "async"): -0.4,
+        ("interaction", "Black", ""): -0.4,
     }
-    for effect, value in truth.items():
-        row = res.loc[effect]
-        assert row["ci_low"] <= value <= row["ci_high"], (effect, row["estimate"])
-    interaction = res.loc["format x group interaction (Black): gap in async minus gap in live"]
+    for key, value in truth.items():
+        row = res.loc[key]
+        assert row["ci_low"] <= value <= row["ci_high"], (key, row["estimate"])
+    interaction = res.loc[("interaction", "Black", "")]
     assert interaction["p_value"] < 0.05
     if design == "within":
-        assert {"period", "carryover"} <= set(res["kind"])
+        assert {"period", "carryover"} <= set(res.index.get_level_values("kind"))
         for kind in ("period", "carryover"):
-            row = res[res["kind"] == kind].iloc[0]
+            row = res.loc[(kind, "", "")]
             assert row["ci_low"] <= 0.0 <= row["ci_high"]
 
 
@@ -359,12 +359,13 @@ def test_planted_format_effects_with_recording_penalty_are_covered():
         recording_penalty=0.6,
         focal_recording_gap=0.2,
     )
-    truth = il.planted_format_effects(study).set_index("effect")["planted"]
+    truth = il.planted_format_effects(study).set_index(["kind", "group"])["planted"]
     res = compare_formats(
         study.ratings, candidates=study.candidates, group="ethnicity", reference="White"
-    ).set_index("effect")
-    for effect, value in truth.items():
-        assert res.loc[effect, "ci_low"] <= value <= res.loc[effect, "ci_high"], effect
+    ).set_index(["kind", "group", "format"])
+    for (kind, group), value in truth.items():
+        row = res.loc[(kind, group, "")]
+        assert row["ci_low"] <= value <= row["ci_high"], (kind, group)
     with pytest.raises(InterviewLabError, match="no planted format effects"):
         il.planted_format_effects(
             il.Study.from_frames(

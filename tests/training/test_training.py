@@ -27,51 +27,45 @@ def test_scenarios_share_candidates(runs: dict[str, il.Study]) -> None:
 def test_rows_are_the_researchers_analysis(runs: dict[str, il.Study]) -> None:
     # trainers see exactly what panel_effects and compare_formats give on the same study
     study = runs["diverse panel"]
-    ours = bias_estimates(study).set_index("effect")
-    panel = il.panel_effects(study, group="ethnicity").set_index("effect")
+    ours = bias_estimates(study).set_index("term")
+    panel = il.panel_effects(study, group="ethnicity").set_index(["term", "group", "role"])
     formats = il.compare_formats(
         study.ratings, candidates=study.candidates, group="ethnicity", reference="White"
-    ).set_index("effect")
+    ).set_index(["kind", "group", "format"])
     pairs = {
-        "similar-to-me bonus": panel.loc["similar-to-me (rater shares the candidate's ethnicity)"],
-        "panel-composition bonus": panel.loc[
-            "panel share of the candidate's ethnicity (all vs none of the panel)"
-        ],
-        "internal-candidate bonus": panel.loc[
-            "internal candidate (rated higher than external candidates)"
-        ],
-        "async penalty for Black": formats.loc[
-            "format x group interaction (Black): gap in async minus gap in live"
-        ],
+        "similar_to_me": panel.loc[("similar_to_me", "", "")],
+        "panel_share": panel.loc[("panel_share", "", "")],
+        "internal": panel.loc[("internal", "", "")],
+        "format_interaction": formats.loc[("interaction", "Black", "")],
     }
-    for effect, row in pairs.items():
+    for term, row in pairs.items():
         for column in ("estimate", "se", "df", "ci_low", "ci_high", "p_value"):
-            assert ours.loc[effect, column] == row[column], (effect, column)
-        assert ours.loc[effect, "n"] == row["n_candidates"]
-        assert ours.loc[effect, "small_sample"] == row["small_sample"]
-        assert ours.loc[effect, "source"].endswith(row.name)
-    assert list(ours.index[:4]) == list(pairs)
+            assert ours.loc[term, column] == row[column], (term, column)
+        assert ours.loc[term, "n"] == row["n_candidates"]
+        assert ours.loc[term, "small_sample"] == row["small_sample"]
+        assert ours.loc[term, "source"].endswith(row["effect"])
+    assert list(ours.index) == [*pairs, "recording_penalty"]
     assert list(bias_estimates(study).columns) == [
-        "effect", "planted", "estimate", "se", "df", "ci_low", "ci_high", "p_value", "n",
+        "effect", "term", "planted", "estimate", "se", "df", "ci_low", "ci_high", "p_value", "n",
         "small_sample", "estimable", "reason", "source", "method", "covered",
     ]  # fmt: skip
 
 
 def test_planted_effects_are_recovered(runs: dict[str, il.Study]) -> None:
-    planted = bias_estimates(runs["diverse panel"]).set_index("effect")
-    for effect in ("similar-to-me bonus", "internal-candidate bonus", "async penalty for Black"):
-        row = planted.loc[effect]
+    planted = bias_estimates(runs["diverse panel"]).set_index("term")
+    for term in ("similar_to_me", "internal", "format_interaction"):
+        row = planted.loc[term]
         assert (
             row["ci_low"] < row["planted"] < row["ci_high"]
             or abs(row["estimate"] - row["planted"]) < 0.1
-        ), effect
-        assert row["p_value"] < 0.01, effect
-    none = bias_estimates(runs["no planted bias"]).set_index("effect")
-    assert none.loc["internal-candidate bonus", "p_value"] > 0.05
+        ), term
+        assert row["p_value"] < 0.01, term
+    none = bias_estimates(runs["no planted bias"]).set_index("term")
+    assert none.loc["internal", "p_value"] > 0.05
     # a homogeneous pool confounds the bonus with the candidate's group: not estimable
-    homogeneous = bias_estimates(runs["as planted"]).set_index("effect")
-    assert np.isnan(homogeneous.loc["similar-to-me bonus", "estimate"])
-    assert pd.isna(homogeneous.loc["similar-to-me bonus", "covered"])
+    homogeneous = bias_estimates(runs["as planted"]).set_index("term")
+    assert np.isnan(homogeneous.loc["similar_to_me", "estimate"])
+    assert pd.isna(homogeneous.loc["similar_to_me", "covered"])
 
 
 def test_appointments_differ_by_scenario(runs: dict[str, il.Study]) -> None:
@@ -101,7 +95,7 @@ def test_recording_penalty_matches_a_formula_regression() -> None:
     study = il.simulate_study(
         seed=11, n_candidates=400, recording_penalty=0.5, completion_rate=0.999
     )
-    row = bias_estimates(study).set_index("effect").loc["recording-quality penalty"]
+    row = bias_estimates(study).set_index("term").loc["recording_penalty"]
     per = (
         study.ratings[study.ratings["format"] == "async"]
         .groupby(["candidate_id", "panel_id"], as_index=False)["score"]
@@ -124,6 +118,6 @@ def test_recording_penalty_matches_a_formula_regression() -> None:
 
 def test_no_internal_candidates_is_a_row_saying_why() -> None:
     study = il.simulate_study(seed=4, n_candidates=150, internal_share=0.0)
-    row = bias_estimates(study).set_index("effect").loc["internal-candidate bonus"]
+    row = bias_estimates(study).set_index("term").loc["internal"]
     assert not row["estimable"] and "no internal candidates" in row["reason"]
     assert np.isnan(row["estimate"]) and pd.isna(row["covered"])

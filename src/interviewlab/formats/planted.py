@@ -24,8 +24,11 @@ def planted_format_effects(study: Study) -> pd.DataFrame:
     pandas.DataFrame
         One row per effect: ``effect`` (the ``effect`` label of
         :func:`compare_formats` with ``group`` = the planted focal column and the
-        study's reference group), ``planted`` (true value on the latent score scale),
-        ``n_candidates`` (the async candidates whose recording quality enters it).
+        study's reference group), ``kind`` and ``group`` (the codes that find the
+        same row in :func:`compare_formats`' result: ``format`` with the reference
+        group, ``format`` with the focal group, ``interaction`` with the focal group),
+        ``planted`` (true value on the latent score scale), ``n_candidates`` (the async
+        candidates whose recording quality enters it).
 
     Notes
     -----
@@ -40,11 +43,11 @@ def planted_format_effects(study: Study) -> pd.DataFrame:
     Examples
     --------
     >>> import interviewlab as il
-    >>> planted_format_effects(il.load_study("demo"))[["effect", "planted"]].round(2)
-                                                  effect  planted
-    0                format effect (async - live), White    -0.27
-    1                format effect (async - live), Black    -0.70
-    2  format x group interaction (Black): gap in asy...    -0.43
+    >>> planted_format_effects(il.load_study("demo"))[["kind", "group", "planted"]].round(2)
+              kind  group  planted
+    0       format  White    -0.27
+    1       format  Black    -0.70
+    2  interaction  Black    -0.43
     """
     planted = study.planted
     needed = ("focal_column", "focal_value", "format_effect", "focal_format_effect")
@@ -74,6 +77,8 @@ def planted_format_effects(study: Study) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "effect": [f"{label}, {reference}", f"{label}, {focal}", interaction],
+            "kind": ["format", "format", "interaction"],
+            "group": [str(reference), str(focal), str(focal)],
             "planted": [
                 effects[reference],
                 effects[focal],

@@ -1,7 +1,8 @@
 """Who rates whom: similar-to-me, panel composition, internal candidates, rater training.
 
-Every effect is a fixed effect of one linear mixed model (:func:`interviewlab.fit_mixed`)
-of the ratings, with random intercepts for candidate, rater and question.
+Every effect is a fixed effect of a linear mixed model (:func:`interviewlab.fit_mixed`) of
+the ratings, with random intercepts for candidate, rater and question: the main model, or
+the main model extended by one moderator's terms.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ __all__ = ["PANEL_EFFECT_COLUMNS", "panel_effects"]
 #: columns of :func:`panel_effects`, in order
 PANEL_EFFECT_COLUMNS = (
     "effect",
+    "term",
     "group",
+    "role",
     "estimate",
     "se",
     "df",
@@ -91,9 +94,15 @@ def panel_effects(
         diversity, internal candidate, internal candidate as rated by each role,
         similar-to-me difference trained minus untrained raters. Columns:
 
-        - ``effect``: the effect in words;
+        - ``effect``: the effect in words (for reading; its wording may change);
+        - ``term``: a stable code of the effect, to find rows by: ``similar_to_me``,
+          ``similar_to_me_by_group``, ``panel_share``, ``panel_diversity``,
+          ``internal``, ``internal_by_role``, ``similar_to_me_trained_minus_untrained``
+          (a per-group or per-role row is found by ``term`` with ``group`` or ``role``);
         - ``group``: the candidates' value of ``group`` a per-group row is about, ""
           for the other rows (so that a report hides the rows of a hidden category);
+        - ``role``: the rater role an ``internal_by_role`` row is about, "" for the
+          other rows;
         - ``estimate``: in score points (per rating; for the panel share, the change
           from a panel with none to a panel with all raters in the candidate's group;
           for diversity, per extra distinct group on the panel);
@@ -109,7 +118,7 @@ def panel_effects(
 
     Notes
     -----
-    The model, fitted by REML with random intercepts for candidate, rater and
+    The main model, fitted by REML with random intercepts for candidate, rater and
     question, is::
 
         score ~ same + share + diversity + internal + group + format
@@ -121,10 +130,32 @@ def panel_effects(
     candidate mean of ``same``, the coefficient of ``same`` is the within-candidate
     (similar-to-me) effect and that of ``share`` the panel-composition (contextual)
     effect (Mundlak 1978): a candidate's own group, whose effect is in ``group``, cannot
-    leak into either. Per-group similar-to-me effects replace ``same`` and ``share``
-    by their products with indicators of each group value; the role model replaces
-    ``internal`` by its products with indicators of the rater's role; the training
-    model adds ``same * trained`` and ``trained``.
+    leak into either. ``internal`` is in the model when it is recorded for every
+    candidate; otherwise its row comes from the same model fitted on the candidates
+    whose status is recorded. A term the design cannot separate is left out of every
+    model (its row says why).
+
+    Each moderator question has its own model: the main model extended by the
+    moderator's terms, fitted on the ratings where the moderator is recorded.
+
+    - per group: ``same`` and ``share`` replaced by their products with indicators of
+      each group value;
+    - by role: ``internal`` replaced by its products with indicators of each rater
+      role, and the role added (dummy coded), so that each role's row compares the
+      internal and external candidates that role rated;
+    - by training: ``trained`` and ``same x trained`` added; the row is the
+      coefficient of ``same x trained``.
+
+    So every moderated estimate is adjusted for the same confounders as the main
+    effect beside it (panel share, diversity, the candidate's group, the format and,
+    unless it is the moderated effect, internal candidacy) and for nothing else, and
+    differs from the main row only by the moderation it reports. Earlier versions
+    fitted one joint model of all moderators without ``diversity``: its role rows were
+    adjusted for training and its training row for role (questions the main row does
+    not ask), and not for a confounder the main model holds fixed. The role's main
+    effect keeps a role that rates every candidate higher from showing as an
+    internal-candidate effect. The four models agree with R lmerTest's REML fits and
+    Satterthwaite tests (``tests/panels/test_panel_effects_lmertest.py``).
 
     An effect is estimable only when the data can separate it: similar-to-me needs
     candidates rated both by raters of their own group and by raters of another (a
@@ -147,6 +178,11 @@ def panel_effects(
     >>> table = panel_effects(load_study("demo"), group="ethnicity")
     >>> table.loc[0, "effect"], bool(table.loc[0, "estimable"])
     ("similar-to-me (rater shares the candidate's ethnicity)", True)
+    >>> table.loc[table["term"] == "internal_by_role", ["role", "n_raters"]]
+                  role  n_raters
+    9               HR         4
+    10  hiring manager         4
+    11            peer         4
     """
     check_fraction("confidence", confidence)
     for name, value in (("min_n", min_n), ("min_raters", min_raters)):
@@ -156,7 +192,8 @@ def panel_effects(
     rows: list[dict[str, object]] = []
     rows += _similarity_rows(prepared, group, confidence)
     table = pd.DataFrame(rows)
-    table["group"] = table["group"].fillna("") if "group" in table else ""
+    for column in ("group", "role"):
+        table[column] = table[column].fillna("") if column in table else ""
     table["small_sample"] = (table["n_candidates"] < min_n) | (table["n_raters"] < min_raters)
     table = table[list(PANEL_EFFECT_COLUMNS)]
     table["estimable"] = table["estimable"].astype(bool)
@@ -231,9 +268,12 @@ def _prepare(study: Study, *, group: str, internal: str, role: str, trained: str
     return _Prepared(data, controls, n_missing)
 
 
-def _blank(effect: str, reason: str, n_candidates: int, n_raters: int) -> dict[str, object]:
+def _blank(
+    effect: str, term: str, reason: str, n_candidates: int, n_raters: int
+) -> dict[str, object]:
     return {
         "effect": effect,
+        "term": term,
         "estimate": np.nan,
         "se": np.nan,
         "df": np.nan,
@@ -251,6 +291,9 @@ CONFOUNDED = (
     "not estimable: in this design the effect is confounded with the candidate's group, "
     "the format or another effect of the model (the design matrix is rank deficient)"
 )
+
+#: the main model's terms besides the candidate's group and the format, in order
+_MAIN_TERMS = ("same", "share", "diversity", "internal")
 
 
 def _fit(
@@ -273,11 +316,17 @@ def _fit(
 
 
 def _row(
-    fixed: pd.DataFrame, term: str, effect: str, n_candidates: int, n_raters: int
+    fixed: pd.DataFrame,
+    coefficient: str,
+    effect: str,
+    term: str,
+    n_candidates: int,
+    n_raters: int,
 ) -> dict[str, object]:
-    values = fixed.loc[term].to_dict()
+    values = fixed.loc[coefficient].to_dict()
     return {
         "effect": effect,
+        "term": term,
         **{k: float(values[k]) for k in ("estimate", "se", "df", "ci_low", "ci_high", "p_value")},
         "n_candidates": n_candidates,
         "n_raters": n_raters,
@@ -299,6 +348,21 @@ def _counts(data: pd.DataFrame, mask: pd.Series | None = None) -> tuple[int, int
 def _varies_within_group(data: pd.DataFrame, column: str) -> bool:
     per_candidate = data.drop_duplicates("candidate_id")
     return bool((per_candidate.groupby("cgroup")[column].nunique() > 1).any())
+
+
+def _separable(data: pd.DataFrame) -> dict[str, bool]:
+    """Which of the main model's terms these ratings can separate from the controls."""
+    same_varies = data.groupby("candidate_id", sort=False)["same"].nunique() > 1
+    ok = {"same": bool(same_varies.any()), "share": _varies_within_group(data, "share")}
+    ok["diversity"] = ok["share"] and _varies_within_group(data, "diversity")
+    ok["internal"] = _complete_and_two_valued(data, "internal")
+    return ok
+
+
+def _main_terms(data: pd.DataFrame, *, without: tuple[str, ...] = ()) -> list[str]:
+    """The main model's terms these ratings can separate, less those in ``without``."""
+    ok = _separable(data)
+    return [t for t in _MAIN_TERMS if ok[t] and t not in without]
 
 
 def _similarity_rows(prep: _Prepared, group: str, confidence: float) -> list[dict[str, object]]:
@@ -323,37 +387,43 @@ def _similarity_rows(prep: _Prepared, group: str, confidence: float) -> list[dic
         "diversity": "not estimable: the number of distinct rater groups on the panel "
         "does not vary among candidates of the same group apart from the panel share",
     }
-    ok = {
-        "same": n_mixed[0] > 0,
-        "share": _varies_within_group(data, "share"),
-    }
-    ok["diversity"] = ok["share"] and _varies_within_group(data, "diversity")
-    terms = [t for t in ("same", "share", "diversity") if ok[t]]
-    internal_here = _complete_and_two_valued(data, "internal")
-    if internal_here:
-        terms.append("internal")
+    ok = _separable(data)
+    terms = _main_terms(data)
     fixed = _fit(data, terms, prep.controls, confidence)
     rows: dict[str, dict[str, object]] = {}
     for term in ("same", "share", "diversity"):
         counts = n_mixed if term == "same" else n_all
         if fixed is not None and ok[term]:
-            rows[term] = _row(fixed, term, names[term], *counts)
+            rows[term] = _row(fixed, term, names[term], _CODES[term], *counts)
         else:
-            rows[term] = _blank(names[term], why[term] if not ok[term] else CONFOUNDED, *counts)
+            reason = why[term] if not ok[term] else CONFOUNDED
+            rows[term] = _blank(names[term], _CODES[term], reason, *counts)
     if prep.n_missing:
         note = f"{prep.n_missing} rating(s) without a recorded candidate or rater group left out"
         first = str(rows["same"]["reason"])
         rows["same"]["reason"] = f"{first}; {note}" if first else note
     per_group = _per_group_rows(prep, confidence)
-    if fixed is not None and internal_here:
-        internal_rows = [_row(fixed, "internal", INTERNAL, *n_all)]
+    if fixed is not None and ok["internal"]:
+        internal_rows = [_row(fixed, "internal", INTERNAL, "internal", *n_all)]
     else:
         internal_rows = [_internal_alone(prep, confidence)]
-    moderators = _moderator_rows(prep, confidence)
+    moderators = [*_role_rows(prep, confidence), _training_row(prep, confidence)]
     return [rows["same"], *per_group, rows["share"], rows["diversity"], *internal_rows, *moderators]
 
 
 INTERNAL = "internal candidate (rated higher than external candidates)"
+TRAINING = "similar-to-me, trained minus untrained raters"
+
+#: the ``term`` code of the main model's rows, by model term
+_CODES = {
+    "same": "similar_to_me",
+    "share": "panel_share",
+    "diversity": "panel_diversity",
+    "internal": "internal",
+}
+BY_GROUP = "similar_to_me_by_group"
+BY_ROLE = "internal_by_role"
+BY_TRAINING = "similar_to_me_trained_minus_untrained"
 
 
 def _complete_and_two_valued(data: pd.DataFrame, column: str) -> bool:
@@ -367,7 +437,7 @@ def _two_values(data: pd.DataFrame, column: str) -> bool:
 
 
 def _per_group_rows(prep: _Prepared, confidence: float) -> list[dict[str, object]]:
-    """Similar-to-me per candidate group: same and share times each group's indicator."""
+    """Similar-to-me per candidate group: the main model, same and share by group."""
     data = prep.data.copy()
     mixed = _mixed(data)
     values = sorted(data["cgroup"].unique())
@@ -381,13 +451,15 @@ def _per_group_rows(prep: _Prepared, confidence: float) -> list[dict[str, object
             if _varies_within_group(data[data["cgroup"] == value], "share"):
                 data[f"_share{i}"] = data["share"] * indicator
                 terms.append(f"_share{i}")
+    if terms:
+        terms += _main_terms(prep.data, without=("same", "share"))
     fixed = _fit(data, terms, prep.controls, confidence)
     rows = []
     for i, value in enumerate(values):
         name = f"similar-to-me for {value} candidates"
         counts = _counts(data, mixed & (data["cgroup"] == value))
         if fixed is not None and value in estimable:
-            rows.append(_row(fixed, f"_same{i}", name, *counts))
+            rows.append(_row(fixed, f"_same{i}", name, BY_GROUP, *counts))
         else:
             reason = (
                 CONFOUNDED
@@ -395,90 +467,96 @@ def _per_group_rows(prep: _Prepared, confidence: float) -> list[dict[str, object
                 else f"not estimable: no {value} candidate was rated both by {value} raters "
                 "and by raters of another group"
             )
-            rows.append(_blank(name, reason, *counts))
+            rows.append(_blank(name, BY_GROUP, reason, *counts))
         rows[-1]["group"] = value
     return rows
 
 
 def _internal_alone(prep: _Prepared, confidence: float) -> dict[str, object]:
-    """The internal effect when its column has gaps (fitted on the recorded candidates)."""
+    """The internal effect when its column has gaps: the main model, recorded candidates."""
     data = prep.data
     if "internal" not in data.columns:
-        return _blank(INTERNAL, "not estimable: the candidates table has no internal column", 0, 0)
+        reason = "not estimable: the candidates table has no internal column"
+        return _blank(INTERNAL, "internal", reason, 0, 0)
     data = data[data["internal"].notna()]
     counts = _counts(data)
     if not _two_values(data, "internal"):
         return _blank(
             INTERNAL,
+            "internal",
             "not estimable: there are no internal candidates, or no external ones",
             *counts,
         )
-    fixed = _fit(data, ["internal"], prep.controls, confidence)
+    fixed = _fit(data, _main_terms(data), prep.controls, confidence)
     if fixed is None:
-        return _blank(INTERNAL, CONFOUNDED, *counts)
-    return _row(fixed, "internal", INTERNAL, *counts)
+        return _blank(INTERNAL, "internal", CONFOUNDED, *counts)
+    return _row(fixed, "internal", INTERNAL, "internal", *counts)
 
 
-def _moderator_rows(prep: _Prepared, confidence: float) -> list[dict[str, object]]:
-    """One model for the moderators: internal by rater role, similar-to-me by training."""
-    data = prep.data.copy()
-    terms: list[str] = []
-    if _varies_within_group(data, "share"):
-        terms.append("share")
-    role_rows: list[tuple[int, str, bool, str]] = []
-    roles: list[str] = []
-    if _two_values(data, "internal") and "role" in data.columns:
-        sub = data[data["internal"].notna() & data["role"].notna()]
-        roles = sorted(sub["role"].unique())
-        usable = [r for r in roles if _two_values(sub[sub["role"] == r], "internal")]
-        for i, value in enumerate(roles):
-            indicator = (data["role"] == value).astype(float)
-            if value in usable and len(usable) > 1:
-                data[f"_int{i}"] = (data["internal"] * indicator).fillna(0.0)
-                terms.append(f"_int{i}")
-                role_rows.append((i, value, True, ""))
-            else:
-                reason = (
-                    f"not estimable: {value} raters did not rate both internal and external "
-                    "candidates"
-                    if value not in usable
-                    else "not estimable: only one role rated both internal and external candidates"
-                )
-                role_rows.append((i, value, False, reason))
-    training = "similar-to-me, trained minus untrained raters"
-    training_reason = "not estimable: the raters table has no trained column"
-    training_ok = False
-    if "trained" in data.columns:
-        informative = data[_mixed(data) & data["trained"].notna()]
-        training_ok = len(informative) > 0 and informative["trained"].nunique() == 2
-        training_reason = (
-            ""
-            if training_ok
-            else "not estimable: similar-to-me is not observed among both trained and "
-            "untrained raters"
-        )
-        if training_ok:
-            data = data[data["trained"].notna()].copy()
-            data["_same_trained"] = data["same"] * data["trained"]
-            terms += ["same", "trained", "_same_trained"]
-    if role_rows and any(ok for _, _, ok, _ in role_rows):
-        data = data[data["internal"].notna() & data["role"].notna()]
-    fitted = any(t.startswith("_int") or t == "_same_trained" for t in terms)
-    fixed = _fit(data, terms, prep.controls, confidence) if fitted else None
+def _role_rows(prep: _Prepared, confidence: float) -> list[dict[str, object]]:
+    """Internal by rater role: the main model with internal replaced by internal x role.
+
+    Fitted on the ratings whose candidate's internal status and rater's role are
+    recorded, with the role's main effect (dummy coded) so that each role's internal
+    effect is a contrast within that role's ratings.
+    """
+    data = prep.data
+    if not (_two_values(data, "internal") and "role" in data.columns):
+        return []
+    data = data[data["internal"].notna() & data["role"].notna()].copy()
+    roles = sorted(data["role"].unique())
+    usable = [r for r in roles if _two_values(data[data["role"] == r], "internal")]
+    terms = _main_terms(data, without=("internal",))
+    for j, value in enumerate(roles[1:], start=1):
+        data[f"_role{j}"] = (data["role"] == value).astype(float)
+        terms.append(f"_role{j}")
+    for i, value in enumerate(roles):
+        if value in usable and len(usable) > 1:
+            data[f"_int{i}"] = data["internal"] * (data["role"] == value).astype(float)
+            terms.append(f"_int{i}")
+    fixed = _fit(data, terms, prep.controls, confidence) if len(usable) > 1 else None
     rows = []
-    for i, value, ok, reason in role_rows:
+    for i, value in enumerate(roles):
         name = f"internal candidate, as rated by {value} raters"
         counts = _counts(data, data["role"] == value)
-        if fixed is not None and ok:
-            rows.append(_row(fixed, f"_int{i}", name, *counts))
+        if fixed is not None and value in usable:
+            rows.append(_row(fixed, f"_int{i}", name, BY_ROLE, *counts))
+        elif value not in usable:
+            reason = (
+                f"not estimable: {value} raters did not rate both internal and external candidates"
+            )
+            rows.append(_blank(name, BY_ROLE, reason, *counts))
+        elif len(usable) < 2:
+            reason = "not estimable: only one role rated both internal and external candidates"
+            rows.append(_blank(name, BY_ROLE, reason, *counts))
         else:
-            rows.append(_blank(name, reason or CONFOUNDED, *counts))
-    if "trained" in data.columns:
-        counts = _counts(data[_mixed(data)])
-    else:
-        counts = (0, 0)
-    if fixed is not None and training_ok:
-        rows.append(_row(fixed, "_same_trained", training, *counts))
-    else:
-        rows.append(_blank(training, training_reason or CONFOUNDED, *counts))
+            rows.append(_blank(name, BY_ROLE, CONFOUNDED, *counts))
+        rows[-1]["role"] = value
     return rows
+
+
+def _training_row(prep: _Prepared, confidence: float) -> dict[str, object]:
+    """Similar-to-me by training: the main model with trained and same x trained added.
+
+    Fitted on the ratings whose rater's training is recorded.
+    """
+    data = prep.data
+    if "trained" not in data.columns:
+        reason = "not estimable: the raters table has no trained column"
+        return _blank(TRAINING, BY_TRAINING, reason, 0, 0)
+    data = data[data["trained"].notna()].copy()
+    informative = data[_mixed(data)]
+    counts = _counts(informative)
+    terms = _main_terms(data)
+    if "same" not in terms or informative["trained"].nunique() != 2:
+        return _blank(
+            TRAINING,
+            BY_TRAINING,
+            "not estimable: similar-to-me is not observed among both trained and untrained raters",
+            *counts,
+        )
+    data["_same_trained"] = data["same"] * data["trained"]
+    fixed = _fit(data, [*terms, "trained", "_same_trained"], prep.controls, confidence)
+    if fixed is None:
+        return _blank(TRAINING, BY_TRAINING, CONFOUNDED, *counts)
+    return _row(fixed, "_same_trained", TRAINING, BY_TRAINING, *counts)
