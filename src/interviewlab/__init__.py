@@ -60,8 +60,11 @@ from interviewlab.formats import (
 )
 from interviewlab.impact import (
     applicant_counts,
+    audit_power,
+    audit_sample_size,
     audit_table,
     count_applicant_files,
+    detectable_impact_ratio,
     findings,
     funnel,
     impact_ratios,
@@ -146,6 +149,8 @@ __all__ = [
     "appointment_table",
     "async_completion",
     "audio_features",
+    "audit_power",
+    "audit_sample_size",
     "audit_summary",
     "audit_table",
     "audit_tables",
@@ -161,6 +166,7 @@ __all__ = [
     "cronbach_alpha",
     "d_study",
     "default_cache_dir",
+    "detectable_impact_ratio",
     "equivalence_test",
     "escape_markdown",
     "findings",
