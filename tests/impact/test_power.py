@@ -309,3 +309,25 @@ def test_bad_input_says_what_to_do(kwargs, message):
     args = {"n_focal": 20, "n_reference": 50, "rate_reference": 0.4, **kwargs}
     with pytest.raises(InterviewLabError, match=message):
         il.audit_power(**args)
+
+
+def test_detectable_ratios_beside_an_audit_table():
+    # the audit page's column: detectable_impact_ratio for each compared, shown row
+    table = pd.DataFrame(
+        {
+            "stage": ["offer"] * 4 + ["hire"] * 2,
+            "category": ["A", "B", "C", "D", "A", "B"],
+            "role": ["reference", "compared", "compared", "excluded", "reference", "compared"],
+            "n": [200, 40, 12, 3, 90, 25],
+            "reference_rate": [0.3, 0.3, 0.3, 0.3, 0.5, 0.5],
+            "suppressed": [False, False, True, False, False, False],
+        }
+    )
+    got = il.detectable_ratios(table)
+    assert got.name == "detectable_ratio" and list(got.index) == list(table.index)
+    assert got.isna().tolist() == [True, False, True, True, True, False]
+    direct = il.detectable_impact_ratio(n_focal=25, n_reference=90, rate_reference=0.5)
+    assert_allclose(got.iloc[5], direct["detectable_ratio"].iloc[0])
+    # without a shown reference row the stage's ratios are not derived
+    hidden = table.assign(suppressed=[True, False, False, False, False, False])
+    assert il.detectable_ratios(hidden).iloc[:4].isna().all()
