@@ -128,13 +128,14 @@ def test_published_cases_show_each_case(reports: dict[str, Path]) -> None:
     teal = _table(reports, "published_cases", "teal_funnel").set_index(["stage", "category"])
     assert round(teal.loc[("passed_test", "Black"), "stage_impact_ratio"], 2) == 0.68
     ricci = _table(reports, "published_cases", "ricci_stage_audit")
-    assert ricci["detectable_ratio"].notna().any()
+    assert ricci.loc[ricci["role"] == "compared", "below_threshold"].all()
     dcwp = _table(reports, "published_cases", "dcwp_sex").set_index("category")
     assert round(dcwp.loc["Female", "impact_ratio"], 2) == 0.82
     html = (reports["published_cases"] / "published_cases.html").read_text()
     for heading in ("Ricci v. DeStefano", "Connecticut v. Teal", "Bertrand &amp; Mullainathan",
                     "6 RCNY 5-301", "Before the data"):  # fmt: skip
         assert heading in html, heading
+    assert "Detectable ratio (80% power)" in html
     audit = _table(reports, "adverse_impact_audit", "audit_ugesp_ethnicity")
     assert "detectable_ratio" not in audit.columns  # the page's column, not a table change
     page = (reports["adverse_impact_audit"] / "adverse_impact_audit.html").read_text()
