@@ -51,6 +51,7 @@ REPORTS = (
     "async_vs_live",
     "panel_effects",
     "panel_training",
+    "published_cases",
     "recording_quality",
     "reliability",
     "study_overview",

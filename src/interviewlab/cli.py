@@ -41,11 +41,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _print_applicable_reports(study: Any) -> None:
     """Which reports this study can have, and what the others need."""
     from interviewlab.reporting import available_reports
-    from interviewlab.reporting.requirements import skip_reason
+    from interviewlab.reporting.requirements import is_demonstration, skip_reason
 
     print("\nReports (interviewlab report all --study ...):")
     for name in available_reports():
-        if name == "panel_training":
+        if is_demonstration(name):
             print(f"  {name}: a demonstration on simulated data (does not use the study)")
             continue
         why = skip_reason(name, study)
@@ -98,6 +98,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from interviewlab.reporting import available_reports, notebook_parameters
     from interviewlab.reporting.batch import ReportOutcome, run_reports
+    from interviewlab.reporting.requirements import is_demonstration
     from interviewlab.reporting.runner import check_parameters, resolve_study_path
 
     params: dict[str, str] = dict(args.param or [])
@@ -114,9 +115,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 "`interviewlab report NAME --help` lists a report's parameters."
             )
     study = args.study if args.study is not None else "demo"
-    uses_study = [
-        n for n in names if not (n == "panel_training" and (run_all or args.study is None))
-    ]
+    uses_study = [n for n in names if not (is_demonstration(n) and (run_all or args.study is None))]
     loaded = None
     if uses_study:
         from interviewlab.data import load_study
@@ -444,8 +443,8 @@ def build_parser(report_help: str | None = None) -> argparse.ArgumentParser:
     p.add_argument(
         "--study",
         default=None,
-        help="study folder, workbook or bundled name (default: demo; panel_training "
-        "simulates its own candidates unless a study is given)",
+        help="study folder, workbook or bundled name (default: demo; the demonstrations, "
+        "panel_training and published_cases, use none unless a study is given)",
     )
     p.add_argument(
         "-p",

@@ -12,11 +12,13 @@ import interviewlab as il
 
 DEMO = il.load_study("demo")
 DEMO_IDS = set(DEMO.candidates["candidate_id"])
-NOTEBOOKS = ["reliability", "adverse_impact_audit", "panel_training"]
+NOTEBOOKS = ["reliability", "adverse_impact_audit", "panel_training", "published_cases"]
+#: demonstrations: they use no study
+DEMONSTRATIONS = ("panel_training", "published_cases")
 
 
 def _run(name: str, out: Path) -> Path:
-    study = None if name == "panel_training" else "demo"
+    study = None if name in DEMONSTRATIONS else "demo"
     # one report also writes its PDF (Typst), to test it without a browser or LaTeX
     pdf = name == "adverse_impact_audit"
     return il.run_report(name, study=study, out=out, progress=False, pdf=pdf)
@@ -121,6 +123,25 @@ def test_training_recovers_what_it_planted(reports: dict[str, Path]) -> None:
     assert black.loc["as planted", "impact_ratio"] < black.loc["no planted bias", "impact_ratio"]
 
 
+def test_published_cases_show_each_case(reports: dict[str, Path]) -> None:
+    # the trainers' report: each case's figures as in tests/data/test_published_cases.py
+    teal = _table(reports, "published_cases", "teal_funnel").set_index(["stage", "category"])
+    assert round(teal.loc[("passed_test", "Black"), "stage_impact_ratio"], 2) == 0.68
+    ricci = _table(reports, "published_cases", "ricci_stage_audit")
+    assert ricci.loc[ricci["role"] == "compared", "below_threshold"].all()
+    dcwp = _table(reports, "published_cases", "dcwp_sex").set_index("category")
+    assert round(dcwp.loc["Female", "impact_ratio"], 2) == 0.82
+    html = (reports["published_cases"] / "published_cases.html").read_text()
+    for heading in ("Ricci v. DeStefano", "Connecticut v. Teal", "Bertrand &amp; Mullainathan",
+                    "6 RCNY 5-301", "Before the data"):  # fmt: skip
+        assert heading in html, heading
+    assert "Detectable ratio (80% power)" in html
+    audit = _table(reports, "adverse_impact_audit", "audit_ugesp_ethnicity")
+    assert "detectable_ratio" not in audit.columns  # the page's column, not a table change
+    page = (reports["adverse_impact_audit"] / "adverse_impact_audit.html").read_text()
+    assert "Detectable ratio (80% power)" in page
+
+
 @pytest.mark.parametrize("name", ["reliability", "adverse_impact_audit"])
 def test_rerun_gives_identical_tables(reports: dict[str, Path], name: str, tmp_path: Path) -> None:
     again = _run(name, tmp_path)
@@ -154,7 +175,7 @@ def test_audit_profiles_run(tmp_path: Path) -> None:
 def test_page_has_a_title_header_and_reader_tables(reports: dict[str, Path], name: str) -> None:
     html = (reports[name] / f"{name}.html").read_text()
     title = re.search(r"<title>(.*?)</title>", html).group(1)  # type: ignore[union-attr]
-    assert title != "Notebook" and title.endswith(" - demo" if name != "panel_training" else "")
+    assert title != "Notebook" and title.endswith(" - demo" if name not in DEMONSTRATIONS else "")
     assert "Written " in html and "Parameters: " in html and "In short:" in html
     # no raw pandas dump reaches the page: no index column, no missing-value text
     assert 'class="il-reader"' in html

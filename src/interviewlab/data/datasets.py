@@ -2,8 +2,10 @@
 
 The manifest ``datasets/datasets.csv`` has one row per dataset with its ``name``,
 ``path`` (relative to the ``datasets`` folder), ``kind`` (``table`` for a CSV file,
-``study`` for a study folder), ``description``, ``source`` (citation) and ``licence``.
-Raw files are never edited in place; derived versions get their own row.
+``study`` for a study folder), ``description``, ``source`` (citation), ``licence`` and
+``note`` (for published cases: which figures were checked against which source, and
+which could not be). Raw files are never edited in place; derived versions get their
+own row.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def list_datasets() -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per dataset: ``name``, ``path``, ``kind``, ``description``, ``source``,
-        ``licence``.
+        ``licence``, ``note``.
 
     Examples
     --------

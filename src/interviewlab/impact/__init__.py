@@ -10,6 +10,7 @@ from interviewlab.impact.audit import findings, pooled_stage_audit, stage_audit,
 from interviewlab.impact.funnel import funnel
 from interviewlab.impact.gaps import question_gaps, score_gaps
 from interviewlab.impact.pooled import mantel_haenszel
+from interviewlab.impact.power import audit_power, audit_sample_size, detectable_impact_ratio
 from interviewlab.impact.ratios import impact_ratios, selection_rates
 from interviewlab.impact.regulators import audit_table, relative_likelihood
 from interviewlab.impact.scale import (
@@ -21,8 +22,11 @@ from interviewlab.impact.scoring import scoring_rate_sweep, scoring_rates
 
 __all__ = [
     "applicant_counts",
+    "audit_power",
+    "audit_sample_size",
     "audit_table",
     "count_applicant_files",
+    "detectable_impact_ratio",
     "findings",
     "funnel",
     "impact_ratios",

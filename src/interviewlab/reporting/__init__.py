@@ -16,7 +16,7 @@ from interviewlab.reporting.runner import (
     run_report,
 )
 from interviewlab.reporting.safety import escape_markdown, neutralise_formulas, sanitize_html, slug
-from interviewlab.reporting.summary import audit_summary
+from interviewlab.reporting.summary import audit_summary, detectable_ratios
 from interviewlab.reporting.tables import (
     Column,
     ReaderTable,
@@ -36,6 +36,7 @@ __all__ = [
     "available_reports",
     "check_no_identifiers",
     "columns_for",
+    "detectable_ratios",
     "escape_markdown",
     "headline",
     "impact_verdict",

@@ -149,6 +149,7 @@ READING_ORDER = (
     "panel_effects",
     "recording_quality",
     "panel_training",
+    "published_cases",
 )
 
 #: the index's record of reports that the last run of each did not write (beside index.html)

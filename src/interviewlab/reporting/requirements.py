@@ -32,7 +32,7 @@ from interviewlab.errors import InterviewLabError
 if TYPE_CHECKING:
     from interviewlab.data import Study
 
-__all__ = ["REQUIREMENTS", "report_requirements", "skip_reason"]
+__all__ = ["REQUIREMENTS", "is_demonstration", "report_requirements", "skip_reason"]
 
 
 def _groups(study: Study) -> str | None:
@@ -116,6 +116,23 @@ def report_requirements(name: str) -> list[str]:
             f"are {sorted(REQUIREMENTS)}."
         )
     return list(codes)
+
+
+def is_demonstration(name: str) -> bool:
+    """Whether a report is a demonstration that does not use the study (metadata ``simulated``).
+
+    Such a report (``panel_training`` simulates its candidates; ``published_cases`` reads
+    published counts) runs without a study and is listed apart from the study's reports.
+
+    Examples
+    --------
+    >>> is_demonstration("panel_training"), is_demonstration("reliability")
+    (True, False)
+    """
+    from interviewlab.reporting.runner import _notebook_path
+
+    notebook = json.loads(_notebook_path(name).read_text(encoding="utf-8"))
+    return bool(notebook.get("metadata", {}).get("interviewlab", {}).get("simulated", False))
 
 
 def skip_reason(name: str, study: Study) -> str | None:

@@ -13,11 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from interviewlab._checks import require_columns
 from interviewlab.errors import InterviewLabError
 from interviewlab.reporting.safety import escape_markdown
 from interviewlab.reporting.tables import format_interval, format_p
 
-__all__ = ["audit_summary"]
+__all__ = ["audit_summary", "detectable_ratios"]
 
 _SEVERITY_WORDS = {
     1: "below the four-fifths rule and larger than chance would explain",
@@ -166,3 +167,75 @@ def audit_summary(
 def _p_words(p: float) -> str:
     text = format_p(p)
     return text if text.startswith(("<", ">")) else f"= {text}"
+
+
+def detectable_ratios(
+    table: pd.DataFrame,
+    *,
+    power: float = 0.8,
+    alpha: float = 0.05,
+    test: str = "fisher",
+) -> pd.Series:
+    """For each compared group of a stage-audit table, the impact ratio it could detect.
+
+    The ratio is :func:`interviewlab.detectable_impact_ratio` for the group's applicants
+    at the stage, the reference group's applicants there and its observed rate: true
+    impact ratios at or below it would be flagged by ``test`` with at least ``power``.
+    Beside a finding that is not significant, it says what the audit could have seen.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`interviewlab.stage_audit` table (profiles "ugesp", "ofccp", "ll144"),
+        after suppression: ``stage``, ``role``, ``n`` and ``reference_rate``.
+    power, alpha, test
+        As in :func:`interviewlab.detectable_impact_ratio`.
+
+    Returns
+    -------
+    pandas.Series
+        ``detectable_ratio``, aligned with ``table``: NaN for reference, excluded and
+        unknown rows, suppressed rows (their counts are not shown, so nothing is derived
+        from them), a stage without a shown reference group, and groups no ratio could
+        be detected for.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"stage": ["offer"] * 2, "category": ["A", "B"],
+    ...     "role": ["reference", "compared"], "n": [200, 40],
+    ...     "reference_rate": [0.3, 0.3]})
+    >>> detectable_ratios(t).round(3).tolist()
+    [nan, 0.33]
+    """
+    from interviewlab.impact.power import detectable_impact_ratio
+
+    require_columns(table, ["stage", "role", "n", "reference_rate"], "the audit table")
+    hidden = (
+        table["suppressed"].astype(bool)
+        if "suppressed" in table.columns
+        else pd.Series(False, index=table.index)
+    )
+    reference = table[(table["role"] == "reference") & ~hidden]
+    reference_n = reference.groupby("stage", sort=False)["n"].first()
+    values: dict[Any, float] = {}
+    found: dict[tuple[int, int, float], float] = {}
+    compared = table[(table["role"] == "compared") & ~hidden]
+    for index, row in zip(compared.index, compared.to_dict("records"), strict=True):
+        n_ref, rate = reference_n.get(row["stage"]), _get(row, "reference_rate")
+        if n_ref is None or rate is None or not 0 < float(rate) <= 1 or int(row["n"]) < 1:
+            continue
+        key = (int(row["n"]), int(n_ref), float(rate))
+        if key not in found:
+            result = detectable_impact_ratio(
+                n_focal=key[0],
+                n_reference=key[1],
+                rate_reference=key[2],
+                test=test,  # type: ignore[arg-type]
+                power=power,
+                alpha=alpha,
+            )
+            found[key] = float(result["detectable_ratio"].iloc[0])
+        values[index] = found[key]
+    return pd.Series(
+        [values.get(i, np.nan) for i in table.index], index=table.index, name="detectable_ratio"
+    )

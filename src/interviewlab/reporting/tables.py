@@ -563,6 +563,7 @@ KNOWN_COLUMNS: dict[str, tuple[str, str, int]] = {
     "stage_impact_ratio": ("Impact ratio ({ci} CI)", "estimate_ci", 2),
     "cumulative_impact_ratio": ("Impact ratio from application ({ci} CI)", "estimate_ci", 2),
     "relative_likelihood": ("Relative likelihood ({ci} CI)", "estimate_ci", 2),
+    "detectable_ratio": ("Detectable ratio (80% power)", "number", 2),
     "odds_ratio": ("Odds ratio ({ci} CI)", "estimate_ci", 2),
     "estimate": ("Estimate ({ci} CI)", "estimate_ci", 2),
     "severity": ("Severity ({ci} CI)", "estimate_ci", 2),
