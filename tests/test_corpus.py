@@ -96,7 +96,7 @@ def test_report_all_writes_or_skips_every_report(run: dict) -> None:
     assert written == set(REPORTS) - set(skipped), done.stdout
     for report, why in skipped.items():
         assert re.search(rf"  {report}: .*{re.escape(why)}", done.stdout), done.stdout
-    assert "Demonstrations on simulated data" in done.stdout
+    assert "Demonstrations for trainers" in done.stdout
     assert not [p for p in out.iterdir() if p.name.startswith(".") or p.suffix == ".failed"]
 
 

@@ -46,7 +46,7 @@ def _print_applicable_reports(study: Any) -> None:
     print("\nReports (interviewlab report all --study ...):")
     for name in available_reports():
         if is_demonstration(name):
-            print(f"  {name}: a demonstration on simulated data (does not use the study)")
+            print(f"  {name}: a demonstration for trainers (does not use the study)")
             continue
         why = skip_reason(name, study)
         print(f"  {name}: " + ("runs" if why is None else f"skipped: {why}"))
@@ -177,7 +177,9 @@ def _print_outcomes(outcomes: Sequence[Any], *, study_name: str | None, pdf: boo
     """What became of each report: written on the study, demonstrations, skipped, failed."""
     sections = {
         "written": f"Reports written on the study {study_name!r}:",
-        "demonstration": "Demonstrations on simulated data (they do not use the study):",
+        "demonstration": (
+            "Demonstrations for trainers (simulated or published data; they do not use the study):"
+        ),
         "skipped": "Skipped: these reports do not apply to the study:",
         "failed": "Failed:",
     }

@@ -124,7 +124,7 @@ def test_validate_names_the_reports_a_study_gets(capsys: pytest.CaptureFixture) 
     assert main(["validate", "demo"]) == 0
     out = capsys.readouterr().out
     assert "  async_vs_live: runs" in out
-    assert "panel_training: a demonstration on simulated data" in out
+    assert "panel_training: a demonstration for trainers" in out
 
 
 def test_init_writes_a_study_that_validates(tmp_path: Path, capsys) -> None:
@@ -165,7 +165,7 @@ def test_index_reading_order_and_reports_not_written(tmp_path: Path) -> None:
     # the overview first, the demonstration last; data escaped
     assert page.index("study_overview-mine/") < page.index("reliability-mine/")
     assert page.index("reliability-mine/") < page.index("panel_training-simulated/")
-    assert "a demonstration on simulated data" in page
+    assert "a demonstration for trainers" in page
     assert "Skipped: it does not apply to this study (study: mine): one &lt;b&gt;" in page
     assert "This is an earlier report: the last run failed (boom)" in page
     # a later index (after one report) keeps the notes; a success clears its note

@@ -53,8 +53,8 @@ class ReportOutcome:
 
     ``status`` is ``"written"`` (``folder`` is the report folder), ``"skipped"`` (the
     report does not apply to the study; ``reason`` says why) or ``"failed"`` (``reason``
-    is the error). ``simulated`` marks a demonstration on simulated data that did not
-    use the study (``panel_training``).
+    is the error). ``simulated`` marks a demonstration for trainers (simulated or
+    published data) that did not use the study (``panel_training``, ``published_cases``).
     """
 
     name: str

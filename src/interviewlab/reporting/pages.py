@@ -201,7 +201,7 @@ def write_index(folder: str | Path, *, outcomes: Sequence[Mapping[str, Any]] = (
 
     Each entry links the report's HTML page (and PDF, when written) and gives its study,
     date and headline finding, read from the folder's ``provenance.json``; the overview
-    comes first and demonstrations on simulated data last (:data:`READING_ORDER`).
+    comes first and demonstrations (simulated or published data) last (:data:`READING_ORDER`).
     Reports that a run did not write are listed under the reports, with why: skipped
     (the report does not apply to the study) or failed (the error, and where the partial
     notebook is). ``outcomes`` are a run's results, mappings with ``report``, ``study``
@@ -277,7 +277,7 @@ def _index_entry(
         title += f" ({changed})"
     study = str(prov.get("study"))
     kind = (
-        "a demonstration on simulated data, not on a study"
+        "a demonstration for trainers (simulated or published data), not on a study"
         if prov.get("simulated") or prov.get("study_source") is None
         else f"Study: {html.escape(study)}"
     )
