@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
@@ -36,6 +37,7 @@ __all__ = [
     "end_with_parent",
     "joblib_lifeline",
     "parent_death_signal",
+    "parent_ended",
     "watch",
     "watch_parent",
 ]
@@ -129,6 +131,15 @@ def _parent_watchdog() -> Callable[[int], None]:
 
 #: one object, so that joblib sees the same initializer and reuses its workers
 watch_parent = _parent_watchdog()
+
+
+def parent_ended() -> bool:
+    """Whether this process is a multiprocessing child whose parent process has ended.
+
+    A report worker checks it before it swaps a finished report into ``--out``.
+    """
+    parent = multiprocessing.parent_process()
+    return parent is not None and not parent.is_alive()
 
 
 @contextlib.contextmanager

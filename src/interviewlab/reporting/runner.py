@@ -30,7 +30,6 @@ import platform
 import re
 import shutil
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Mapping
@@ -40,9 +39,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from interviewlab._lifeline import parent_ended
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, ReportNotApplicable
 from interviewlab.reporting.requirements import skip_reason
 from interviewlab.reporting.safety import neutralise_formulas, sanitize_html, slug
+from interviewlab.reporting.staging import make_staging, remove_inside, remove_stale, swap_in
 
 if TYPE_CHECKING:
     from interviewlab.reporting.kernels import KernelInWaiting
@@ -251,9 +252,10 @@ def run_report(
         by :func:`report_folder_name` (``<name>-<study>`` plus any parameter that differs
         from its default, e.g. ``adverse_impact_audit-demo-profile-ll144``), from safe
         slugs only, so nothing is written or deleted outside ``out``. The report is
-        written to a temporary folder and swapped in when complete: a failed run leaves
-        the previous report unchanged and keeps its partial notebook in
-        ``<folder>.failed``.
+        written to a hidden staging folder and swapped in when complete: a failed run
+        leaves the previous report unchanged and keeps its partial notebook in
+        ``<folder>.failed``. Staging folders that a killed run left behind are removed
+        (:mod:`interviewlab.reporting.staging`).
     params : mapping, optional
         Notebook parameters; unknown names are an error. Strings are converted to the
         type of the notebook's default.
@@ -312,9 +314,8 @@ def run_report(
     folder = out_dir / report_folder_name(name, study_name, changed)
     # everything is written to a fresh folder beside the report and swapped in at the
     # end, so a failed run leaves the previous report as it was
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=out_dir))
-    # mkdtemp makes a private folder (0700); a report folder gets the user's usual mode
-    staging.chmod(0o777 & ~_umask())
+    remove_stale(out_dir)
+    staging = make_staging(out_dir, folder.name)
     values["output_dir"] = str(staging)
     executed = staging / f"{name}.ipynb"
     hidden = {str(staging): ".", str(out_dir): "<out>", str(_notebooks_dir()): "<notebooks>"}
@@ -340,7 +341,7 @@ def run_report(
             )
     except papermill.PapermillExecutionError as err:
         failed = out_dir / f"{folder.name}.failed"
-        _remove_inside(failed, out_dir)
+        remove_inside(failed, out_dir)
         if executed.is_file():  # the partial notebook, scrubbed as a finished one is
             _scrub_or_remove(executed, hidden)
         staging.rename(failed)
@@ -352,7 +353,7 @@ def run_report(
             f"{failed} for debugging."
         ) from err
     except BaseException:
-        _remove_inside(staging, out_dir)
+        remove_inside(staging, out_dir)
         raise
     duration = time.perf_counter() - clock
 
@@ -404,10 +405,16 @@ def run_report(
     )
     if not pdf:
         _keep_matching_pdf(folder, staging, name, provenance)
-    _swap_in(staging, folder)
+    if parent_ended():  # a report worker whose `report all` has ended writes nothing
+        remove_inside(staging, out_dir)
+        raise InterviewLabError(
+            f"Report {name!r} was not written: the process that started it has ended. "
+            "Rerun the report."
+        )
+    swap_in(staging, folder)
     failed = out_dir / f"{folder.name}.failed"
     if failed.exists():  # an earlier failure of this report, now superseded
-        _remove_inside(failed, out_dir)
+        remove_inside(failed, out_dir)
     from interviewlab.reporting.pages import write_index
 
     write_index(out_dir)
@@ -436,13 +443,6 @@ def _keep_matching_pdf(
         return
     if all(previous.get(key) == provenance.get(key) for key in _SAME_REPORT):
         shutil.copy2(old_pdf, staging / old_pdf.name)
-
-
-def _umask() -> int:
-    """The process's file-creation mask (read by setting it and putting it back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def check_parameters(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -494,30 +494,6 @@ def _study_source(study: str | Path, study_path: Path) -> str:
     if not Path(study).exists():
         return f"bundled:{study}"
     return study_path.name
-
-
-def _remove_inside(path: Path, root: Path) -> None:
-    """Delete ``path`` only if it is a direct child of ``root`` (never follow it out)."""
-    path = Path(path)
-    if path.resolve().parent != root.resolve() or path.is_symlink():
-        raise InterviewLabError(f"Refusing to delete {path}: it is not a folder inside {root}.")
-    if path.is_dir():
-        shutil.rmtree(path)
-    elif path.exists():
-        path.unlink()
-
-
-def _swap_in(staging: Path, folder: Path) -> None:
-    """Replace ``folder`` by ``staging`` (both in the same parent) in two renames."""
-    root = folder.parent
-    if folder.exists():
-        retired = root / f".{folder.name}.retired-{os.getpid()}"
-        _remove_inside(retired, root)
-        folder.rename(retired)
-        staging.rename(folder)
-        _remove_inside(retired, root)
-    else:
-        staging.rename(folder)
 
 
 #: output formats held as base64: a path such as "/o" can occur in their text by chance
