@@ -7,6 +7,7 @@ behind; a kernel that did not start or died, and a full disk, gave raw traceback
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -21,8 +22,10 @@ import nbformat
 import papermill
 import psutil
 import pytest
+from nbclient.exceptions import DeadKernelError
 
 import interviewlab as il
+from interviewlab.reporting.batch import run_reports
 from interviewlab.reporting.staging import remove_stale
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads processes as Linux has them")
@@ -271,3 +274,120 @@ def test_a_worker_whose_batch_has_ended_writes_nothing(
     with pytest.raises(il.InterviewLabError, match="process that started it has ended"):
         il.run_report("tiny", study=None, out=tiny, progress=False)
     assert sorted(p.name for p in tiny.iterdir()) == []
+
+
+# ---- failures outside the cells: one line with the report, the cause and what to do ----
+
+
+def _one_line(message: str) -> None:
+    assert "\n" not in message and "Traceback" not in message
+    assert message.startswith("Report 'tiny' ")
+    assert message.endswith(".") and not message.endswith("..")
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        pytest.param(
+            RuntimeError("Kernel died before replying to kernel_info"),
+            r"could not start its Jupyter kernel \(kernel died before replying to "
+            r"kernel_info\)\. Check that localhost networking works .*then rerun",
+            id="died-at-start",
+        ),
+        pytest.param(
+            RuntimeError("Kernel didn't respond in 60 seconds"),
+            r"could not start its Jupyter kernel \(kernel didn't respond in 60 seconds\)\. "
+            r"Check that localhost networking works",
+            id="no-loopback",
+        ),
+        pytest.param(
+            TimeoutError("Kernel didn't respond in 60 seconds"),
+            r"could not start its Jupyter kernel",
+            id="timeout",
+        ),
+    ],
+)
+def test_a_kernel_that_does_not_start_is_one_line(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, message: str
+) -> None:
+    _papermill(monkeypatch, error, partial=False)
+    with pytest.raises(il.InterviewLabError, match=message) as info:
+        il.run_report("tiny", study=None, out=tiny, progress=False)
+    _one_line(str(info.value))
+    assert "previous report (if any) is unchanged" in str(info.value)
+    assert sorted(p.name for p in tiny.iterdir()) == []  # nothing hidden, nothing failed
+
+
+def test_a_kernel_that_dies_is_one_line_and_keeps_the_partial_notebook(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _papermill(monkeypatch, DeadKernelError("Kernel died"))
+    with pytest.raises(il.InterviewLabError, match="its Jupyter kernel died") as info:
+        il.run_report("tiny", study=None, out=tiny, progress=False)
+    _one_line(str(info.value))
+    failed = tiny / "tiny-simulated.failed"
+    assert f"kept in {failed}." in str(info.value)
+    assert (failed / "tiny.ipynb").is_file() and _hidden(tiny) == []
+    # in a batch, the same line is the report's outcome
+    [outcome] = run_reports(
+        [("tiny", {"study": None, "out": tiny, "params": {}, "pdf": False})],
+        jobs=1,
+        progress=False,
+    )
+    assert (outcome.status, outcome.reason) == ("failed", str(info.value))
+
+
+@pytest.mark.parametrize(
+    ("where", "error", "message"),
+    [
+        pytest.param(
+            "_write_workbook",
+            OSError(errno.ENOSPC, "No space left on device"),
+            r"could not be written to \S+: no space left on device\. Free some disk space",
+            id="disk-full-writing-the-workbook",
+        ),
+        pytest.param(
+            "papermill",
+            OSError(errno.ENOSPC, "No space left on device", "/x/.tiny.1.abc/tiny.ipynb"),
+            r"could not be written to \S+ \(tiny\.ipynb\): no space left on device\. ",
+            id="disk-full-writing-the-notebook",
+        ),
+        pytest.param(
+            "papermill",
+            papermill.PapermillExecutionError(
+                1, 1, "plt.savefig(...)", "OSError", "[Errno 28] No space left on device", []
+            ),
+            r"could not be written to \S+: no space left on device\. ",
+            id="disk-full-in-a-cell",
+        ),
+        pytest.param(
+            "_write_html",
+            PermissionError(errno.EACCES, "Permission denied", "/x/.tiny.1.abc/tiny.html"),
+            r"\(tiny\.html\): permission denied\. Check that you may write there",
+            id="no-permission",
+        ),
+    ],
+)
+def test_a_report_that_cannot_be_written_is_one_line(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch, where: str, error: Exception, message: str
+) -> None:
+    from interviewlab.reporting import runner
+
+    _papermill(monkeypatch, None)
+    before = il.run_report("tiny", study=None, out=tiny, progress=False)
+    page = (before / "tiny.html").read_bytes()
+    if where == "papermill":
+        _papermill(monkeypatch, error)
+    else:  # one of the runner's own writes
+
+        def cannot_write(*args: Any, **kwargs: Any) -> None:
+            raise error
+
+        monkeypatch.setattr(runner, where, cannot_write)
+    with pytest.raises(il.InterviewLabError, match=message) as info:
+        il.run_report("tiny", study=None, out=tiny, progress=False)
+    _one_line(str(info.value))
+    assert str(tiny) in str(info.value)
+    # the previous report is as it was, and nothing is left hidden or failed
+    assert (before / "tiny.html").read_bytes() == page
+    assert sorted(p.name for p in tiny.iterdir()) == ["index.html", "tiny-simulated"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -41,6 +42,7 @@ import pandas as pd
 
 from interviewlab._lifeline import parent_ended
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, ReportNotApplicable
+from interviewlab.reporting.failures import disk_full, kernel_failure, report_failure
 from interviewlab.reporting.requirements import skip_reason
 from interviewlab.reporting.safety import neutralise_formulas, sanitize_html, slug
 from interviewlab.reporting.staging import make_staging, remove_inside, remove_stale, swap_in
@@ -254,7 +256,8 @@ def run_report(
         slugs only, so nothing is written or deleted outside ``out``. The report is
         written to a hidden staging folder and swapped in when complete: a failed run
         leaves the previous report unchanged and keeps its partial notebook in
-        ``<folder>.failed``. Staging folders that a killed run left behind are removed
+        ``<folder>.failed`` (or nothing, when the kernel did not start or the disk is
+        full). Staging folders that a killed run left behind are removed
         (:mod:`interviewlab.reporting.staging`).
     params : mapping, optional
         Notebook parameters; unknown names are an error. Strings are converted to the
@@ -280,7 +283,10 @@ def run_report(
         :mod:`interviewlab.reporting.requirements`); nothing is written.
     InterviewLabError
         For an unknown notebook or parameter, a missing study, or a failing cell (the
-        message names the notebook and cell; the partial executed notebook is kept).
+        message names the notebook and cell; the partial executed notebook is kept); for
+        a kernel that does not start or dies, and a report that cannot be written (disk
+        full, no permission), with the cause and what to do
+        (:func:`~interviewlab.reporting.failures.report_failure`).
     """
     import papermill
 
@@ -340,11 +346,11 @@ def run_report(
                 **({} if kernel is None else {"kernel_manager_class": kernel.manager_class()}),
             )
     except papermill.PapermillExecutionError as err:
-        failed = out_dir / f"{folder.name}.failed"
-        remove_inside(failed, out_dir)
-        if executed.is_file():  # the partial notebook, scrubbed as a finished one is
-            _scrub_or_remove(executed, hidden)
-        staging.rename(failed)
+        if disk_full(str(err.evalue)):  # a cell writing a table or a figure
+            remove_inside(staging, out_dir)
+            full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            raise InterviewLabError(report_failure(name, full, out_dir=out_dir)) from err
+        failed = _keep_failed(staging, folder, executed, hidden)
         raise InterviewLabError(
             f"Report {name!r} failed in notebook {notebook.name}, cell {err.cell_index} "
             f"(execution count {err.exec_count}): {err.ename}: {str(err.evalue).rstrip('.')}. "
@@ -352,23 +358,85 @@ def run_report(
             f"report (if any) is unchanged; the partial executed notebook is kept in "
             f"{failed} for debugging."
         ) from err
-    except BaseException:
-        remove_inside(staging, out_dir)
-        raise
+    except BaseException as err:
+        kept = None
+        if kernel_failure(err) == "died" and executed.is_file():
+            kept = _keep_failed(staging, folder, executed, hidden)
+        else:
+            remove_inside(staging, out_dir)
+        message = report_failure(name, err, out_dir=out_dir, kept=kept)
+        if message is None:
+            raise
+        raise InterviewLabError(message) from err
     duration = time.perf_counter() - clock
+    with _removed_on_failure(name, staging, out_dir):
+        _write_report_files(
+            name,
+            notebook=notebook,
+            staging=staging,
+            folder=folder,
+            hidden=hidden,
+            pdf=pdf,
+            provenance={
+                "study": study_name,
+                "study_source": source,
+                "simulated": study_path is None,
+                "changed_parameters": _replace_strings(changed, hidden),
+                "inputs_sha256": inputs,
+                "parameters": _replace_strings({**defaults, **values, "output_dir": "."}, hidden),
+                "seed": values.get("seed", defaults.get("seed", study_seed)),
+                "started_utc": started.isoformat(timespec="seconds"),
+                "duration_s": round(duration, 2),
+            },
+            started=started,
+            shown={k: v for k, v in {**defaults, **values}.items() if k != "output_dir"},
+        )
+        if parent_ended():  # a report worker whose `report all` has ended writes nothing
+            raise InterviewLabError(
+                f"Report {name!r} was not written: the process that started it has ended. "
+                "Rerun the report."
+            )
+        swap_in(staging, folder)
+    failed = out_dir / f"{folder.name}.failed"
+    if failed.exists():  # an earlier failure of this report, now superseded
+        remove_inside(failed, out_dir)
+    from interviewlab.reporting.pages import write_index
 
+    write_index(out_dir)
+    return folder
+
+
+def _write_report_files(
+    name: str,
+    *,
+    notebook: Path,
+    staging: Path,
+    folder: Path,
+    hidden: Mapping[str, str],
+    pdf: bool,
+    provenance: Mapping[str, Any],
+    started: dt.datetime,
+    shown: Mapping[str, Any],
+) -> None:
+    """Write the page, workbook, PDF and provenance of an executed notebook into ``staging``.
+
+    ``provenance`` holds the run's entries (study, parameters, inputs, times); the
+    page's title and headline, the versions and the lists of files are added here.
+    ``shown`` are the parameters the page's header lists.
+    """
+    executed = staging / f"{name}.ipynb"
     _scrub_notebook(executed, hidden)
     import nbformat
 
     from interviewlab.reporting.pages import find_headline, notebook_title, page_header
 
+    study_name = provenance["study"]
     executed_nb = nbformat.read(executed, as_version=4)
     title = notebook_title(executed_nb, name.replace("_", " ").capitalize())
-    headline_text = find_headline(executed_nb)
     header = page_header(
         study=study_name,
         written=started.strftime("%Y-%m-%d %H:%M UTC"),
-        parameters={k: v for k, v in {**defaults, **values}.items() if k != "output_dir"},
+        parameters=dict(shown),
         version=_version("interviewlab"),
     )
     _write_html(executed, staging / f"{name}.html", title=f"{title} - {study_name}", header=header)
@@ -377,23 +445,14 @@ def run_report(
         from interviewlab.reporting.pdf import write_pdf
 
         write_pdf(executed, staging / f"{name}.pdf", title=f"{title}: {study_name}", header=header)
-    seed = values.get("seed", defaults.get("seed", study_seed))
-    provenance = {
+    everything = {
         "report": name,
         "title": title,
-        "headline": headline_text,
+        "headline": find_headline(executed_nb),
         "interviewlab_version": _version("interviewlab"),
         "notebook": notebook.name,
         "notebook_sha256": _sha256(notebook),
-        "study": study_name,
-        "study_source": source,
-        "simulated": study_path is None,
-        "changed_parameters": _replace_strings(changed, hidden),
-        "inputs_sha256": inputs,
-        "parameters": _replace_strings({**defaults, **values, "output_dir": "."}, hidden),
-        "seed": seed,
-        "started_utc": started.isoformat(timespec="seconds"),
-        "duration_s": round(duration, 2),
+        **provenance,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "libraries": {lib: _version(lib) for lib in KEY_LIBRARIES},
@@ -401,24 +460,38 @@ def run_report(
         "figures": sorted(p.name for p in (staging / "figures").glob("*.png")),
     }
     (staging / "provenance.json").write_text(
-        json.dumps(provenance, indent=2, default=str) + "\n", encoding="utf-8"
+        json.dumps(everything, indent=2, default=str) + "\n", encoding="utf-8"
     )
     if not pdf:
-        _keep_matching_pdf(folder, staging, name, provenance)
-    if parent_ended():  # a report worker whose `report all` has ended writes nothing
-        remove_inside(staging, out_dir)
-        raise InterviewLabError(
-            f"Report {name!r} was not written: the process that started it has ended. "
-            "Rerun the report."
-        )
-    swap_in(staging, folder)
-    failed = out_dir / f"{folder.name}.failed"
-    if failed.exists():  # an earlier failure of this report, now superseded
-        remove_inside(failed, out_dir)
-    from interviewlab.reporting.pages import write_index
+        _keep_matching_pdf(folder, staging, name, everything)
 
-    write_index(out_dir)
-    return folder
+
+def _keep_failed(staging: Path, folder: Path, executed: Path, hidden: Mapping[str, str]) -> Path:
+    """Keep a failed run's partial notebook, scrubbed, in ``<folder>.failed``; returns it."""
+    failed = folder.parent / f"{folder.name}.failed"
+    remove_inside(failed, folder.parent)
+    if executed.is_file():  # the partial notebook, scrubbed as a finished one is
+        _scrub_or_remove(executed, hidden)
+    staging.rename(failed)
+    return failed
+
+
+@contextlib.contextmanager
+def _removed_on_failure(name: str, staging: Path, out_dir: Path) -> Iterator[None]:
+    """Remove ``staging`` if the block fails; a full disk or a refused write becomes one line.
+
+    A report that cannot be completed leaves no hidden folder behind.
+    """
+    try:
+        yield
+    except BaseException as err:
+        if staging.exists():
+            with contextlib.suppress(OSError):  # the error to report is the first one
+                remove_inside(staging, out_dir)
+        message = report_failure(name, err, out_dir=out_dir)
+        if message is None:
+            raise
+        raise InterviewLabError(message) from err
 
 
 #: provenance entries that must be equal for an earlier PDF to show the same report
