@@ -36,6 +36,7 @@ PUBLIC_BEFORE_LAYOUT = {
 LAYERS = {
     "errors": 0,
     "_checks": 0,
+    "_lifeline": 0,
     "data": 1,
     "models": 1,
     "reliability": 2,

@@ -29,6 +29,20 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> None:
         raise InterviewLabError(f"{name}={value!r} is not allowed; use one of {choices}.")
 
 
+def sentence_end(text: object) -> str:
+    """``text`` to end a sentence with: without a full stop of its own, the sentence adds one.
+
+    For values from data (column names, categories, an error's text) that may end with a
+    full stop of their own.
+
+    Examples
+    --------
+    >>> f"its columns are {sentence_end(', '.join(['id', 'No.']))}."
+    'its columns are id, No.'
+    """
+    return str(text).removesuffix(".")
+
+
 def check_fraction(name: str, value: float, *, open_interval: bool = True) -> None:
     """Raise unless ``0 < value < 1`` (or ``0 <= value <= 1`` when not open)."""
     ok = 0 < value < 1 if open_interval else 0 <= value <= 1

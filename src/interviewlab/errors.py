@@ -39,7 +39,10 @@ class ReportNotApplicable(InterviewLabError):
     def __init__(self, report: str, reason: str) -> None:
         self.report = report
         self.reason = reason
-        super().__init__(f"Report {report!r} does not apply to this study: {reason}.")
+        # the reason may end with its own full stop: the message has one
+        super().__init__(
+            f"Report {report!r} does not apply to this study: {reason.removesuffix('.')}."
+        )
 
     def __reduce__(self) -> tuple[type, tuple[str, str]]:
         # rebuilt from its own arguments (a report worker sends it to the parent pickled)

@@ -303,7 +303,8 @@ def audio_features(
     paths : iterable of str or path
         Audio files. Rows come back in this order; duplicates are measured once each.
     n_jobs : int, default 1
-        Worker processes (joblib); ``-1`` uses every core.
+        Worker processes (joblib's loky, ending with this process); ``-1`` uses every
+        core.
     progress : bool, default True
         Show a tqdm progress bar.
     cache_dir : str or path, optional
@@ -456,11 +457,14 @@ def audio_features(
     else:
         from joblib import Parallel, delayed
 
+        from interviewlab._lifeline import joblib_lifeline
+
         _compile_once()
-        run = Parallel(n_jobs=n_jobs, return_as="generator")
-        for i, row in zip(todo, run(delayed(_one)(items[i], cache) for i in todo), strict=True):
-            rows[i] = row
-            bar.update()
+        with joblib_lifeline():
+            run = Parallel(n_jobs=n_jobs, return_as="generator")
+            for i, row in zip(todo, run(delayed(_one)(items[i], cache) for i in todo), strict=True):
+                rows[i] = row
+                bar.update()
     bar.close()
     out = pd.DataFrame(rows, columns=FEATURE_COLUMNS)
     for col in FEATURE_COLUMNS:

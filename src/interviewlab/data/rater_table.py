@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from interviewlab._checks import sentence_end
 from interviewlab.data.problems import Problem
 from interviewlab.errors import InterviewLabWarning
 
@@ -64,7 +65,7 @@ def _check_process(
                 Problem(
                     label,
                     f"has no column {column!r} (named in study.toml [process] columns); "
-                    f"its columns are {', '.join(cand.columns)}.",
+                    f"its columns are {sentence_end(', '.join(cand.columns))}.",
                 )
             )
             continue
@@ -93,7 +94,8 @@ def _check_raters(
             problems.append(
                 Problem(
                     label,
-                    f"has no column {column!r} ({why}); its columns are {', '.join(raw.columns)}.",
+                    f"has no column {column!r} ({why}); its columns are "
+                    f"{sentence_end(', '.join(raw.columns))}.",
                 )
             )
     allowed = {"rater_id", *declared, *OPTIONAL_RATER_COLUMNS}

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from interviewlab._checks import sentence_end
 from interviewlab.data.problems import (
     Problem,
     StudyError,
@@ -54,7 +55,9 @@ def _load_folder(folder: Path) -> dict[str, Any]:
     for name in ("candidates", "ratings"):
         csv_path = folder / f"{name}.csv"
         if not csv_path.is_file():
-            problems.append(Problem(f"{name}.csv", f"is missing from the study folder {folder}."))
+            problems.append(
+                Problem(f"{name}.csv", f"is missing from the study folder {sentence_end(folder)}.")
+            )
             continue
         tables[name] = _read_text(csv_path)
     # (problems so far are reported with those of the files that could be read)

@@ -11,6 +11,7 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from interviewlab._checks import check_choice, check_fraction
+from interviewlab._lifeline import joblib_lifeline
 from interviewlab.data.simulate import _Scores, _simulated_scores
 from interviewlab.errors import InterviewLabError
 from interviewlab.models import MixedFit
@@ -295,16 +296,17 @@ def format_power(
         )
         for size, task_seed in tasks
     )
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator", batch_size="auto")
-    results = list(
-        tqdm(
-            parallel(jobs),
-            total=len(tasks),
-            disable=not progress,
-            desc="format_power",
-            unit="sim",
+    with joblib_lifeline():
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator", batch_size="auto")
+        results = list(
+            tqdm(
+                parallel(jobs),
+                total=len(tasks),
+                disable=not progress,
+                desc="format_power",
+                unit="sim",
+            )
         )
-    )
     from statsmodels.stats.proportion import proportion_confint  # imported when needed
 
     rows = []

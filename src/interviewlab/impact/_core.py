@@ -28,6 +28,7 @@ from scipy import stats
 from interviewlab._checks import (
     check_choice,
     check_fraction,
+    sentence_end,
 )
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
 
@@ -230,7 +231,8 @@ def _warn_unused_levels(data: pd.DataFrame, group_cols: list[str]) -> None:
             if unused:
                 warnings.warn(
                     f"Group column {column!r} has categories with no applicants: "
-                    f"{', '.join(map(str, unused))}. They have no rate and are not in the table.",
+                    f"{sentence_end(', '.join(map(str, unused)))}. They have no rate and are not "
+                    "in the table.",
                     InterviewLabWarning,
                     stacklevel=3,
                 )

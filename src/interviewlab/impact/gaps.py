@@ -13,6 +13,7 @@ from interviewlab._checks import (
     check_fraction,
     require_columns,
     require_frame,
+    sentence_end,
 )
 from interviewlab.errors import InterviewLabError
 from interviewlab.impact._core import (
@@ -98,7 +99,9 @@ def score_gaps(
     summary = frame[score].groupby(labels.to_numpy(), sort=True).agg(["size", "mean", "var"])
     if reference not in summary.index or reference == UNKNOWN_LABEL:
         have = ", ".join(map(str, summary.index))
-        raise InterviewLabError(f"No candidate has {group} == {reference!r}; groups: {have}.")
+        raise InterviewLabError(
+            f"No candidate has {group} == {reference!r}; groups: {sentence_end(have)}."
+        )
     n = summary["size"].to_numpy(dtype=float)
     mean = summary["mean"].to_numpy(dtype=float)
     var = summary["var"].to_numpy(dtype=float)

@@ -15,6 +15,7 @@ from interviewlab._checks import (
     check_fraction,
     require_columns,
     require_frame,
+    sentence_end,
 )
 from interviewlab.errors import InterviewLabError, InterviewLabWarning
 from interviewlab.impact._core import (
@@ -168,7 +169,7 @@ def mantel_haenszel(
         if not (mask & (w > 0)).any():
             raise InterviewLabError(
                 f"No applicant has {group} == {label!r}; groups present: "
-                f"{', '.join(map(str, pd.unique(member.dropna())[:20]))}."
+                f"{sentence_end(', '.join(map(str, pd.unique(member.dropna())[:20])))}."
             )
     used = is_focal | is_ref
     n_other = int(w[~used].sum())

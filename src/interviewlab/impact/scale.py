@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from interviewlab._checks import as_list
+from interviewlab._checks import as_list, sentence_end
 from interviewlab.errors import InterviewLabError
 
 __all__ = ["applicant_counts", "count_applicant_files", "read_applicants_parquet"]
@@ -129,7 +129,7 @@ def applicant_counts(
     if missing:
         raise InterviewLabError(
             f"The applicant table has no column(s) {', '.join(map(repr, missing))}; its "
-            f"columns are {', '.join(map(str, applicants.columns))}."
+            f"columns are {sentence_end(', '.join(map(str, applicants.columns)))}."
         )
     sizes = applicants[keys].groupby(keys, dropna=False, observed=True).size()
     if _is_dask(sizes):

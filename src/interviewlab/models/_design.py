@@ -15,6 +15,7 @@ import patsy
 
 from interviewlab._checks import (
     require_columns,
+    sentence_end,
 )
 from interviewlab.errors import InterviewLabError, InterviewLabWarning
 
@@ -130,8 +131,8 @@ def _build_design(data: pd.DataFrame, formula: str, random: list[str]) -> _Desig
         )
     except patsy.PatsyError as exc:
         raise InterviewLabError(
-            f"The formula {formula!r} cannot be built from the data: {exc}. Check the "
-            "column names and patsy syntax (C(x) marks a categorical column)."
+            f"The formula {formula!r} cannot be built from the data: {sentence_end(exc)}. Check "
+            "the column names and patsy syntax (C(x) marks a categorical column)."
         ) from exc
     if y_frame.shape[1] != 1:
         raise InterviewLabError(

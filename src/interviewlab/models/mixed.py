@@ -36,6 +36,7 @@ from interviewlab._checks import (
     check_choice,
     check_fraction,
     require_frame,
+    sentence_end,
 )
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
 from interviewlab.models._design import (
@@ -148,7 +149,7 @@ class MixedFit:
         if unknown:
             raise InterviewLabError(
                 f"contrast weights name {', '.join(map(repr, unknown))}, which are not "
-                f"fixed-effect terms of this fit; the terms are: {', '.join(terms)}."
+                f"fixed-effect terms of this fit; the terms are: {sentence_end(', '.join(terms))}."
             )
         if self._satt is None:
             raise InterviewLabError("This fit keeps no covariance of its fixed effects.")

@@ -315,10 +315,13 @@ def _bootstrap(
     else:
         from joblib import Parallel, delayed
 
+        from interviewlab._lifeline import joblib_lifeline
+
         run = delayed(_boot_chunk)
-        parts = Parallel(n_jobs=n_jobs)(
-            run(designs, mean, sd, k, thetas, chunk) for chunk in chunks
-        )
+        with joblib_lifeline():
+            parts = Parallel(n_jobs=n_jobs)(
+                run(designs, mean, sd, k, thetas, chunk) for chunk in chunks
+            )
     return np.vstack(parts)
 
 

@@ -8,6 +8,11 @@ all of them once (:mod:`interviewlab.reporting._warm`) and forks one fresh worke
 report; the worker forks the report's kernel from itself before papermill starts
 (:mod:`interviewlab.reporting.kernels`). Each notebook still runs in a kernel of its own.
 
+Every process of the batch ends with the process that runs it, however that ends
+(``kill -9`` included; :mod:`interviewlab._lifeline`): on Linux the fork server, each
+worker and each kernel are killed by the operating system when their parent ends, and a
+worker whose ``report all`` process has ended writes nothing into ``--out``.
+
 The reports start in the order of their notebooks' ``expected_seconds`` (metadata
 ``interviewlab.expected_seconds``, measured on the demo study), the longest first, so
 that no long report starts last and runs alone on an idle machine.
@@ -25,13 +30,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
+from interviewlab._lifeline import parent_death_signal, watch
 from interviewlab.errors import InterviewLabError, ReportNotApplicable
 from interviewlab.reporting.runner import _notebook_path, run_report
 
 __all__ = ["ReportOutcome", "expected_seconds", "run_reports"]
 
-#: the module the fork server imports once (papermill, nbconvert, Typst, the kernel's libraries)
-WARM_MODULE = "interviewlab.reporting._warm"
+#: the modules the fork server imports once: its lifeline, then papermill, nbconvert, Typst
+#: and the kernel's libraries
+PRELOAD = ("interviewlab.reporting._forkserver", "interviewlab.reporting._warm")
 
 
 def expected_seconds(name: str) -> float:
@@ -114,10 +121,12 @@ def run_reports(
     print(f"Running {len(tasks)} reports, {jobs} at a time ...", flush=True)
     order = sorted(range(len(tasks)), key=lambda i: -expected_seconds(tasks[i][0]))
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([WARM_MODULE])
+    context.set_forkserver_preload(list(PRELOAD))
     done: dict[int, ReportOutcome] = {}
     # one fresh worker per report (max_tasks_per_child=1), so that each can fork its kernel
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, max_tasks_per_child=1) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, max_tasks_per_child=1, initializer=_start_worker
+    ) as pool:
         # a fork server keeps the folder and environment it started with; each worker
         # takes this process's (relative paths, INTERVIEWLAB_* settings)
         here = (os.getcwd(), dict(os.environ))
@@ -129,6 +138,24 @@ def run_reports(
                 bar.set_postfix_str(tasks[i][0])
                 bar.update()
     return [done[i] for i in range(len(tasks))]
+
+
+def _start_worker() -> None:
+    """Each worker, first: end with the process that runs the batch, however it ends.
+
+    On Linux the worker is killed when its parent, the fork server, ends, and the fork
+    server when the batch's process ends (:mod:`interviewlab.reporting._forkserver`);
+    the batch's process may have ended already, before this request. Elsewhere a watchdog
+    thread ends the worker when the batch's process has ended (a kernel can still be
+    forked: the watchdog holds no lock).
+    """
+    batch = multiprocessing.parent_process()
+    if batch is None:  # not a worker (a test calls it directly)
+        return
+    if not parent_death_signal():
+        watch(batch.is_alive)
+    elif not batch.is_alive():
+        os._exit(1)
 
 
 def _report_in_worker(

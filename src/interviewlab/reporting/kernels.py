@@ -10,8 +10,13 @@ manager asks it to start, then runs the ipykernel command the kernel manager bui
 arguments, working folder and environment), as ``python -m ipykernel_launcher`` would.
 
 Only a process that has not run an event loop, a kernel or a Python thread may fork one
-(a fresh report worker does not); every other run of a report starts its kernel the usual
-way.
+(a fresh report worker does not; its lifeline watchdog holds no lock); every other run of
+a report starts its kernel the usual way.
+
+The child ends with its worker: on Linux the operating system kills it when the worker
+ends (:mod:`interviewlab._lifeline`); elsewhere a child still waiting reads end-of-file
+from the worker and exits, and a started kernel leaves within a second of its parent, as
+every ipykernel does.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
+from interviewlab._lifeline import WATCHDOG_NAME, end_with_parent
+
 __all__ = ["KernelInWaiting"]
 
 #: the command a python3 kernelspec runs; its arguments follow these three words
@@ -58,7 +65,8 @@ class KernelInWaiting:
         self.started = False
 
     def __enter__(self) -> KernelInWaiting:
-        if threading.active_count() > 1:
+        current = threading.current_thread()
+        if any(t is not current and t.name != WATCHDOG_NAME for t in threading.enumerate()):
             raise RuntimeError(
                 "A kernel can be forked only from a process without Python threads "
                 "(a fresh report worker); let papermill launch it instead."
@@ -66,9 +74,11 @@ class KernelInWaiting:
         sys.stdout.flush()  # or the child would print what is still buffered again
         sys.stderr.flush()
         read_end, write_end = os.pipe()
+        worker = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: wait for the request, then run the kernel
             os.close(write_end)
+            end_with_parent(worker)
             os._exit(_serve(read_end))
         os.close(read_end)
         self.pid, self._pipe = pid, write_end

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -30,7 +31,6 @@ import platform
 import re
 import shutil
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Mapping
@@ -40,9 +40,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from interviewlab._lifeline import parent_ended
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, ReportNotApplicable
+from interviewlab.reporting.failures import disk_full, kernel_failure, report_failure
 from interviewlab.reporting.requirements import skip_reason
 from interviewlab.reporting.safety import neutralise_formulas, sanitize_html, slug
+from interviewlab.reporting.staging import make_staging, remove_inside, remove_stale, swap_in
 
 if TYPE_CHECKING:
     from interviewlab.reporting.kernels import KernelInWaiting
@@ -251,9 +254,11 @@ def run_report(
         by :func:`report_folder_name` (``<name>-<study>`` plus any parameter that differs
         from its default, e.g. ``adverse_impact_audit-demo-profile-ll144``), from safe
         slugs only, so nothing is written or deleted outside ``out``. The report is
-        written to a temporary folder and swapped in when complete: a failed run leaves
-        the previous report unchanged and keeps its partial notebook in
-        ``<folder>.failed``.
+        written to a hidden staging folder and swapped in when complete: a failed run
+        leaves the previous report unchanged and keeps its partial notebook in
+        ``<folder>.failed`` (or nothing, when the kernel did not start or the disk is
+        full). Staging folders that a killed run left behind are removed
+        (:mod:`interviewlab.reporting.staging`).
     params : mapping, optional
         Notebook parameters; unknown names are an error. Strings are converted to the
         type of the notebook's default.
@@ -278,7 +283,10 @@ def run_report(
         :mod:`interviewlab.reporting.requirements`); nothing is written.
     InterviewLabError
         For an unknown notebook or parameter, a missing study, or a failing cell (the
-        message names the notebook and cell; the partial executed notebook is kept).
+        message names the notebook and cell; the partial executed notebook is kept); for
+        a kernel that does not start or dies, and a report that cannot be written (disk
+        full, no permission), with the cause and what to do
+        (:func:`~interviewlab.reporting.failures.report_failure`).
     """
     import papermill
 
@@ -312,9 +320,8 @@ def run_report(
     folder = out_dir / report_folder_name(name, study_name, changed)
     # everything is written to a fresh folder beside the report and swapped in at the
     # end, so a failed run leaves the previous report as it was
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=out_dir))
-    # mkdtemp makes a private folder (0700); a report folder gets the user's usual mode
-    staging.chmod(0o777 & ~_umask())
+    remove_stale(out_dir)
+    staging = make_staging(out_dir, folder.name)
     values["output_dir"] = str(staging)
     executed = staging / f"{name}.ipynb"
     hidden = {str(staging): ".", str(out_dir): "<out>", str(_notebooks_dir()): "<notebooks>"}
@@ -339,11 +346,11 @@ def run_report(
                 **({} if kernel is None else {"kernel_manager_class": kernel.manager_class()}),
             )
     except papermill.PapermillExecutionError as err:
-        failed = out_dir / f"{folder.name}.failed"
-        _remove_inside(failed, out_dir)
-        if executed.is_file():  # the partial notebook, scrubbed as a finished one is
-            _scrub_or_remove(executed, hidden)
-        staging.rename(failed)
+        if disk_full(str(err.evalue)):  # a cell writing a table or a figure
+            remove_inside(staging, out_dir)
+            full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            raise InterviewLabError(report_failure(name, full, out_dir=out_dir)) from err
+        failed = _keep_failed(staging, folder, executed, hidden)
         raise InterviewLabError(
             f"Report {name!r} failed in notebook {notebook.name}, cell {err.cell_index} "
             f"(execution count {err.exec_count}): {err.ename}: {str(err.evalue).rstrip('.')}. "
@@ -351,23 +358,85 @@ def run_report(
             f"report (if any) is unchanged; the partial executed notebook is kept in "
             f"{failed} for debugging."
         ) from err
-    except BaseException:
-        _remove_inside(staging, out_dir)
-        raise
+    except BaseException as err:
+        kept = None
+        if kernel_failure(err) == "died" and executed.is_file():
+            kept = _keep_failed(staging, folder, executed, hidden)
+        else:
+            remove_inside(staging, out_dir)
+        message = report_failure(name, err, out_dir=out_dir, kept=kept)
+        if message is None:
+            raise
+        raise InterviewLabError(message) from err
     duration = time.perf_counter() - clock
+    with _removed_on_failure(name, staging, out_dir):
+        _write_report_files(
+            name,
+            notebook=notebook,
+            staging=staging,
+            folder=folder,
+            hidden=hidden,
+            pdf=pdf,
+            provenance={
+                "study": study_name,
+                "study_source": source,
+                "simulated": study_path is None,
+                "changed_parameters": _replace_strings(changed, hidden),
+                "inputs_sha256": inputs,
+                "parameters": _replace_strings({**defaults, **values, "output_dir": "."}, hidden),
+                "seed": values.get("seed", defaults.get("seed", study_seed)),
+                "started_utc": started.isoformat(timespec="seconds"),
+                "duration_s": round(duration, 2),
+            },
+            started=started,
+            shown={k: v for k, v in {**defaults, **values}.items() if k != "output_dir"},
+        )
+        if parent_ended():  # a report worker whose `report all` has ended writes nothing
+            raise InterviewLabError(
+                f"Report {name!r} was not written: the process that started it has ended. "
+                "Rerun the report."
+            )
+        swap_in(staging, folder)
+    failed = out_dir / f"{folder.name}.failed"
+    if failed.exists():  # an earlier failure of this report, now superseded
+        remove_inside(failed, out_dir)
+    from interviewlab.reporting.pages import write_index
 
+    write_index(out_dir)
+    return folder
+
+
+def _write_report_files(
+    name: str,
+    *,
+    notebook: Path,
+    staging: Path,
+    folder: Path,
+    hidden: Mapping[str, str],
+    pdf: bool,
+    provenance: Mapping[str, Any],
+    started: dt.datetime,
+    shown: Mapping[str, Any],
+) -> None:
+    """Write the page, workbook, PDF and provenance of an executed notebook into ``staging``.
+
+    ``provenance`` holds the run's entries (study, parameters, inputs, times); the
+    page's title and headline, the versions and the lists of files are added here.
+    ``shown`` are the parameters the page's header lists.
+    """
+    executed = staging / f"{name}.ipynb"
     _scrub_notebook(executed, hidden)
     import nbformat
 
     from interviewlab.reporting.pages import find_headline, notebook_title, page_header
 
+    study_name = provenance["study"]
     executed_nb = nbformat.read(executed, as_version=4)
     title = notebook_title(executed_nb, name.replace("_", " ").capitalize())
-    headline_text = find_headline(executed_nb)
     header = page_header(
         study=study_name,
         written=started.strftime("%Y-%m-%d %H:%M UTC"),
-        parameters={k: v for k, v in {**defaults, **values}.items() if k != "output_dir"},
+        parameters=dict(shown),
         version=_version("interviewlab"),
     )
     _write_html(executed, staging / f"{name}.html", title=f"{title} - {study_name}", header=header)
@@ -376,23 +445,14 @@ def run_report(
         from interviewlab.reporting.pdf import write_pdf
 
         write_pdf(executed, staging / f"{name}.pdf", title=f"{title}: {study_name}", header=header)
-    seed = values.get("seed", defaults.get("seed", study_seed))
-    provenance = {
+    everything = {
         "report": name,
         "title": title,
-        "headline": headline_text,
+        "headline": find_headline(executed_nb),
         "interviewlab_version": _version("interviewlab"),
         "notebook": notebook.name,
         "notebook_sha256": _sha256(notebook),
-        "study": study_name,
-        "study_source": source,
-        "simulated": study_path is None,
-        "changed_parameters": _replace_strings(changed, hidden),
-        "inputs_sha256": inputs,
-        "parameters": _replace_strings({**defaults, **values, "output_dir": "."}, hidden),
-        "seed": seed,
-        "started_utc": started.isoformat(timespec="seconds"),
-        "duration_s": round(duration, 2),
+        **provenance,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "libraries": {lib: _version(lib) for lib in KEY_LIBRARIES},
@@ -400,18 +460,38 @@ def run_report(
         "figures": sorted(p.name for p in (staging / "figures").glob("*.png")),
     }
     (staging / "provenance.json").write_text(
-        json.dumps(provenance, indent=2, default=str) + "\n", encoding="utf-8"
+        json.dumps(everything, indent=2, default=str) + "\n", encoding="utf-8"
     )
     if not pdf:
-        _keep_matching_pdf(folder, staging, name, provenance)
-    _swap_in(staging, folder)
-    failed = out_dir / f"{folder.name}.failed"
-    if failed.exists():  # an earlier failure of this report, now superseded
-        _remove_inside(failed, out_dir)
-    from interviewlab.reporting.pages import write_index
+        _keep_matching_pdf(folder, staging, name, everything)
 
-    write_index(out_dir)
-    return folder
+
+def _keep_failed(staging: Path, folder: Path, executed: Path, hidden: Mapping[str, str]) -> Path:
+    """Keep a failed run's partial notebook, scrubbed, in ``<folder>.failed``; returns it."""
+    failed = folder.parent / f"{folder.name}.failed"
+    remove_inside(failed, folder.parent)
+    if executed.is_file():  # the partial notebook, scrubbed as a finished one is
+        _scrub_or_remove(executed, hidden)
+    staging.rename(failed)
+    return failed
+
+
+@contextlib.contextmanager
+def _removed_on_failure(name: str, staging: Path, out_dir: Path) -> Iterator[None]:
+    """Remove ``staging`` if the block fails; a full disk or a refused write becomes one line.
+
+    A report that cannot be completed leaves no hidden folder behind.
+    """
+    try:
+        yield
+    except BaseException as err:
+        if staging.exists():
+            with contextlib.suppress(OSError):  # the error to report is the first one
+                remove_inside(staging, out_dir)
+        message = report_failure(name, err, out_dir=out_dir)
+        if message is None:
+            raise
+        raise InterviewLabError(message) from err
 
 
 #: provenance entries that must be equal for an earlier PDF to show the same report
@@ -436,13 +516,6 @@ def _keep_matching_pdf(
         return
     if all(previous.get(key) == provenance.get(key) for key in _SAME_REPORT):
         shutil.copy2(old_pdf, staging / old_pdf.name)
-
-
-def _umask() -> int:
-    """The process's file-creation mask (read by setting it and putting it back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def check_parameters(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -494,30 +567,6 @@ def _study_source(study: str | Path, study_path: Path) -> str:
     if not Path(study).exists():
         return f"bundled:{study}"
     return study_path.name
-
-
-def _remove_inside(path: Path, root: Path) -> None:
-    """Delete ``path`` only if it is a direct child of ``root`` (never follow it out)."""
-    path = Path(path)
-    if path.resolve().parent != root.resolve() or path.is_symlink():
-        raise InterviewLabError(f"Refusing to delete {path}: it is not a folder inside {root}.")
-    if path.is_dir():
-        shutil.rmtree(path)
-    elif path.exists():
-        path.unlink()
-
-
-def _swap_in(staging: Path, folder: Path) -> None:
-    """Replace ``folder`` by ``staging`` (both in the same parent) in two renames."""
-    root = folder.parent
-    if folder.exists():
-        retired = root / f".{folder.name}.retired-{os.getpid()}"
-        _remove_inside(retired, root)
-        folder.rename(retired)
-        staging.rename(folder)
-        _remove_inside(retired, root)
-    else:
-        staging.rename(folder)
 
 
 #: output formats held as base64: a path such as "/o" can occur in their text by chance
