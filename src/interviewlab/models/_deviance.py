@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg as sla
+import scipy.linalg.lapack as lapack
 import scipy.optimize as sopt
 import scipy.sparse as sp
 
@@ -23,6 +24,10 @@ from interviewlab.models._design import (
 #: Largest ``C = Z_a'W`` (levels of the absorbed factor x columns of W) built dense from
 #: counts; above it, C is built as a sparse product (160 MB of float64 at the bound).
 _MAX_DENSE_C = 20_000_000
+#: Most stored entries of the precomputed pair products of one absorbed factor (about
+#: 12 bytes each); above it the Schur complement is formed by a sparse product per
+#: evaluation.
+_MAX_PAIRS = 15_000_000
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class _Factor:
     logdet_x: float
     rss: float  # penalised residual sum of squares r^2
     blocks: np.ndarray | None = None  # Cholesky factors of the absorbed blocks (block path)
+    half: np.ndarray | None = None  # L_g^-1 T_g C_g of each absorbed block (block path)
 
 
 def _nesting_group(design: _Design) -> tuple[int, list[int]]:
@@ -69,6 +75,41 @@ def _nesting_group(design: _Design) -> tuple[int, list[int]]:
     if block_size > _MAX_BLOCK:
         return int(np.argmax([len(lv) for lv in design.levels])), [best]
     return best, best_set
+
+
+def _pair_entries(c: sp.csr_matrix, classes: np.ndarray, n_classes: int, m: int) -> int:
+    """Upper bound on the stored entries of :func:`_pair_products`."""
+    per_row = np.diff(c.indptr).astype(np.int64)
+    raw = np.bincount(classes, weights=per_row * (per_row + 1) // 2, minlength=n_classes)
+    return int(np.minimum(raw, m * (m + 1) // 2).sum())
+
+
+def _pair_products(
+    c: sp.csr_matrix, classes: np.ndarray, n_classes: int, m: int
+) -> tuple[np.ndarray, sp.csr_matrix]:
+    """Lower triangles of ``C_k'C_k`` for the rows ``C_k`` of each count class ``k``.
+
+    The Schur complement of an absorbed factor subtracts ``C' diag(w) C`` with weights
+    ``w`` that depend on a level's count only, so it is ``sum_k w_k C_k'C_k``: one sparse
+    matrix-vector product with the returned ``(entries x classes)`` matrix, whose rows
+    are the flat positions (``row * m + col``, ``row >= col``) in the returned index.
+    """
+    order = np.argsort(classes, kind="stable")
+    ordered = c[order]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(classes, minlength=n_classes))])
+    flats, cols, vals = [], [], []
+    for k in range(n_classes):
+        part = ordered[bounds[k] : bounds[k + 1]]
+        prod = (part.T @ part).tocoo()
+        lower = prod.row >= prod.col
+        flats.append(prod.row[lower].astype(np.int64) * m + prod.col[lower])
+        cols.append(np.full(int(lower.sum()), k, dtype=np.int64))
+        vals.append(prod.data[lower])
+    index, rows = np.unique(np.concatenate(flats), return_inverse=True)
+    pairs = sp.csr_matrix(
+        (np.concatenate(vals), (rows, np.concatenate(cols))), shape=(len(index), n_classes)
+    )
+    return index, pairs
 
 
 class _Blocks:
@@ -128,8 +169,8 @@ class _Blocks:
         ext = np.append(theta, 0.0)
         return ext[self.factor_at]
 
-    def absorb(self, theta: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
-        """Block Cholesky factors, their log-determinant and ``C' T M^-1 T C``."""
+    def absorb(self, theta: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+        """Block Cholesky factors, their log-determinant, ``C' T M^-1 T C`` and ``L^-1 T C``."""
         t = self.scale(theta)
         m = t[:, :, None] * t[:, None, :] * self.counts
         m[:, np.arange(self.size), np.arange(self.size)] += 1.0
@@ -137,7 +178,7 @@ class _Blocks:
         logdet = 2.0 * float(np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2))))
         half = np.linalg.solve(chol, t[:, :, None] * self.coupling)
         flat = half.reshape(-1, half.shape[2])
-        return chol, logdet, flat.T @ flat
+        return chol, logdet, flat.T @ flat, half
 
 
 class _Deviance:
@@ -190,17 +231,13 @@ class _Deviance:
             self.c_sparse = (za @ self._sparse_w(dense)).tocsr()
         counts, inverse = np.unique(self.n_a, return_inverse=True)
         self.count_values = counts
-        self.count_products: np.ndarray | None = None
-        if len(counts) * self.m * self.m <= 50_000_000:
-            products = np.empty((len(counts), self.m, self.m))
-            for i in range(len(counts)):
-                if c_dense is not None:
-                    part = c_dense[inverse == i]
-                    products[i] = part.T @ part
-                else:
-                    block = self.c_sparse[inverse == i]
-                    products[i] = (block.T @ block).toarray()
-            self.count_products = products
+        self.count_class = inverse
+        self.pair_index: np.ndarray | None = None
+        self.pairs: sp.csr_matrix | None = None
+        if _pair_entries(self.c_sparse, inverse, len(counts), self.m) <= _MAX_PAIRS:
+            self.pair_index, self.pairs = _pair_products(
+                self.c_sparse, inverse, len(counts), self.m
+            )
 
     def _sparse_w(self, dense: np.ndarray) -> sp.csr_matrix:
         """``W = [Z_rest, X, y]`` as a sparse matrix."""
@@ -241,44 +278,178 @@ class _Deviance:
         """Factorise the penalised system at ``theta`` (one value per component)."""
         theta = np.asarray(theta, dtype=float)
         blocks: np.ndarray | None = None
+        half: np.ndarray | None = None
         if self.block is not None:
-            blocks, logdet_a, correction = self.block.absorb(theta)
-            schur = self.wtw - correction
+            blocks, logdet_a, correction, half = self.block.absorb(theta)
+            s_mat = self.wtw - correction
             d = np.zeros(0)
         else:
             ta2 = theta[self.absorbed] ** 2
             d = ta2 * self.n_a + 1.0
             logdet_a = float(np.sum(np.log(d)))
-            schur = self._absorb_one(ta2, d)
-        scale = np.ones(self.m)
-        if self.q_rest:
-            scale[: self.q_rest] = theta[np.asarray(self.rest)][self.rest_slot]
-        s_mat = schur * np.outer(scale, scale)
+            s_mat = self._absorb_one(ta2, d)
+        scale = self.scale(theta)
+        s_mat *= scale[:, None]
+        s_mat *= scale[None, :]
         s_mat[np.arange(self.q_rest), np.arange(self.q_rest)] += 1.0
-        try:
-            chol = sla.cholesky(s_mat, lower=True, check_finite=False)
-        except np.linalg.LinAlgError as exc:
+        # LAPACK's potrf reads the lower triangle only (the pair path updates no other)
+        chol, info = lapack.dpotrf(s_mat, lower=1, clean=1, overwrite_a=1)
+        if info != 0 or not np.isfinite(chol[-1, -1]):
             raise InterviewLabError(
                 "The mixed-model system is not positive definite: the response may be "
                 "constant or fitted exactly by the fixed effects."
-            ) from exc
+            )
         diag = np.diag(chol)
         q, p = self.q_rest, self.p
         logdet_z = float(logdet_a + 2.0 * np.sum(np.log(diag[:q])))
         logdet_x = float(2.0 * np.sum(np.log(diag[q : q + p])))
         rss = float(diag[-1] ** 2)
-        return _Factor(theta, chol, d, logdet_z, logdet_x, rss, blocks)
+        return _Factor(theta, chol, d, logdet_z, logdet_x, rss, blocks, half)
+
+    def scale(self, theta: np.ndarray) -> np.ndarray:
+        """Relative SD of each column of ``W = [Z_rest, X, y]`` (1 for X and y)."""
+        scale = np.ones(self.m)
+        if self.q_rest:
+            scale[: self.q_rest] = np.asarray(theta, dtype=float)[np.asarray(self.rest)][
+                self.rest_slot
+            ]
+        return scale
+
+    def _weighted_pairs(self, weights: np.ndarray) -> np.ndarray:
+        """Lower triangle of ``C' diag(w) C`` for weights ``w`` of the count classes.
+
+        On the pair path only the lower triangle is written (the rest is 0); otherwise
+        the whole symmetric matrix is formed by a sparse product.
+        """
+        if self.pairs is not None and self.pair_index is not None:
+            out = np.zeros((self.m, self.m))
+            out.ravel()[self.pair_index] = self.pairs @ weights
+            return out
+        cw = sp.diags(np.sqrt(weights[self.count_class])) @ self.c_sparse
+        return np.asarray((cw.T @ cw).toarray())
 
     def _absorb_one(self, ta2: float, d: np.ndarray) -> np.ndarray:
-        """W'W minus the contribution of one absorbed factor (diagonal block)."""
-        wts = ta2 / d
-        if self.count_products is not None:
-            w_count = ta2 / (ta2 * self.count_values + 1.0)
-            schur = self.wtw - np.tensordot(w_count, self.count_products, axes=1)
+        """W'W minus the contribution of one absorbed factor (diagonal block).
+
+        A new array; on the pair path its lower triangle only is the Schur complement.
+        """
+        weights = ta2 / (ta2 * self.count_values + 1.0)
+        if self.pairs is not None and self.pair_index is not None:
+            schur = self.wtw.copy()
+            schur.ravel()[self.pair_index] -= self.pairs @ weights
+            return schur
+        return self.wtw - self._weighted_pairs(weights)
+
+    def solution(self, f: _Factor) -> np.ndarray:
+        """``[u_rest, beta]``: spherical random effects of the rest levels, fixed effects."""
+        upper = f.chol[:-1, :-1].T
+        return np.asarray(sla.solve_triangular(upper, f.chol[-1, :-1], lower=False))
+
+    def _inverse(self, f: _Factor, size: int) -> np.ndarray:
+        """Symmetric inverse of the leading ``size`` block of the Schur complement."""
+        if size == 0:
+            return np.zeros((0, 0))
+        inv, info = lapack.dpotri(f.chol[:size, :size], lower=1)
+        if info != 0:  # pragma: no cover - the factor is positive definite
+            raise InterviewLabError("The mixed-model system could not be inverted.")
+        inv = np.tril(inv)
+        return inv + np.tril(inv, -1).T
+
+    def traces(self, f: _Factor) -> tuple[np.ndarray, np.ndarray]:
+        """Per component ``q_j - tr_j(Omega^-1)`` and ``|u_j|^2`` at a factorisation.
+
+        ``Omega`` is the penalised system without the response (with the fixed effects
+        for REML, without them for ML); ``tr_j`` sums its inverse's diagonal over the
+        levels of component ``j`` and ``u_j`` are their spherical random effects.
+        These give the gradient (:meth:`gradient`). The rest levels' part of the inverse
+        is the inverse of the Schur complement ``S``; an absorbed factor adds
+        ``M^-1 + M^-1 B S^-1 B' M^-1`` (``M`` its diagonal or blocks, ``B`` the coupling).
+        """
+        theta = f.theta
+        q = self.q_rest
+        size = q + self.p if self.reml else q
+        sinv = self._inverse(f, size)
+        scale = self.scale(theta)
+        sol = self.solution(f)
+        k = len(theta)
+        excess = np.zeros(k)
+        usq = np.zeros(k)
+        if q:
+            u_rest = sol[:q]
+            slots = len(self.rest)
+            tr_rest = np.bincount(self.rest_slot, weights=np.diag(sinv)[:q], minlength=slots)
+            sq_rest = np.bincount(self.rest_slot, weights=u_rest**2, minlength=slots)
+            for i, j in enumerate(self.rest):
+                excess[j] = self.sizes[j] - tr_rest[i]
+                usq[j] = sq_rest[i]
+        fitted = scale[:-1] * sol
+        if self.block is None:
+            a = self.absorbed
+            ta = float(theta[a])
+            u_a = ta * (self.c_sparse[:, -1].toarray().ravel() - self.c_sparse[:, :-1] @ fitted)
+            u_a = u_a / f.d
+            usq[a] = float(u_a @ u_a)
+            ta2 = ta * ta
+            coupling = self._weighted_pairs(ta2 / (ta2 * self.count_values + 1.0) ** 2)
+            coupling = np.tril(coupling[:size, :size]) * np.outer(scale[:size], scale[:size])
+            spread = 2.0 * np.sum(sinv * coupling) - np.sum(np.diag(sinv) * np.diag(coupling))
+            excess[a] = float(self.sizes[a] - np.sum(1.0 / f.d) - spread)
         else:
-            cw = sp.diags(np.sqrt(wts)) @ self.c_sparse
-            schur = self.wtw - (cw.T @ cw).toarray()
-        return np.asarray(schur)
+            self._block_traces(f, sinv, scale[:size], fitted, excess, usq)
+        return excess, usq
+
+    def _block_traces(
+        self,
+        f: _Factor,
+        sinv: np.ndarray,
+        scale: np.ndarray,
+        fitted: np.ndarray,
+        excess: np.ndarray,
+        usq: np.ndarray,
+    ) -> None:
+        """:meth:`traces` of the factors absorbed block by block (filled in place)."""
+        blk, chol, half = self.block, f.blocks, f.half
+        if blk is None or chol is None or half is None:  # pragma: no cover - block path only
+            raise InterviewLabError("No absorbed blocks in this factorisation.")
+        size = len(scale)
+        chol_t = np.transpose(chol, (0, 2, 1))
+        # M^-1 T C (levels in blocks x columns of W without y)
+        spread = np.linalg.solve(chol_t, half[:, :, :size])
+        weighted = spread @ (scale[:, None] * sinv * scale[None, :])
+        diag = np.sum(weighted * spread, axis=2)
+        chol_inv = np.linalg.solve(chol, np.broadcast_to(np.eye(blk.size), chol.shape))
+        diag = diag + np.sum(chol_inv**2, axis=1)
+        resid = half[:, :, -1] - half[:, :, :-1] @ fitted
+        u = np.linalg.solve(chol_t, resid[:, :, None])[:, :, 0]
+        for j in blk.nested:
+            owner, slot = blk.position[j]
+            excess[j] = self.sizes[j] - float(np.sum(diag[owner, slot]))
+            usq[j] = float(np.sum(u[owner, slot] ** 2))
+
+    def gradient(self, f: _Factor, sigma2: float | None = None) -> np.ndarray:
+        """Gradient in ``theta`` of the profiled criterion, or of :meth:`full` at ``sigma2``.
+
+        ``d/d theta_j = (2 / theta_j) (q_j - tr_j(Omega^-1) - |u_j|^2 / sigma^2)`` with
+        ``sigma^2 = r^2 / dof`` for the profiled criterion (the derivative of
+        ``log|Omega|`` and of the penalised residual sum of squares ``r^2``, whose
+        derivative is ``-2 |u_j|^2 / theta_j``); 0 at ``theta_j = 0``, where the
+        criterion is even in ``theta_j``.
+        """
+        excess, usq = self.traces(f)
+        s2 = f.rss / self.dof if sigma2 is None else sigma2
+        theta = f.theta
+        safe = np.where(theta > 0, theta, 1.0)
+        return np.where(theta > 0, 2.0 / safe * (excess - usq / s2), 0.0)
+
+    def objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """Profiled criterion and its gradient at ``theta`` (one factorisation)."""
+        f = self.factor(np.abs(theta))
+        grad = self.gradient(f) * np.sign(np.where(theta == 0, 1.0, theta))
+        return self._profiled(f), grad
+
+    def _profiled(self, f: _Factor) -> float:
+        dev = f.logdet_z + self.dof * (1.0 + np.log(2.0 * np.pi * f.rss / self.dof))
+        return float(dev + (f.logdet_x if self.reml else 0.0))
 
     @property
     def dof(self) -> int:
@@ -287,9 +458,7 @@ class _Deviance:
 
     def criterion(self, theta: np.ndarray) -> float:
         """Profiled deviance (-2 log-likelihood, sigma^2 profiled out) at ``theta``."""
-        f = self.factor(theta)
-        dev = f.logdet_z + self.dof * (1.0 + np.log(2.0 * np.pi * f.rss / self.dof))
-        return float(dev + (f.logdet_x if self.reml else 0.0))
+        return self._profiled(self.factor(theta))
 
     def full(self, theta: np.ndarray, sigma2: float) -> float:
         """Deviance at ``theta`` and an explicit residual variance ``sigma2``."""
@@ -339,19 +508,26 @@ def _minimise(
     ftol: float = 1e-14,
     gtol: float = 1e-7,
     retry: bool = True,
+    value_and_gradient: Any = None,
 ) -> tuple[np.ndarray, bool]:
-    """Bounded L-BFGS-B with finite-difference gradients; returns (x, converged).
+    """Bounded L-BFGS-B; returns (x, converged).
 
-    With ``retry``, a parameter that ends on its bound of 0 is re-tried from an interior
-    start and the better of the two optima kept, so that the stationary point at 0 of
-    the even criterion is not mistaken for the minimum.
+    ``value_and_gradient(x) -> (fun(x), gradient)`` supplies an analytic gradient;
+    without it the gradient is a finite difference (:func:`_gradient`). With ``retry``,
+    a parameter that ends on its bound of 0 is re-tried from an interior start and the
+    better of the two optima kept, so that the stationary point at 0 of the even
+    criterion is not mistaken for the minimum.
     """
 
     def run(start: np.ndarray) -> Any:
+        if value_and_gradient is not None:
+            target, jac = value_and_gradient, True
+        else:
+            target, jac = fun, lambda x: _gradient(fun, x, lower)
         return sopt.minimize(
-            fun,
+            target,
             start,
-            jac=lambda x: _gradient(fun, x, lower),
+            jac=jac,
             method="L-BFGS-B",
             bounds=[(lo, None) for lo in lower],
             options={"ftol": ftol, "gtol": gtol, "maxiter": 500},
@@ -371,7 +547,10 @@ def _minimise(
     # L-BFGS-B stops "abnormally" when finite-difference noise defeats its line search at
     # the optimum; count that as converged when the projected gradient is negligible
     # (lme4's check.conv.grad tolerance, 0.002, on the deviance scale).
-    grad = _gradient(fun, x, lower)
+    if value_and_gradient is not None:
+        grad = np.asarray(value_and_gradient(x)[1])
+    else:
+        grad = _gradient(fun, x, lower)
     at_lower = np.array(
         [lo is not None and xi - lo < 1e-6 for xi, lo in zip(x, lower, strict=True)]
     )

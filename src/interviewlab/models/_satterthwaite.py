@@ -8,23 +8,24 @@ covariance of the fixed effects as a function of the variance parameters
     df = 2 v^2 / (g' A g),   g = d v / d tau,   A = 2 H^-1,
 
 with ``H`` the Hessian of the (RE)ML deviance ``-2 log L(theta, sigma)`` at the
-estimate (so ``A`` is the asymptotic covariance of ``tau``). ``C`` and the deviance are
-differentiated numerically, by central differences refined with one Richardson step.
+estimate (so ``A`` is the asymptotic covariance of ``tau``). The derivatives in
+``sigma`` are analytic; those in ``theta`` are central differences of the analytic
+gradient of the deviance (:meth:`_Deviance.gradient`), 2 k factorisations for k
+components (lmerTest differentiates the deviance itself numerically).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg as sla
 
-from interviewlab.models._deviance import _Deviance
+from interviewlab.models._deviance import _Deviance, _Factor
 
-#: relative step of the numerical derivatives (Richardson-refined with half the step)
-_STEP = 1e-3
-#: absolute step floor, used where a parameter is at or near zero
-_STEP_FLOOR = 1e-4
+#: relative step (and its floor) of the central differences of the analytic gradient
+_GRADIENT_STEP = 1e-4
+_GRADIENT_STEP_FLOOR = 1e-5
 #: eigenvalues of the deviance Hessian at or below this count as zero (lmerTest's tol)
 _EIGEN_TOL = 1e-8
 
@@ -61,85 +62,87 @@ class _Satterthwaite:
         return 2.0 * var * var / denom
 
 
-def _steps(x: np.ndarray) -> np.ndarray:
-    return np.maximum(_STEP * np.abs(x), _STEP_FLOOR)
+@dataclass(frozen=True)
+class _TauDerivatives:
+    """The deviance's Hessian in ``tau = (theta, sigma)`` and the fixed effects' covariance.
+
+    Attributes
+    ----------
+    hessian : numpy.ndarray
+        Hessian of the (RE)ML deviance ``-2 log L(theta, sigma)``, ``(k + 1, k + 1)``.
+    vcov : numpy.ndarray
+        Covariance of the fixed effects ``sigma^2 (R_X'R_X)^-1`` at the estimate.
+    jacobian : numpy.ndarray
+        ``d vcov / d tau_i``, shape ``(k + 1, p, p)``.
+    """
+
+    hessian: np.ndarray
+    vcov: np.ndarray
+    jacobian: np.ndarray
 
 
-def _richardson(estimate: Callable[[np.ndarray], np.ndarray], h: np.ndarray) -> np.ndarray:
-    """One Richardson step for an O(h^2) central-difference estimate."""
-    coarse = estimate(h)
-    fine = estimate(h / 2.0)
-    return np.asarray((4.0 * fine - coarse) / 3.0)
+def _unscaled_vcov(dev: _Deviance, f: _Factor) -> np.ndarray:
+    """``(R_X'R_X)^-1`` from a factorisation."""
+    q, p = dev.q_rest, dev.p
+    lx_inv = sla.solve_triangular(f.chol[q : q + p, q : q + p], np.eye(p), lower=True)
+    return np.asarray(lx_inv.T @ lx_inv)
 
 
-def _hessian(fun: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray:
-    """Hessian of ``fun`` at ``x`` by central differences with Richardson refinement."""
-    k = len(x)
-    f0 = fun(x)
+def _tau_derivatives(dev: _Deviance, theta: np.ndarray, sigma2: float) -> _TauDerivatives:
+    """Hessian of the deviance in ``tau`` and the Jacobian of the fixed effects' covariance.
 
-    def at(h: np.ndarray) -> np.ndarray:
-        hess = np.empty((k, k))
-        for i in range(k):
-            e_i = np.zeros(k)
-            e_i[i] = h[i]
-            hess[i, i] = (fun(x + e_i) - 2.0 * f0 + fun(x - e_i)) / h[i] ** 2
-            for j in range(i):
-                e_j = np.zeros(k)
-                e_j[j] = h[j]
-                value = (
-                    fun(x + e_i + e_j)
-                    - fun(x + e_i - e_j)
-                    - fun(x - e_i + e_j)
-                    + fun(x - e_i - e_j)
-                ) / (4.0 * h[i] * h[j])
-                hess[i, j] = hess[j, i] = value
-        return hess
-
-    return _richardson(at, _steps(x))
-
-
-def _jacobian(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
-    """Jacobian of an array-valued ``fun``: result ``[i]`` is ``d fun / d x_i``."""
-    k = len(x)
-
-    def at(h: np.ndarray) -> np.ndarray:
-        out = []
-        for i in range(k):
-            e_i = np.zeros(k)
-            e_i[i] = h[i]
-            out.append((fun(x + e_i) - fun(x - e_i)) / (2.0 * h[i]))
-        return np.stack(out)
-
-    return _richardson(at, _steps(x))
+    With ``g_j = (2 / theta_j) (e_j - |u_j|^2 / sigma^2)`` the deviance's gradient in
+    ``theta`` (:meth:`_Deviance.gradient`), ``d g_j / d sigma = 4 |u_j|^2 / (theta_j
+    sigma^3)``, ``d^2 / d sigma^2 = -2 dof / sigma^2 + 6 r^2 / sigma^4``, and the
+    ``theta`` block is a central difference of ``g`` (step 1e-4 relative, 1e-5 at least).
+    The criterion is even in each ``theta_j``: a step below 0 is taken at ``|theta|``
+    with the gradient's sign turned.
+    """
+    theta = np.asarray(theta, dtype=float)
+    k = len(theta)
+    sigma = float(np.sqrt(sigma2))
+    f = dev.factor(theta)
+    _, usq = dev.traces(f)
+    unscaled = _unscaled_vcov(dev, f)
+    hessian = np.empty((k + 1, k + 1))
+    jacobian = np.empty((k + 1, *unscaled.shape))
+    steps = np.maximum(_GRADIENT_STEP * np.abs(theta), _GRADIENT_STEP_FLOOR)
+    for i in range(k):
+        sides = []
+        for sign in (1.0, -1.0):
+            at = theta.copy()
+            at[i] += sign * steps[i]
+            flip = np.where(at < 0, -1.0, 1.0)
+            f_at = dev.factor(np.abs(at))
+            sides.append((dev.gradient(f_at, sigma2) * flip, _unscaled_vcov(dev, f_at)))
+        hessian[i, :k] = (sides[0][0] - sides[1][0]) / (2.0 * steps[i])
+        jacobian[i] = sigma2 * (sides[0][1] - sides[1][1]) / (2.0 * steps[i])
+    hessian[:k, :k] = 0.5 * (hessian[:k, :k] + hessian[:k, :k].T)
+    safe = np.where(theta > 0, theta, 1.0)
+    cross = np.where(theta > 0, 4.0 * usq / (safe * sigma**3), 0.0)
+    hessian[:k, k] = hessian[k, :k] = cross
+    hessian[k, k] = -2.0 * dev.dof / sigma2 + 6.0 * f.rss / sigma2**2
+    jacobian[k] = 2.0 * sigma * unscaled
+    return _TauDerivatives(hessian=hessian, vcov=sigma2 * unscaled, jacobian=jacobian)
 
 
-def _satterthwaite(
-    dev: _Deviance,
-    theta: np.ndarray,
-    sigma2: float,
-    unscaled: Callable[[np.ndarray], np.ndarray],
-) -> _Satterthwaite:
+def _satterthwaite(dev: _Deviance, theta: np.ndarray, sigma2: float) -> _Satterthwaite:
     """Covariance of the fixed effects, its Jacobian and the covariance of ``tau``.
 
-    ``unscaled(theta)`` returns ``(R_X'R_X)^-1`` at ``theta``. As lmerTest does, the
-    covariance of ``tau`` is twice the Moore-Penrose inverse of the Hessian over its
-    eigenvalues above ``1e-8`` (a variance estimated at zero gives a flat direction).
+    As lmerTest does, the covariance of ``tau`` is twice the Moore-Penrose inverse of
+    the Hessian over its eigenvalues above ``1e-8`` (a variance estimated at zero gives
+    a flat direction).
     """
-    tau = np.append(np.asarray(theta, dtype=float), np.sqrt(sigma2))
+    tau = _tau_derivatives(dev, theta, sigma2)
+    return _satterthwaite_from(tau)
 
-    def covariance(t: np.ndarray) -> np.ndarray:
-        return np.asarray(t[-1] ** 2 * unscaled(t[:-1]))
 
-    def deviance(t: np.ndarray) -> float:
-        return dev.full(t[:-1], float(t[-1] ** 2))
-
-    vcov = covariance(tau)
-    jacobian = _jacobian(covariance, tau)
-    hessian = _hessian(deviance, tau)
-    values, vectors = np.linalg.eigh(0.5 * (hessian + hessian.T))
+def _satterthwaite_from(tau: _TauDerivatives) -> _Satterthwaite:
+    """:func:`_satterthwaite` from derivatives already computed."""
+    values, vectors = np.linalg.eigh(0.5 * (tau.hessian + tau.hessian.T))
     keep = values > _EIGEN_TOL
     vcov_tau: np.ndarray | None = None
     if keep.any():
         kept = vectors[:, keep]
         vcov_tau = 2.0 * (kept / values[keep]) @ kept.T
-    return _Satterthwaite(vcov=vcov, jacobian=jacobian, vcov_tau=vcov_tau)
+    return _Satterthwaite(vcov=tau.vcov, jacobian=tau.jacobian, vcov_tau=vcov_tau)

@@ -568,14 +568,16 @@ def _fit(
     """Fit without warnings (callers decide what to report)."""
     dev = _Deviance(design, reml=method == "reml")
     k = len(design.components)
-    theta, converged = _minimise(dev.criterion, np.ones(k), [0.0] * k)
+    theta, converged = _minimise(
+        dev.criterion, np.ones(k), [0.0] * k, value_and_gradient=dev.objective
+    )
     theta = np.abs(theta)
     f = dev.factor(theta)
     sigma2 = dev.sigma2(f)
     beta, cov_unscaled, u_rest = _solution(dev, f)
     se = np.sqrt(np.diag(cov_unscaled) * sigma2)
     if ddf == "satterthwaite":
-        satt = _satterthwaite(dev, theta, sigma2, lambda t: _solution(dev, dev.factor(t))[1])
+        satt = _satterthwaite(dev, theta, sigma2)
         df = np.array([satt.df(row) for row in np.eye(len(beta))])
     else:
         satt = _Satterthwaite(
