@@ -462,9 +462,26 @@ class _Deviance:
 
     def full(self, theta: np.ndarray, sigma2: float) -> float:
         """Deviance at ``theta`` and an explicit residual variance ``sigma2``."""
-        f = self.factor(theta)
+        return self._full_value(self.factor(theta), sigma2)
+
+    def _full_value(self, f: _Factor, sigma2: float) -> float:
         dev = f.logdet_z + self.dof * (_LOG_2PI + np.log(sigma2)) + f.rss / sigma2
         return float(dev + (f.logdet_x if self.reml else 0.0))
+
+    def full_gradient(self, tau: np.ndarray) -> tuple[float, np.ndarray]:
+        """Deviance at ``tau = (theta, sigma)`` and its gradient in ``tau``.
+
+        ``d / d sigma = 2 dof / sigma - 2 r^2 / sigma^3``; the criterion is even in each
+        ``theta_j``, so a negative ``theta_j`` is evaluated at ``|theta_j|``.
+        """
+        tau = np.asarray(tau, dtype=float)
+        theta, sigma = tau[:-1], float(tau[-1])
+        sigma2 = sigma * sigma
+        f = self.factor(np.abs(theta))
+        grad = np.empty(len(tau))
+        grad[:-1] = self.gradient(f, sigma2) * np.where(theta < 0, -1.0, 1.0)
+        grad[-1] = 2.0 * self.dof / sigma - 2.0 * f.rss / (sigma2 * sigma)
+        return self._full_value(f, sigma2), grad
 
     def sigma2(self, f: _Factor) -> float:
         """Residual variance at a factorisation: r^2 / (n - p) for REML, r^2 / n for ML."""
@@ -498,6 +515,44 @@ def _gradient(fun: Any, x: np.ndarray, lower: Sequence[float | None]) -> np.ndar
         down[i] -= h
         grad[i] = (fun(up) - fun(down)) / (2.0 * h)
     return grad
+
+
+#: how far inside its bound of 0 a parameter is moved to test the criterion's slope there
+_BOUNDARY_PROBE = 1e-3
+
+
+def _leave_boundary(
+    run: Any, best: Any, lower: Sequence[float | None], value_and_gradient: Any
+) -> Any:
+    """Re-optimise from inside when the criterion falls away from a bound of 0.
+
+    The criterion is even in each theta, so its gradient at ``theta_j = 0`` is exactly 0
+    and a search that reaches the bound stops there even when ``theta_j = 0`` is a
+    local *maximum* along ``theta_j`` (a shallow interior optimum, as lme4 finds for a
+    small rater variance). At ``theta_j = 1e-3`` the analytic gradient shows the
+    slope: where it is negative and the criterion lower than at 0, the search restarts
+    from the lowest of ``theta_j = 1e-3, 4e-3, 1.6e-2, ...`` and the better optimum is
+    kept.
+    """
+    for i, lo in enumerate(lower):
+        if lo is None or best.x[i] - lo >= 1e-6:
+            continue
+        probe = np.asarray(best.x, dtype=float).copy()
+        probe[i] = lo + _BOUNDARY_PROBE
+        value, grad = value_and_gradient(probe)
+        if not (grad[i] < 0 and value < best.fun):
+            continue
+        start, lowest = probe.copy(), value
+        for _ in range(6):
+            probe[i] = lo + 4.0 * (probe[i] - lo)
+            value = value_and_gradient(probe)[0]
+            if value >= lowest:
+                break
+            start, lowest = probe.copy(), value
+        second = run(start)
+        if second.fun < best.fun:
+            best = second
+    return best
 
 
 def _minimise(
@@ -541,6 +596,8 @@ def _minimise(
         second = run(retry_start)
         if second.fun < best.fun - 1e-10:
             best = second
+    if retry and value_and_gradient is not None:
+        best = _leave_boundary(run, best, lower, value_and_gradient)
     x = np.asarray(best.x, dtype=float)
     if best.success:
         return x, True

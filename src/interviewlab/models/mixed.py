@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.linalg as sla
-import scipy.optimize as sopt
 import scipy.sparse as sp
 from scipy import stats
 
@@ -40,8 +39,6 @@ from interviewlab._checks import (
 )
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
 from interviewlab.models._design import (
-    _FAR_OUTSIDE,
-    _UNBOUNDED,
     FEW_LEVELS,
     METHODS,
     SINGULAR_TOL,
@@ -54,7 +51,12 @@ from interviewlab.models._deviance import (
     _Factor,
     _minimise,
 )
-from interviewlab.models._satterthwaite import _Satterthwaite, _satterthwaite
+from interviewlab.models._profile import profile_interval
+from interviewlab.models._satterthwaite import (
+    _Satterthwaite,
+    _satterthwaite_from,
+    _tau_derivatives,
+)
 
 #: how the fixed-effect tests get their degrees of freedom
 DDF = ("satterthwaite", "z")
@@ -205,19 +207,22 @@ def _variance_rows(
     sigma2: float,
     *,
     confidence: float,
-    with_ci: bool,
+    hessian: np.ndarray | None,
 ) -> pd.DataFrame:
-    """Variance table with profile-likelihood intervals."""
+    """Variance table with profile-likelihood intervals (none when ``hessian`` is None)."""
     design = dev.design
     values = [*(sigma2 * theta**2), sigma2]
     names = [*design.components, "residual"]
     n_levels = [*(len(lv) for lv in design.levels), dev.n]
     lows, highs = [np.nan] * len(values), [np.nan] * len(values)
-    if with_ci:
+    if hessian is not None:
         base = dev.criterion(theta)
         cut = float(stats.chi2.ppf(confidence, df=1))
         for j in range(len(values)):
-            lows[j], highs[j] = _profile_interval(dev, theta, sigma2, j, base, cut)
+            at_zero = j < len(theta) and theta[j] < SINGULAR_TOL
+            lows[j], highs[j] = profile_interval(
+                dev, theta, sigma2, hessian, j, base=base, cut=cut, at_zero=at_zero
+            )
     return pd.DataFrame(
         {
             "component": names,
@@ -225,84 +230,10 @@ def _variance_rows(
             "sd": np.sqrt(values),
             "ci_low": lows,
             "ci_high": highs,
-            "ci_method": "profile" if with_ci else "none",
+            "ci_method": "profile" if hessian is not None else "none",
             "n_levels": n_levels,
         }
     )
-
-
-def _profile_interval(
-    dev: _Deviance, theta: np.ndarray, sigma2: float, j: int, base: float, cut: float
-) -> tuple[float, float]:
-    """Profile-likelihood interval of variance ``j`` (``j == len(theta)``: the residual).
-
-    The profile at a fixed variance ``c`` minimises the full deviance over the other
-    parameters (log sigma^2 and the other thetas, or all thetas for the residual); the
-    interval ends are where it exceeds the minimum ``base`` by the chi-square(1) quantile
-    ``cut``. The search runs on the SD scale ``s = sqrt(c)``, where the profile is close
-    to quadratic: each step extrapolates that quadratic to the cut-off (warm-starting
-    the inner optimisation), and once an end is bracketed Brent's method locates it.
-    """
-    k = len(theta)
-    residual = j == k
-    estimate = sigma2 if residual else sigma2 * theta[j] ** 2
-    s_hat = float(np.sqrt(estimate))
-    x_hat = theta.copy() if residual else np.concatenate([[np.log(sigma2)], np.delete(theta, j)])
-    bounds: list[float | None] = [0.0] * k if residual else [None, *([0.0] * (k - 1))]
-    warm = {"x": x_hat}
-
-    def excess(sd: float) -> float:
-        c = sd * sd
-
-        def inner(x: np.ndarray) -> float:
-            if residual:
-                return dev.full(x, c)
-            s2 = float(np.exp(x[0]))
-            return dev.full(np.insert(x[1:], j, np.sqrt(c / s2)), s2)
-
-        try:
-            x, _ = _minimise(inner, warm["x"], bounds, ftol=1e-10, retry=False)
-        except InterviewLabError:
-            # the system loses positive definiteness only at extreme variances, far
-            # outside the interval: count such a point as outside
-            return _FAR_OUTSIDE
-        warm["x"] = x
-        return inner(x) - base - cut
-
-    def end(direction: float) -> float:
-        warm["x"] = x_hat
-        inside = s_hat
-        step = max(0.5 * s_hat, 0.05 * np.sqrt(sigma2))
-        outside = s_hat + direction * step
-        for _ in range(40):
-            if outside <= 0:
-                warm["x"] = x_hat
-                if residual or excess(0.0) <= 0:
-                    return 0.0
-                outside = 0.0
-                break
-            value = excess(outside)
-            if value > 0:
-                break
-            if abs(outside) > np.sqrt(_UNBOUNDED * sigma2):
-                return np.inf
-            # quadratic in the SD: value + cut = a (s - s_hat)^2; aim 20% past the cut
-            a = (value + cut) / (outside - s_hat) ** 2
-            distance = abs(outside - s_hat)
-            target = np.sqrt(cut / a) * 1.2 if a > 0 else 4.0 * distance
-            inside = outside
-            outside = s_hat + direction * min(max(target, 1.5 * distance), 8.0 * distance)
-        else:
-            return np.inf if direction > 0 else 0.0
-        warm["x"] = x_hat
-        lo, hi = sorted((inside, outside))
-        root = sopt.brentq(excess, lo, hi, xtol=1e-8 * np.sqrt(sigma2), rtol=1e-5)
-        return float(root) ** 2
-
-    upper = end(1.0)
-    if not residual and theta[j] < SINGULAR_TOL:
-        return 0.0, upper
-    return end(-1.0), upper
 
 
 def _solution(dev: _Deviance, f: _Factor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -576,8 +507,9 @@ def _fit(
     sigma2 = dev.sigma2(f)
     beta, cov_unscaled, u_rest = _solution(dev, f)
     se = np.sqrt(np.diag(cov_unscaled) * sigma2)
-    if ddf == "satterthwaite":
-        satt = _satterthwaite(dev, theta, sigma2)
+    tau = _tau_derivatives(dev, theta, sigma2) if ddf == "satterthwaite" or variance_ci else None
+    if ddf == "satterthwaite" and tau is not None:
+        satt = _satterthwaite_from(tau)
         df = np.array([satt.df(row) for row in np.eye(len(beta))])
     else:
         satt = _Satterthwaite(
@@ -585,7 +517,13 @@ def _fit(
         )
         df = np.full(len(beta), np.inf)
     fixed = _test_rows(design.terms, beta, se, df, confidence)
-    variances = _variance_rows(dev, theta, sigma2, confidence=confidence, with_ci=variance_ci)
+    variances = _variance_rows(
+        dev,
+        theta,
+        sigma2,
+        confidence=confidence,
+        hessian=tau.hessian if variance_ci and tau is not None else None,
+    )
     blups = _blup_tables(dev, f, beta, u_rest, sigma2)
     return MixedFit(
         fixed=fixed,
