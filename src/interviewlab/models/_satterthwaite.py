@@ -24,7 +24,7 @@ import scipy.linalg as sla
 from interviewlab.models._deviance import _Deviance, _Factor
 
 #: relative step (and its floor) of the central differences of the analytic gradient
-_GRADIENT_STEP = 1e-4
+_GRADIENT_STEP = 3e-5
 _GRADIENT_STEP_FLOOR = 1e-5
 #: eigenvalues of the deviance Hessian at or below this count as zero (lmerTest's tol)
 _EIGEN_TOL = 1e-8
@@ -94,7 +94,7 @@ def _tau_derivatives(dev: _Deviance, theta: np.ndarray, sigma2: float) -> _TauDe
     With ``g_j = (2 / theta_j) (e_j - |u_j|^2 / sigma^2)`` the deviance's gradient in
     ``theta`` (:meth:`_Deviance.gradient`), ``d g_j / d sigma = 4 |u_j|^2 / (theta_j
     sigma^3)``, ``d^2 / d sigma^2 = -2 dof / sigma^2 + 6 r^2 / sigma^4``, and the
-    ``theta`` block is a central difference of ``g`` (step 1e-4 relative, 1e-5 at least).
+    ``theta`` block is a central difference of ``g`` (step 3e-5 relative, 1e-5 at least).
     The criterion is even in each ``theta_j``: a step below 0 is taken at ``|theta|``
     with the gradient's sign turned.
     """
