@@ -1,4 +1,4 @@
-"""The profiled (RE)ML deviance, its absorption of nested factors, and the optimiser."""
+"""The profiled (RE)ML deviance and its gradient, absorbed factors, and the optimiser."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ _MAX_DENSE_C = 20_000_000
 #: 12 bytes each); above it the Schur complement is formed by a sparse product per
 #: evaluation.
 _MAX_PAIRS = 15_000_000
+#: how far inside its bound of 0 a theta is moved to test the criterion's slope there
+_BOUNDARY_PROBE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -442,10 +444,22 @@ class _Deviance:
         return np.where(theta > 0, 2.0 / safe * (excess - usq / s2), 0.0)
 
     def objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """Profiled criterion and its gradient at ``theta`` (one factorisation)."""
+        """Profiled criterion and its gradient at ``theta``, for the optimiser.
+
+        At ``theta_j = 0`` the gradient is exactly 0 (the criterion is even), which
+        would hold a search at the bound wherever it lands; there the slope is the
+        one-sided difference over ``theta_j = 1e-3`` instead (one more factorisation),
+        negative where the criterion falls inwards.
+        """
+        theta = np.asarray(theta, dtype=float)
         f = self.factor(np.abs(theta))
-        grad = self.gradient(f) * np.sign(np.where(theta == 0, 1.0, theta))
-        return self._profiled(f), grad
+        value = self._profiled(f)
+        grad = self.gradient(f) * np.where(theta < 0, -1.0, 1.0)
+        for j in np.flatnonzero(theta == 0):
+            probe = np.abs(theta)
+            probe[j] = _BOUNDARY_PROBE
+            grad[j] = (self.criterion(probe) - value) / _BOUNDARY_PROBE
+        return value, grad
 
     def _profiled(self, f: _Factor) -> float:
         dev = f.logdet_z + self.dof * (1.0 + np.log(2.0 * np.pi * f.rss / self.dof))
@@ -515,10 +529,6 @@ def _gradient(fun: Any, x: np.ndarray, lower: Sequence[float | None]) -> np.ndar
         down[i] -= h
         grad[i] = (fun(up) - fun(down)) / (2.0 * h)
     return grad
-
-
-#: how far inside its bound of 0 a parameter is moved to test the criterion's slope there
-_BOUNDARY_PROBE = 1e-3
 
 
 def _leave_boundary(

@@ -353,8 +353,8 @@ def fit_mixed(
     confidence : float
         Confidence level of the intervals.
     variance_ci : bool
-        Compute profile-likelihood intervals for the variances (the slowest part of a
-        fit; ``False`` leaves them missing with ``ci_method="none"``).
+        Compute profile-likelihood intervals for the variances (about as long again as
+        the fit; ``False`` leaves them missing with ``ci_method="none"``).
     ddf : {"satterthwaite", "z"}
         Degrees of freedom of the fixed-effect tests: Satterthwaite's approximation as
         R's lmerTest (default), or ``"z"`` for normal (Wald z) tests and intervals.
@@ -379,24 +379,39 @@ def fit_mixed(
     ``log|R_X|^2`` and with ``n`` for ``n - p``). The factor with most levels, with the
     factors nested in it (e.g. ``candidate`` with ``candidate:rater``), is absorbed
     exactly by a Schur complement because its part of ``Z'Z`` is (block) diagonal, so
-    each evaluation costs a dense Cholesky over the *other* factors' levels only; ``theta`` is
-    optimised by L-BFGS-B bounded at 0 with finite-difference gradients, one-sided at
-    the bound (the criterion is even in each ``theta_j``, so 0 is always a stationary
-    point: a component ending there is re-tried from an interior start).
+    each evaluation costs a dense Cholesky over the *other* factors' levels only (with
+    thousands of raters crossed with thousands of candidates that block fills in
+    completely: a sparse fill-reducing ordering, as lme4's CHOLMOD uses, stores as many
+    entries). ``theta`` is optimised by L-BFGS-B bounded at 0 with the analytic gradient
+    ``(2 / theta_j) (q_j - tr_j(Omega^-1) - |u_j|^2 / sigma^2)`` (``Omega`` the
+    penalised system, ``tr_j`` over component ``j``'s levels, ``u_j`` its spherical
+    random effects; one inverse of the Schur complement per step). The criterion is even
+    in each ``theta_j``, so its gradient at 0 is 0 and a search can stop there when 0 is
+    not the minimum: a component ending at 0 is re-tried from an interior start, and
+    the slope at ``theta_j = 1e-3`` is checked; where the criterion falls inwards the
+    search restarts inside and the better optimum is kept.
 
     * Fixed effects: ``beta`` from the same factorisation, covariance
       ``C = sigma^2 (R_X'R_X)^-1`` (= ``sigma^2 (X'V^-1X)^-1``). With
       ``ddf="satterthwaite"`` each term is a t test on Satterthwaite's df
       ``2 v^2 / (g' A g)``, where ``v`` is the term's variance, ``g`` its gradient in
       the variance parameters ``tau = (theta, sigma)`` and ``A = 2 H^-1`` the inverse of
-      half the Hessian of the deviance in ``tau`` (Kuznetsova et al. 2017; ``g`` and
-      ``H`` by central differences with one Richardson step, as lmerTest does with
-      numDeriv). With few raters or questions these df are small and the tests
+      half the Hessian of the deviance in ``tau`` (Kuznetsova et al. 2017; lmerTest
+      differentiates numerically with numDeriv; here the ``sigma`` derivatives are
+      analytic and the ``theta`` ones central differences of the analytic gradient and
+      of ``C``, 2k factorisations). With few raters or questions these df are small and the tests
       honest where z tests are liberal. ``ddf="z"`` gives normal tests (``df = inf``).
       :meth:`MixedFit.contrast` tests any linear combination the same way.
     * Variances: profile-likelihood intervals (chi-square with 1 df; at a zero estimate
-      the lower end is 0 and the interval is conservative). With very few levels the
-      profile may not reach the cut-off: the upper end is then ``inf``.
+      the lower end is 0 and the interval is conservative) of the fit's own criterion:
+      the REML deviance for ``method="reml"``. Each end is found by Newton steps on the
+      signed root of the profile deviance in the log SD (with the analytic slope), the
+      other parameters re-optimised by quasi-Newton steps from the deviance's Hessian
+      (the one the Satterthwaite df use), so an end costs a few factorisations. R's
+      ``confint(profile(m))`` profiles the *ML* deviance even for a REML fit (lme4
+      refits by ML first): it equals our ``method="ml"`` intervals (to 1e-4, lme4
+      interpolates splines) and is a little narrower than our REML intervals. With very
+      few levels the profile may not reach the cut-off: the upper end is then ``inf``.
     * ``loglik`` is the REML log restricted likelihood in the convention of lme4 and
       statsmodels (including the ``log|X'V^-1X|`` term), so it equals statsmodels'
       ``MixedLMResults.llf`` for the same model.
@@ -418,7 +433,11 @@ def fit_mixed(
     GLS formula ``sqrt(diag((X'V^-1X)^-1))`` at statsmodels' variances to 1e-4
     (statsmodels' own ``bse_fe`` inverts the joint information matrix and differs by up
     to 1%); the criterion, BLUPs and conditional SDs equal dense textbook formulas to
-    1e-7 (``tests/test_mixed.py``).
+    1e-7 (``tests/test_mixed.py``). Against R lme4/lmerTest on an InstEval-sized design
+    (3,000 students x 1,100 lecturers, 71,753 ratings) and InstEval's second model:
+    log-likelihood to 1e-10 (ours at least lme4's), estimates, SEs and Satterthwaite df
+    to 1e-5; ML profile intervals equal lme4's ``confint(profile)`` to 1e-4
+    (``tests/models/test_large_design.py``).
 
     References
     ----------

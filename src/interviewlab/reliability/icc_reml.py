@@ -49,10 +49,17 @@ def _estimate_theta(
     dev = _Deviance(design, reml=True)
     k = len(design.components)
     if start is None:
-        theta, _ = _minimise(dev.criterion, np.ones(k), [0.0] * k)
+        theta, _ = _minimise(dev.criterion, np.ones(k), [0.0] * k, value_and_gradient=dev.objective)
     else:
         x0 = np.maximum(np.abs(start), 0.05)
-        theta, _ = _minimise(dev.criterion, x0, [0.0] * k, ftol=1e-10, gtol=1e-5)
+        theta, _ = _minimise(
+            dev.criterion,
+            x0,
+            [0.0] * k,
+            ftol=1e-10,
+            gtol=1e-5,
+            value_and_gradient=dev.objective,
+        )
     theta = np.abs(theta)
     f = dev.factor(theta)
     return theta, dev.sigma2(f), -0.5 * dev.criterion(theta)
