@@ -536,16 +536,16 @@ def _leave_boundary(
 ) -> Any:
     """Re-optimise from inside when the criterion falls away from a bound of 0.
 
-    The criterion is even in each theta, so its gradient at ``theta_j = 0`` is exactly 0
-    and a search that reaches the bound stops there even when ``theta_j = 0`` is a
+    The criterion is even in each theta, so its gradient vanishes at ``theta_j = 0`` and
+    is tiny near it: a search that ends within 1e-3 of the bound may sit next to a
     local *maximum* along ``theta_j`` (a shallow interior optimum, as lme4 finds for a
     small rater variance). At ``theta_j = 1e-3`` the analytic gradient shows the
-    slope: where it is negative and the criterion lower than at 0, the search restarts
-    from the lowest of ``theta_j = 1e-3, 4e-3, 1.6e-2, ...`` and the better optimum is
-    kept.
+    slope: where it is negative and the criterion lower than at the end point, the
+    search restarts from the lowest of ``theta_j = 1e-3, 4e-3, 1.6e-2, ...`` and the
+    better optimum is kept.
     """
     for i, lo in enumerate(lower):
-        if lo is None or best.x[i] - lo >= 1e-6:
+        if lo is None or best.x[i] - lo >= _BOUNDARY_PROBE:
             continue
         probe = np.asarray(best.x, dtype=float).copy()
         probe[i] = lo + _BOUNDARY_PROBE
