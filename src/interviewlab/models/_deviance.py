@@ -231,6 +231,9 @@ class _Deviance:
         else:  # C = Z_a'W is mostly zeros and too large to hold dense
             za = sp.csr_matrix((np.ones(n), (codes_a, np.arange(n))), (q_a, n))
             self.c_sparse = (za @ self._sparse_w(dense)).tocsr()
+        # C's response column and the rest, for the absorbed effects in :meth:`traces`
+        self.c_response = self.c_sparse[:, -1].toarray().ravel()
+        self.c_columns = self.c_sparse[:, :-1].tocsr()
         counts, inverse = np.unique(self.n_a, return_inverse=True)
         self.count_values = counts
         self.count_class = inverse
@@ -388,7 +391,7 @@ class _Deviance:
         if self.block is None:
             a = self.absorbed
             ta = float(theta[a])
-            u_a = ta * (self.c_sparse[:, -1].toarray().ravel() - self.c_sparse[:, :-1] @ fitted)
+            u_a = ta * (self.c_response - self.c_columns @ fitted)
             u_a = u_a / f.d
             usq[a] = float(u_a @ u_a)
             ta2 = ta * ta
