@@ -46,13 +46,15 @@ _BYTES = {
 }  # fmt: skip
 #: Containers libsndfile does not read, by their first bytes: named in the error.
 _UNSUPPORTED = (
-    (4, b"ftyp", "M4A/MP4 (MPEG-4, usually AAC audio)"),
-    (0, b"ADIF", "AAC (ADIF)"),
+    (4, b"ftyp", "M4A/MP4 (AAC)"),
+    (0, b"ADIF", "AAC"),
     (0, b"\x1a\x45\xdf\xa3", "WebM/Matroska"),
     (0, b"#!AMR", "AMR"),
     (0, b"\x30\x26\xb2\x75\x8e\x66\xcf\x11", "WMA/ASF"),
 )
-_CONVERT = "convert it to WAV or FLAC (for example: ffmpeg -i answer.m4a answer.wav)"
+#: libsndfile's frame count of a file whose header gives no length (2**63 - 1).
+_UNKNOWN_LENGTH = 2**62
+_CONVERT = "convert it to WAV or FLAC, for example with: ffmpeg -i answer.m4a answer.wav"
 
 
 def loudness_library() -> str | None:
@@ -84,7 +86,7 @@ def unsupported_format(path: str) -> str | None:
         if head[offset : offset + len(magic)] == magic:
             return name
     if len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xF6) == 0xF0:
-        return "AAC (ADTS)"  # MPEG sync word with layer 0: AAC, not MP3
+        return "AAC"  # an ADTS header: MPEG sync word with layer 0 (AAC, not MP3)
     return None
 
 
@@ -100,6 +102,11 @@ def header_problem(info: Any, size: int, max_duration_s: float) -> str | None:
         return (
             f"implausible header ({channels} channels; at most {MAX_CHANNELS} are read): "
             "the file is damaged or not a recording"
+        )
+    if frames >= _UNKNOWN_LENGTH:
+        return (
+            "implausible header (it does not give the length of the audio): the file is "
+            f"damaged or was streamed without one; {_CONVERT}"
         )
     width = _BYTES.get(info.subtype) if info.format in _RAW_CONTAINERS else None
     if width is not None and frames * channels * width > size:
@@ -311,7 +318,7 @@ def _open(
     except Exception as exc:  # libsndfile's messages name the problem (format, truncation)
         named = unsupported_format(path)
         if named is not None:
-            reason = f"unreadable ({named} is not read here): {_CONVERT}"
+            reason = f"unreadable: {named} files are not supported; {_CONVERT}"
         else:
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             reason = (
@@ -341,17 +348,19 @@ def measure(path: str, columns: list[str], max_duration_s: float) -> dict[str, A
     codec = f"{info.format}/{info.subtype}"
     known: dict[str, Any] = {"sample_rate_hz": float(rate), "codec": codec}
     max_frames = math.floor(max_duration_s * rate)
-    meter = loudness_library() is not None
+    first_pass = _FirstPass(rate, int(info.channels), loudness_library() is not None)
     try:
-        first_pass = _FirstPass(rate, int(info.channels), meter)
         for block, y in _to_analysis_rate(path, rate, max_frames):
             first_pass.push(block, y)
         first = first_pass.finish()
     except TooLong as exc:
         return empty_row(path, too_long(int(exc.args[0]) / rate, max_duration_s), columns, **known)
     except sf.LibsndfileError as exc:  # damaged after the header: libsndfile names it
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        reason = f"unreadable ({detail}): the file is damaged; export it again"
+        detail = str(exc).splitlines()[0].strip() if str(exc).strip() else f"code {exc.code}"
+        reason = (
+            f"unreadable ({detail}; the header declares {int(info.frames) / rate:,.1f} s): "
+            "the file is truncated or damaged; export it again"
+        )
         return empty_row(path, reason, columns, **known)
     if first.n_raw == 0:
         return empty_row(
