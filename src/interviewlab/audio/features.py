@@ -266,7 +266,14 @@ def audio_features(
     (40 ms Hann window) above the median intensity and above the 99th percentile minus 25 dB,
     with a dip of at least 2 dB to any higher neighbouring peak on each side (the
     peak's prominence), that fall on a voiced frame. Onset counts are not used: they
-    barely change with speaking rate.
+    barely change with speaking rate. On real read speech (five LibriVox utterances,
+    26 s, against the syllables of their transcripts in the CMU Pronouncing Dictionary
+    and the phonation time of a PocketSphinx forced alignment) the nuclei are 76% of the
+    syllables (75 of 99; 64-86% per utterance; r = 0.67 between the two rates over the
+    five), so ``syllables_per_s`` reads about a quarter below the articulation rate of
+    fluent speech, where unstressed syllables run together without a 2 dB dip; on
+    espeak-ng speech it is within 11%. Compare rates between groups, not with published
+    syllables-per-second norms. ``speech_s`` was within 6% of the aligned phonation time.
 
     *Pitch* is YIN (de Cheveigné & Kawahara, 2002; ``librosa.yin``, 60-450 Hz, 50 ms
     frames every 20 ms) with a frame voiced when the normalised autocorrelation at the YIN period
