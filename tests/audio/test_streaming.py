@@ -55,7 +55,7 @@ def whole_file(path: Path) -> dict[str, Any]:
     data, rate = sf.read(path, dtype="float64", always_2d=True)
     mono = data.mean(axis=1)
     y = np.asarray(soxr.resample(mono, rate, sig.SR, quality="HQ") if rate != sig.SR else mono)
-    level = sig.level_db(_frames(y, sig.WIN, sig.HOP))
+    level = sig.level_db(_frames(y, sig.WIN, sig.HOP) ** 2)
     act = sig.voice_activity(level)
     f0 = librosa.yin(
         y, fmin=sig.FMIN, fmax=sig.FMAX, sr=sig.SR, frame_length=sig.PITCH_FRAME,
@@ -66,7 +66,7 @@ def whole_file(path: Path) -> dict[str, Any]:
     step = sig.PITCH_HOP // sig.HOP
     voiced_p = voiced_p & act.speech[::step][: voiced_p.size]
     voiced = np.repeat(voiced_p, step)[: act.speech.size]
-    intensity = sig.intensity_db(_frames(y, sig.NUCLEI_WINDOW, sig.HOP))
+    intensity = sig.intensity_db(_frames(y, sig.NUCLEI_WINDOW, sig.HOP) ** 2)
     nuclei = sig.syllable_nuclei(intensity, voiced)
     speech_s = act.speech.sum() * sig.HOP / sig.SR
     spans = [y[a * sig.HOP : b * sig.HOP] for a, b in act.segments]

@@ -15,6 +15,7 @@ file's peak or its speech spans: clipping and the long-term spectrum of speech (
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from interviewlab.audio._stream import ClipCounter, Framer, LoudnessMeter, Welch
 
 #: Frames read per block (about 8 s at 16 kHz, 3 s at 48 kHz).
 BLOCK_FRAMES = 1 << 17
+#: Speech runs of the pitch track closer than this many 20 ms frames share a YIN call.
+_PITCH_GAP = 25
 #: Plausible headers: the sample rate (Hz) and the number of channels.
 MIN_RATE_HZ, MAX_RATE_HZ = 4_000, 384_000
 MAX_CHANNELS = 8
@@ -179,31 +182,24 @@ class _Contours:
     y_sumsq: float = 0.0
     level: list[np.ndarray] = field(default_factory=list)
     intensity: list[np.ndarray] = field(default_factory=list)
-    f0: list[np.ndarray] = field(default_factory=list)
-    voiced: list[np.ndarray] = field(default_factory=list)
     loudness: float = np.nan
 
 
 class _FirstPass:
-    """Pass 1: the contours (level, intensity, pitch) and the loudness blocks."""
+    """Pass 1: the level and intensity contours, the loudness blocks, the level sums."""
 
     def __init__(self, rate: int, channels: int, meter: bool) -> None:
         self.out = _Contours()
         self._level = Framer(sig.WIN, sig.HOP)
         self._intensity = Framer(sig.NUCLEI_WINDOW, sig.HOP)
-        self._pitch = Framer(sig.PITCH_FRAME, sig.PITCH_HOP)
         self._meter = LoudnessMeter(rate, channels) if meter else None
 
-    def _contours(self, pushed: tuple[Iterator, Iterator, Iterator]) -> None:
-        level, intensity, pitch = pushed
+    def _contours(self, level: Iterator, intensity: Iterator) -> None:
+        # both framers take the squared signal (see sig.level_db, sig.intensity_db)
         for _, seg in level:
             self.out.level.append(sig.level_db(_windows(seg, sig.WIN, sig.HOP)))
         for _, seg in intensity:
             self.out.intensity.append(sig.intensity_db(_windows(seg, sig.NUCLEI_WINDOW, sig.HOP)))
-        for _, seg in pitch:
-            f0, voiced = sig.pitch(seg)
-            self.out.f0.append(f0)
-            self.out.voiced.append(voiced)
 
     def push(self, block: np.ndarray, y: np.ndarray) -> None:
         out = self.out
@@ -215,21 +211,69 @@ class _FirstPass:
             if self._meter is not None:
                 self._meter.push(block)
         if y.size:
+            power = y * y
             out.n_y += y.size
-            out.y_sumsq += float(np.dot(y, y))
-            self._contours((self._level.push(y), self._intensity.push(y), self._pitch.push(y)))
+            out.y_sumsq += float(np.sum(power))
+            self._contours(self._level.push(power), self._intensity.push(power))
 
     def finish(self) -> _Contours:
-        self._contours((self._level.finish(), self._intensity.finish(), self._pitch.finish()))
+        self._contours(self._level.finish(), self._intensity.finish())
         if self._meter is not None:
             self.out.loudness = self._meter.result()
         return self.out
+
+
+class _Pitch:
+    """Pass 2's pitch track: YIN on the pitch frames within speech, nothing elsewhere.
+
+    Frames outside voice activity are never voiced, so their f0 is not needed; runs of
+    speech frames closer than :data:`_PITCH_GAP` frames are computed in one call (fewer
+    calls), the frames between them left unvoiced.
+    """
+
+    def __init__(self, speech: np.ndarray, n_y: int) -> None:
+        n = 1 + n_y // sig.PITCH_HOP
+        step = sig.PITCH_HOP // sig.HOP
+        self.mask = np.zeros(n, dtype=bool)
+        thinned = speech[::step][:n]
+        self.mask[: thinned.size] = thinned
+        self.f0 = np.full(n, np.nan)
+        self.voiced = np.zeros(n, dtype=bool)
+        self._framer = Framer(sig.PITCH_FRAME, sig.PITCH_HOP)
+
+    def _take(self, pushed: Iterator[tuple[int, np.ndarray]]) -> None:
+        hop, win = sig.PITCH_HOP, sig.PITCH_FRAME
+        for k0, seg in pushed:
+            n = 1 + (seg.size - win) // hop
+            for a, b in _merged_runs(self.mask[k0 : k0 + n], _PITCH_GAP):
+                f0, voiced = sig.pitch(seg[a * hop : (b - 1) * hop + win])
+                self.f0[k0 + a : k0 + b] = f0
+                self.voiced[k0 + a : k0 + b] = voiced & self.mask[k0 + a : k0 + b]
+
+    def push(self, y: np.ndarray) -> None:
+        self._take(self._framer.push(y))
+
+    def finish(self) -> None:
+        self._take(self._framer.finish())
+
+
+def _merged_runs(mask: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """[start, stop) runs of True, runs less than ``gap`` apart merged into one."""
+    merged: list[list[int]] = []
+    for a, b in sig.runs(mask):
+        if merged and a - merged[-1][1] < gap:
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    return [(a, b) for a, b in merged]
 
 
 @dataclass
 class _SecondPass:
     clipping_ratio: float
     bandwidth_hz: float
+    f0: np.ndarray  # per 20 ms pitch frame (NaN outside speech)
+    voiced: np.ndarray  # per pitch frame, within speech only
 
 
 def _second_pass(
@@ -238,11 +282,13 @@ def _second_pass(
     max_frames: int,
     first: _Contours,
     lsb: float,
-    spans: np.ndarray,
+    act: sig.Activity,
 ) -> _SecondPass:
-    """Clipping at the file's peak and the long-term spectrum over ``spans`` (samples of y)."""
+    """Clipping at the file's peak, the spectrum of speech, the pitch track within speech."""
     clip = ClipCounter(first.raw_peak - lsb, sig.CLIP_RUN)
     welch = WelchMean(sig.SR, 512)
+    pitch = _Pitch(act.speech, first.n_y)
+    spans = _speech_spans(act, first.n_y)
     offset, first_span = 0, 0
     for block, y in _to_analysis_rate(path, rate, max_frames):
         if block.shape[0]:
@@ -254,11 +300,15 @@ def _second_pass(
             if a >= end:
                 break
             welch.push(y[max(a, offset) - offset : min(b, end) - offset])
+        pitch.push(y)
         offset = end
+    pitch.finish()
     spectrum = welch.result()
     return _SecondPass(
         clipping_ratio=clip.ratio(),
         bandwidth_hz=sig.bandwidth_hz(*spectrum) if spectrum is not None else np.nan,
+        f0=pitch.f0,
+        voiced=pitch.voiced,
     )
 
 
@@ -272,15 +322,15 @@ def _speech_spans(act: sig.Activity, n_y: int) -> np.ndarray:
     return spans.reshape(-1, 2)
 
 
-def _delivery(first: _Contours, act: sig.Activity) -> dict[str, Any]:
-    """Pauses, syllable rate, pitch and silences at the ends from the contours."""
-    f0 = np.concatenate(first.f0)
+def _delivery(first: _Contours, second: _SecondPass, act: sig.Activity) -> dict[str, Any]:
+    """Pauses, syllable rate and pitch from the contours."""
+    f0 = second.f0
     step = sig.PITCH_HOP // sig.HOP
-    voiced_p = np.concatenate(first.voiced) & act.speech[::step][: f0.size]
+    voiced_p = second.voiced & act.speech[::step][: f0.size]
     voiced = np.repeat(voiced_p, step)[: act.speech.size]
     frame_s = sig.HOP / sig.SR
     speech_s = int(act.speech.sum()) * frame_s
-    pauses = [b2 - a1 for (_, a1), (b2, _) in zip(act.segments, act.segments[1:], strict=False)]
+    pauses = [b2 - a1 for (_, a1), (b2, _) in itertools.pairwise(act.segments)]
     nuclei = sig.syllable_nuclei(np.concatenate(first.intensity), voiced)
     hz = f0[voiced_p]
     if hz.size:
@@ -384,7 +434,7 @@ def measure(path: str, columns: list[str], max_duration_s: float) -> dict[str, A
         max_frames,
         first,
         _LSB.get(info.subtype, 1e-6),
-        _speech_spans(act, first.n_y),
+        act,
     )
     frame_s = sig.HOP / sig.SR
     if act.segments:
@@ -392,7 +442,7 @@ def measure(path: str, columns: list[str], max_duration_s: float) -> dict[str, A
         trailing = max(duration - act.segments[-1][1] * frame_s, 0.0)
     else:
         leading = trailing = duration
-    delivery = _delivery(first, act)
+    delivery = _delivery(first, second, act)
     snr, snr_note = sig.noise_floor_snr(levels, first.y_sumsq / first.n_y)
     return {
         "path": path,

@@ -72,13 +72,13 @@ class Activity:
     threshold_db: float
 
 
-def level_db(frames: np.ndarray) -> np.ndarray:
-    """RMS level (dBFS) of each frame (rows of ``frames``: 25 ms windows every 10 ms)."""
-    ms = np.mean(frames.astype(np.float64) ** 2, axis=1)
+def level_db(power_frames: np.ndarray) -> np.ndarray:
+    """RMS level (dBFS) of each frame, from frames of the squared signal (25 ms every 10 ms)."""
+    ms = np.mean(power_frames, axis=1)
     return 10 * np.log10(np.maximum(ms, 1e-10))  # -100 dB floor for digital silence
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) index pairs of the True runs of a boolean array."""
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
@@ -99,7 +99,7 @@ def voice_activity(levels: np.ndarray) -> Activity:
     speech = levels > threshold
     fps = SR / HOP
     # bridge silences shorter than a pause, then drop bursts shorter than MIN_SPEECH_S
-    segs = _runs(speech)
+    segs = runs(speech)
     merged: list[list[int]] = []
     for a, b in segs:
         if merged and a - merged[-1][1] < MIN_PAUSE_S * fps:
@@ -147,10 +147,14 @@ def pitch(segment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return f0, corr > VOICING_CORR
 
 
-def intensity_db(frames: np.ndarray) -> np.ndarray:
-    """Intensity (dB) of each 40 ms frame, Hann-weighted (the contour of the nuclei search)."""
-    weights = np.hanning(frames.shape[1])
-    power = (frames**2) @ (weights / weights.sum())
+def intensity_db(power_frames: np.ndarray) -> np.ndarray:
+    """Intensity (dB) of each 40 ms frame, Hann-weighted, from frames of the squared signal.
+
+    The contour of the nuclei search. Taking frames of ``y ** 2`` rather than squaring
+    frames of ``y`` squares each sample once instead of once per overlapping frame.
+    """
+    weights = np.hanning(power_frames.shape[1])
+    power = power_frames @ (weights / weights.sum())
     return 10 * np.log10(np.maximum(power, 1e-10))
 
 
