@@ -6,11 +6,12 @@ blocks is per-frame contours (a few numbers per 10 ms) and running sums, so memo
 not grow with the length of the recording beyond those contours (about 12 MB an hour).
 
 Pass 1 reads, mixes to mono, resamples to 16 kHz (soxr's streaming resampler, the same
-output as resampling the whole file) and computes the level, intensity and pitch contours,
-the loudness blocks and the level statistics. Voice activity, syllable nuclei and f0 are
-then decided from the contours. Pass 2 reads the file again for what needs the whole
-file's peak or its speech spans: clipping and the long-term spectrum of speech (bandwidth)
-(the signal-to-noise ratio needs only the level contour and the mean power).
+output as resampling the whole file) and computes the level and intensity contours, the
+loudness blocks and the level statistics; voice activity and the signal-to-noise ratio
+are decided from them. Pass 2 reads the file again for what needs the whole file's peak
+or its speech: clipping, the long-term spectrum of speech (bandwidth) and the pitch
+track, computed on the frames within speech only (the others are never voiced). Syllable
+nuclei, pauses and f0 then come from the contours.
 """
 
 from __future__ import annotations

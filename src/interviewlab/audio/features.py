@@ -315,7 +315,8 @@ def audio_features(
     Hz for telephone-band audio, 6000-8000 Hz for wide-band microphones.
 
     *Streaming and limits.* Each file is read twice in blocks of about 8 s (the second
-    pass for what needs the whole file's peak or speech spans: clipping and bandwidth);
+    pass for what needs the whole file's peak or its speech: clipping, bandwidth and the
+    pitch track, computed within speech only);
     between blocks only per-frame contours are kept (about 12 MB an hour), so memory does
     not grow with duration. Before any sample is read, the header must be plausible: a
     sample rate of 4-384 kHz, 1 to 8 channels, for uncompressed files a length that fits
