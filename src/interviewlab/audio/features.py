@@ -316,13 +316,14 @@ def audio_features(
 
     *Streaming and limits.* Each file is read twice in blocks of about 8 s (the second
     pass for what needs the whole file's peak or its speech: clipping, bandwidth and the
-    pitch track, computed within speech only);
-    between blocks only per-frame contours are kept (about 12 MB an hour), so memory does
-    not grow with duration. Before any sample is read, the header must be plausible: a
-    sample rate of 4-384 kHz, 1 to 8 channels, for uncompressed files a length that fits
-    in the file's bytes, and at most ``max_duration_s`` of audio (a compressed file that
-    turns out to hold more is stopped there while it is read). Otherwise the row says
-    "implausible header" or "too long" without reading the file.
+    pitch track, computed within speech only); between blocks only per-frame contours
+    are kept (about 12 MB an hour), so memory does not grow with duration. Before any
+    sample is read, the header must be plausible: a sample rate of 4-384 kHz, 1 to 8
+    channels, a length given, for uncompressed files a length that fits in the file's
+    bytes, and at most ``max_duration_s`` of audio; otherwise the row says "implausible
+    header" or "too long" without reading the file. Reading stops at the header's length
+    and, should more come, at ``max_duration_s``; a file that ends before its header's
+    length is "unreadable".
 
     Validated on synthetic files made by ``tests/audio/fixtures/make_fixtures.py``
     (tones, planted pauses, noise at known SNR, clipped and telephone-band copies,
