@@ -27,7 +27,7 @@ DEMO_OPTIONS = {
     "rater_majority_share": 0.85,
     "internal_bonus": 0.3,
     "recording_penalty": 0.6,
-    "focal_recording_gap": 0.1,
+    "focal_recording_gap": 0.2,
     "completion_rate": 0.9,
     "stage_bias": {"completed_async": -0.6, "shortlisted": -0.5},
     "process_shares": {"informal_visit": 0.3, "pre_interview_call": 0.5},

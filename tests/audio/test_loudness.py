@@ -89,9 +89,10 @@ def test_mp3_is_read_or_named_as_unreadable(tmp_path: Path) -> None:
 def test_without_the_meter_loudness_is_missing_and_said(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from interviewlab.audio import features
+    from interviewlab.audio import _measure, features
 
-    monkeypatch.setattr(features, "_loudness_library", lambda: None)
+    monkeypatch.setattr(features, "loudness_library", lambda: None)
+    monkeypatch.setattr(_measure, "loudness_library", lambda: None)
     path = tmp_path / "tone.wav"
     sf.write(path, _tone(-23.0, 2.0), RATE)
     with pytest.warns(il.InterviewLabWarning, match="pip install 'interviewlab\\[audio\\]'"):

@@ -26,7 +26,10 @@ OPTIONS = {
     "n_requisitions": 2, "focal": ("sex", "female"), "focal_recording_gap": 0.25,
     "recording_penalty": 0.6, "missing_group_rate": 0.0,
 }  # fmt: skip
-PARAMS = {"n_jobs": 1, "recording_seconds": 2.0}
+# SNR bands with a lowest band of 5 candidates (below 10 dB), so that suppression shows: the
+# noise-floor SNR reads these recordings within about 2 dB of their set SNR, and no band of
+# the default edges (15, 20, 25 dB) holds fewer than 10 of the 61 candidates
+PARAMS = {"n_jobs": 1, "recording_seconds": 2.0, "snr_bands": [10.0, 20.0, 25.0]}
 
 
 @pytest.fixture(scope="module")

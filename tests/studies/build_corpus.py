@@ -713,8 +713,8 @@ def build_recordings(rng: np.random.Generator) -> None:
         f"Planted gap: {FOCAL} candidates' recordings have lower signal-to-noise ratio "
         "(mean about 12 dB against 22 dB) and are more often telephone-band (35% against 8%); "
         "raters mark down async answers that are hard to hear (SNR below 15 dB or "
-        "telephone band). The recording_quality report's blind SNR estimate reads about "
-        "11 dB against 28 dB (Hedges' g about -1.9)."
+        "telephone band). The recording_quality report's SNR, measured against the noise "
+        "floor, reads about 9 dB against 20 dB for White candidates (Hedges' g about -2.0)."
     )
     meta = {
         "name": "recordings",

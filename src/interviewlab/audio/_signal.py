@@ -1,13 +1,13 @@
-"""Per-file signal measures of a recorded answer (no I/O here; see features.py).
+"""Per-frame signal measures of a recorded answer and what is decided from their contours.
 
-Every function takes a mono float signal ``y`` at :data:`SR` (16 kHz) unless it says
-otherwise. librosa is imported inside the functions that need it, so that ``import
-interviewlab`` does not pay for it.
+No I/O and no streaming here (see features.py and _stream.py): the functions take frames
+of the mono signal at :data:`SR` (16 kHz), or the per-frame contours of the whole file.
+librosa and scipy are imported inside the functions that need them, so that ``import
+interviewlab`` does not pay for them.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +39,11 @@ NUCLEI_WINDOW = 640
 BANDWIDTH_DROP_DB = 50.0
 #: Clipping: runs of at least this many consecutive samples at the file's peak level.
 CLIP_RUN = 3
+#: SNR: the noise floor is the mean power of the frames at or below this percentile of
+#: frame level; those frames are taken as steady noise when the 1st to 10th percentiles
+#: span at most MAX_FLOOR_SPREAD_DB (else the SNR gets a note). Clamped to SNR_RANGE (dB).
+NOISE_PERCENTILE, MAX_FLOOR_SPREAD_DB = 10.0, 3.0
+SNR_RANGE = (-20.0, 100.0)
 
 SETTINGS = {
     "sr": SR,
@@ -53,7 +58,8 @@ SETTINGS = {
     "nuclei": [SILENCE_DB, MIN_DIP_DB, NUCLEI_WINDOW],
     "bandwidth_drop_db": BANDWIDTH_DROP_DB,
     "clip_run": CLIP_RUN,
-    "version": 2,
+    "snr": [NOISE_PERCENTILE, MAX_FLOOR_SPREAD_DB, *SNR_RANGE],
+    "version": 3,
 }
 
 
@@ -66,26 +72,23 @@ class Activity:
     threshold_db: float
 
 
-def frame_db(y: np.ndarray) -> np.ndarray:
-    """RMS level (dBFS) of 25 ms frames every 10 ms, centred (frame i at i * 10 ms)."""
-    padded = np.pad(y, WIN // 2)
-    n = 1 + y.size // HOP
-    frames = np.lib.stride_tricks.sliding_window_view(padded, WIN)[::HOP][:n]
-    ms = np.mean(frames.astype(np.float64) ** 2, axis=1)
+def level_db(power_frames: np.ndarray) -> np.ndarray:
+    """RMS level (dBFS) of each frame, from frames of the squared signal (25 ms every 10 ms)."""
+    ms = np.mean(power_frames, axis=1)
     return 10 * np.log10(np.maximum(ms, 1e-10))  # -100 dB floor for digital silence
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) index pairs of the True runs of a boolean array."""
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     return list(zip(starts.tolist(), stops.tolist(), strict=True))
 
 
-def voice_activity(level_db: np.ndarray) -> Activity:
+def voice_activity(levels: np.ndarray) -> Activity:
     """Speech frames from energy with an adaptive threshold (see features.py Notes)."""
-    floor = float(np.percentile(level_db, 10))
-    level = float(np.percentile(level_db, 95))
+    floor = float(np.percentile(levels, 10))
+    level = float(np.percentile(levels, 95))
     threshold = floor + VAD_FRACTION * (level - floor)
     lowest = floor + VAD_MIN_ABOVE_FLOOR_DB
     threshold = min(max(threshold, lowest), max(level - VAD_MAX_BELOW_LEVEL_DB, lowest))
@@ -93,10 +96,10 @@ def voice_activity(level_db: np.ndarray) -> Activity:
         # no distinct silence in the file (a steady tone, continuous speech): every frame
         # above an absolute floor is active
         threshold = max(floor - VAD_MIN_ABOVE_FLOOR_DB, ABSOLUTE_FLOOR_DBFS)
-    speech = level_db > threshold
+    speech = levels > threshold
     fps = SR / HOP
     # bridge silences shorter than a pause, then drop bursts shorter than MIN_SPEECH_S
-    segs = _runs(speech)
+    segs = runs(speech)
     merged: list[list[int]] = []
     for a, b in segs:
         if merged and a - merged[-1][1] < MIN_PAUSE_S * fps:
@@ -110,23 +113,31 @@ def voice_activity(level_db: np.ndarray) -> Activity:
     return Activity(speech=mask, segments=kept, threshold_db=threshold)
 
 
-def pitch(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """YIN f0 per 20 ms frame and a voicing flag (normalised autocorrelation at the period).
+def pitch(segment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """YIN f0 and a voicing flag of each 50 ms frame (every 20 ms) of a padded stretch.
 
-    Returns ``(f0_hz, voiced)`` with one value per frame, frames centred at i * 20 ms.
+    ``segment`` holds whole frames of the zero-padded signal (as :class:`Framer` gives
+    them): frame ``i`` is ``segment[i * PITCH_HOP : i * PITCH_HOP + PITCH_FRAME]``. Returns
+    ``(f0_hz, voiced)``, one value per frame; voiced means that the normalised
+    autocorrelation at the YIN period exceeds :data:`VOICING_CORR`.
     """
     import librosa
 
     f0 = librosa.yin(
-        y, fmin=FMIN, fmax=FMAX, sr=SR, frame_length=PITCH_FRAME, hop_length=PITCH_HOP, center=True
+        segment,
+        fmin=FMIN,
+        fmax=FMAX,
+        sr=SR,
+        frame_length=PITCH_FRAME,
+        hop_length=PITCH_HOP,
+        center=False,
     )
     half = PITCH_FRAME // 2
-    padded = np.pad(y, PITCH_FRAME // 2)
-    frames = np.lib.stride_tricks.sliding_window_view(padded, PITCH_FRAME)[::PITCH_HOP][: f0.size]
+    frames = np.lib.stride_tricks.sliding_window_view(segment, PITCH_FRAME)[::PITCH_HOP][: f0.size]
     lag = np.clip(np.round(SR / f0).astype(np.int64), 1, half - 1)
     corr = np.empty(f0.size)
     cols = np.arange(half)
-    for start in range(0, f0.size, 2048):  # chunks keep memory flat for long files
+    for start in range(0, f0.size, 2048):  # chunks keep memory flat for long stretches
         block = frames[start : start + 2048]
         a = block[:, :half]
         b = np.take_along_axis(block, cols[None, :] + lag[start : start + 2048, None], axis=1)
@@ -136,21 +147,26 @@ def pitch(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return f0, corr > VOICING_CORR
 
 
-def syllable_nuclei(y: np.ndarray, voiced: np.ndarray) -> np.ndarray:
+def intensity_db(power_frames: np.ndarray) -> np.ndarray:
+    """Intensity (dB) of each 40 ms frame, Hann-weighted, from frames of the squared signal.
+
+    The contour of the nuclei search. Taking frames of ``y ** 2`` rather than squaring
+    frames of ``y`` squares each sample once instead of once per overlapping frame.
+    """
+    weights = np.hanning(power_frames.shape[1])
+    power = power_frames @ (weights / weights.sum())
+    return 10 * np.log10(np.maximum(power, 1e-10))
+
+
+def syllable_nuclei(intensity: np.ndarray, voiced: np.ndarray) -> np.ndarray:
     """Frame indices of syllable nuclei after de Jong & Wempe (2009).
 
-    Intensity contour (40 ms Hann window, 10 ms hop); candidate nuclei are its peaks that lie
-    above both the median intensity and the 99th percentile minus 25 dB; a peak is kept
-    when the contour dips at least 2 dB between it and any higher neighbouring peak on
-    each side (its topographic prominence); finally a nucleus must be voiced.
+    ``intensity`` is the contour of :func:`intensity_db` (40 ms Hann window, 10 ms hop);
+    candidate nuclei are its peaks that lie above both the median intensity and the 99th
+    percentile minus 25 dB; a peak is kept when the contour dips at least 2 dB between it
+    and any higher neighbouring peak on each side (its topographic prominence); finally a
+    nucleus must be voiced.
     """
-    win = NUCLEI_WINDOW
-    padded = np.pad(y, win // 2)
-    n = 1 + y.size // HOP
-    frames = np.lib.stride_tricks.sliding_window_view(padded, win)[::HOP][:n]
-    weights = np.hanning(win)
-    power = (frames**2) @ (weights / weights.sum())
-    intensity = 10 * np.log10(np.maximum(power, 1e-10))
     threshold = max(float(np.median(intensity)), float(np.percentile(intensity, 99)) - SILENCE_DB)
     from scipy.signal import find_peaks  # imported here: `import interviewlab` stays fast
 
@@ -158,54 +174,32 @@ def syllable_nuclei(y: np.ndarray, voiced: np.ndarray) -> np.ndarray:
     return peaks[voiced[np.minimum(peaks, voiced.size - 1)]]
 
 
-@functools.lru_cache(maxsize=1)
-def _wada_table() -> tuple[np.ndarray, np.ndarray]:
-    """G = log E|x| - E log|x| against SNR for Gamma(0.4) speech in Gaussian noise.
+def noise_floor_snr(levels: np.ndarray, mean_power: float) -> tuple[float, str | None]:
+    """SNR (dB) of the whole signal against the power of its quietest frames, and a note.
 
-    Computed once by simulation (seeded, 400,000 draws) from the model of Kim & Stern
-    (2008): clean speech amplitudes follow a Gamma distribution with shape 0.4, noise is
-    Gaussian; G rises monotonically with the SNR.
+    The noise power is the mean power of the frames at or below the
+    :data:`NOISE_PERCENTILE` th percentile of the frame levels (25 ms frames every 10 ms:
+    the pauses of an answer); the signal power is the file's mean power less that noise
+    power; the ratio is clamped to :data:`SNR_RANGE`. The note is None when those
+    quietest frames are as steady as noise (their levels within
+    :data:`MAX_FLOOR_SPREAD_DB` between the 1st and the 10th percentile), else says why
+    the figure should be read with care.
     """
-    rng = np.random.default_rng(2008)
-    n = 400_000
-    speech = rng.gamma(0.4, 1.0, n) * rng.choice([-1.0, 1.0], n)
-    noise = rng.standard_normal(n)
-    speech_power = float(np.mean(speech**2))
-    snrs = np.arange(-20.0, 100.5, 0.5)
-    g = np.empty_like(snrs)
-    for i, snr in enumerate(snrs):
-        x = np.abs(speech + noise * np.sqrt(speech_power / 10 ** (snr / 10)))
-        x = np.maximum(x, 1e-10)
-        g[i] = np.log(np.mean(x)) - np.mean(np.log(x))
-    return snrs, g
+    p1, floor = np.percentile(levels, [1.0, NOISE_PERCENTILE])
+    noise = float(np.mean(10 ** (levels[levels <= floor] / 10)))
+    signal = mean_power - noise
+    snr = SNR_RANGE[0] if signal <= 0 else float(np.clip(10 * np.log10(signal / noise), *SNR_RANGE))
+    spread = float(floor - p1)
+    if spread <= MAX_FLOOR_SPREAD_DB:
+        return snr, None
+    return snr, (
+        f"unsteady noise floor (the quietest frames spread over {spread:.0f} dB): few "
+        "pauses or intermittent noise"
+    )
 
 
-def wada_snr(y: np.ndarray) -> float:
-    """Blind SNR (dB) by waveform amplitude distribution analysis (Kim & Stern, 2008)."""
-    x = np.abs(y.astype(np.float64))
-    x = np.maximum(x / x.max(), 1e-10)
-    g = float(np.log(np.mean(x)) - np.mean(np.log(x)))
-    snrs, table = _wada_table()
-    return float(np.interp(g, table, snrs))  # clamps to the table's -20 .. 100 dB
-
-
-def clipping_ratio(x: np.ndarray, lsb: float) -> float:
-    """Share of samples in runs of >= CLIP_RUN consecutive samples at the peak level."""
-    peak = float(np.max(np.abs(x)))
-    at_peak = np.abs(x) >= peak - lsb
-    total = sum(b - a for a, b in _runs(at_peak) if b - a >= CLIP_RUN)
-    return total / x.size
-
-
-def bandwidth_hz(y: np.ndarray, speech: np.ndarray) -> float:
-    """Highest frequency whose long-term spectrum (speech frames) is within 50 dB of its peak."""
-    spans = [(a * HOP, b * HOP) for a, b in _runs(speech)]
-    voiced_audio = np.concatenate([y[a:b] for a, b in spans]) if spans else y
-    if voiced_audio.size < 512:
-        voiced_audio = y
-    from scipy.signal import welch
-
-    freqs, psd = welch(voiced_audio, fs=SR, nperseg=512)
+def bandwidth_hz(freqs: np.ndarray, psd: np.ndarray) -> float:
+    """Highest frequency whose long-term spectrum is within 50 dB of the spectrum's peak."""
     db = 10 * np.log10(np.maximum(psd, 1e-30))
     above = np.flatnonzero(db >= db.max() - BANDWIDTH_DROP_DB)
     return float(freqs[above[-1]])

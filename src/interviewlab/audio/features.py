@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 import warnings
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from interviewlab.audio import _signal as sig
+from interviewlab.audio._measure import empty_row, loudness_library, measure
 from interviewlab.errors import InterviewLabError, InterviewLabWarning
 
 __all__ = ["FEATURE_COLUMNS", "audio_features", "default_cache_dir"]
@@ -34,6 +36,7 @@ FEATURE_COLUMNS = [
     "rms_dbfs",
     "loudness_lufs",
     "snr_db",
+    "snr_note",
     "clipping_ratio",
     "bandwidth_hz",
     "leading_silence_s",
@@ -44,25 +47,12 @@ FEATURE_COLUMNS = [
 ]
 
 
-def _loudness_library() -> str | None:
-    """The installed pyloudnorm's version (the optional loudness meter), or None."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("pyloudnorm")
-    except metadata.PackageNotFoundError:
-        return None
-
-
 #: The settings the cache is keyed on: the analysis settings and the loudness meter.
 _SETTINGS_HASH = hashlib.sha256(
-    json.dumps([sig.SETTINGS, _loudness_library()], sort_keys=True).encode()
+    json.dumps([sig.SETTINGS, loudness_library()], sort_keys=True).encode()
 ).hexdigest()
-#: Gating block of BS.1770 (s): a file shorter than this has no integrated loudness.
-_LOUDNESS_BLOCK_S = 0.4
-_LSB = {"PCM_S8": 2.0**-7, "PCM_U8": 2.0**-7, "PCM_16": 2.0**-15, "PCM_24": 2.0**-23}
-#: Below this RMS level (dBFS) a file is treated as silent.
-SILENT_DBFS = -80.0
+#: The longest recording measured unless ``max_duration_s`` says otherwise (s): 4 hours.
+MAX_DURATION_S = 4 * 3600.0
 
 
 def default_cache_dir() -> Path:
@@ -127,112 +117,7 @@ def _compile_once() -> None:
     if not folder or any(Path(folder).glob("*/pitch._pi_wrapper-*.nbi")):
         return
     tone = 0.1 * np.sin(2 * np.pi * 150 * np.arange(sig.SR // 2) / sig.SR)
-    sig.pitch(tone)
-
-
-def _empty_row(path: str, error: str, **known: Any) -> dict[str, Any]:
-    row: dict[str, Any] = dict.fromkeys(FEATURE_COLUMNS, np.nan)
-    row.update(path=path, n_pauses=pd.NA, codec=None, error=error)
-    row.update(known)
-    return row
-
-
-def _integrated_loudness(data: np.ndarray, rate: int) -> float:
-    """BS.1770-4 gated loudness of the file's own channels at its own rate (pyloudnorm).
-
-    Missing when pyloudnorm is not installed (audio_features warns), when the file is
-    shorter than one 400 ms gating block, or when every block is below the -70 LUFS gate.
-    """
-    if _loudness_library() is None or data.shape[0] < _LOUDNESS_BLOCK_S * rate:
-        return np.nan
-    import pyloudnorm
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = float(pyloudnorm.Meter(rate).integrated_loudness(data[:, :5]))
-    return value if np.isfinite(value) else np.nan
-
-
-def _measure(path: str) -> dict[str, Any]:
-    """All features of one file; never raises (a failure becomes the row's ``error``)."""
-    import soundfile as sf
-    import soxr
-
-    p = Path(path)
-    if not p.is_file():
-        return _empty_row(path, "not found: no file at this path")
-    if p.stat().st_size == 0:
-        return _empty_row(path, "empty file (0 bytes): record or export the answer again")
-    try:
-        info = sf.info(path)
-        data, rate = sf.read(path, dtype="float64", always_2d=True)
-    except Exception as exc:  # libsndfile's messages name the problem (format, truncation)
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return _empty_row(
-            path,
-            f"unreadable ({reason}): the file is damaged or not WAV/FLAC/OGG"
-            " (MP3 needs libsndfile >= 1.1); convert it to WAV or FLAC",
-        )
-    codec = f"{info.format}/{info.subtype}"
-    known = {"sample_rate_hz": float(rate), "codec": codec}
-    if data.shape[0] == 0:
-        return _empty_row(path, "no audio samples: the file has a header but no sound", **known)
-    mono = data.mean(axis=1)
-    duration = mono.size / rate
-    rms = float(np.sqrt(np.mean(mono**2)))
-    rms_dbfs = 20 * np.log10(rms) if rms > 0 else -np.inf
-    known.update(duration_s=duration, rms_dbfs=rms_dbfs)
-    if rms_dbfs < SILENT_DBFS:
-        return _empty_row(path, f"silent (RMS {rms_dbfs:.0f} dBFS): nothing was recorded", **known)
-    if duration < 0.25:
-        return _empty_row(path, f"too short ({duration:.2f} s) to measure speech", **known)
-    clip = sig.clipping_ratio(mono, _LSB.get(info.subtype, 1e-6))
-    loudness = _integrated_loudness(data, rate)
-    y = soxr.resample(mono, rate, sig.SR, quality="HQ") if rate != sig.SR else mono
-    y = np.asarray(y, dtype=np.float64)
-    level = sig.frame_db(y)
-    act = sig.voice_activity(level)
-    f0, voiced_p = sig.pitch(y)
-    step = sig.PITCH_HOP // sig.HOP
-    voiced_p = voiced_p & act.speech[::step][: voiced_p.size]
-    voiced = np.repeat(voiced_p, step)[: act.speech.size]
-    frame_s = sig.HOP / sig.SR
-    speech_frames = int(act.speech.sum())
-    speech_s = speech_frames * frame_s
-    pauses = [(b2 - a1) for (_, a1), (b2, _) in zip(act.segments, act.segments[1:], strict=False)]
-    nuclei = sig.syllable_nuclei(y, voiced)
-    hz = f0[voiced_p]
-    if hz.size:
-        f0_median = float(np.median(hz))
-        f0_sd = float(np.std(12 * np.log2(hz / f0_median), ddof=1)) if hz.size > 1 else np.nan
-    else:
-        f0_median = f0_sd = np.nan
-    if act.segments:
-        leading = act.segments[0][0] * frame_s
-        trailing = max(duration - act.segments[-1][1] * frame_s, 0.0)
-    else:
-        leading = trailing = duration
-    return {
-        "path": path,
-        "duration_s": duration,
-        "speech_s": speech_s,
-        "speech_ratio": min(speech_s / duration, 1.0),
-        "n_pauses": len(pauses),
-        "mean_pause_s": float(np.mean(pauses)) * frame_s if pauses else np.nan,
-        "syllables_per_s": nuclei.size / speech_s if speech_s > 0 else np.nan,
-        "f0_median_hz": f0_median,
-        "f0_sd_semitones": f0_sd,
-        "voiced_s": hz.size * sig.PITCH_HOP / sig.SR,
-        "rms_dbfs": rms_dbfs,
-        "loudness_lufs": loudness,
-        "snr_db": sig.wada_snr(y),
-        "clipping_ratio": clip,
-        "bandwidth_hz": sig.bandwidth_hz(y, act.speech),
-        "leading_silence_s": leading,
-        "trailing_silence_s": trailing,
-        "sample_rate_hz": float(rate),
-        "codec": codec,
-        "error": None,
-    }
+    sig.pitch(tone)  # any stretch of whole frames
 
 
 def _content_hash(path: str) -> str | None:
@@ -262,18 +147,21 @@ def _cached(path: str, entry: Path | None) -> dict[str, Any] | None:
     return dict(row)
 
 
-def _one(path: str, cache_dir: str | None) -> dict[str, Any]:
-    """Features of one file, read from / written to the cache when one is given."""
+def _one(path: str, cache_dir: str | None, max_duration_s: float) -> dict[str, Any]:
+    """Features of one file, read from / written to the cache when one is given.
+
+    A "too long" row is not cached: it depends on ``max_duration_s``, not on the file.
+    """
     _numba_cache_dir()
     entry = _cache_entry(path, cache_dir)
     hit = _cached(path, entry)
     if hit is not None:
         return hit
     try:
-        row = _measure(path)
+        row = measure(path, FEATURE_COLUMNS, max_duration_s)
     except Exception as exc:  # a failure of the analysis itself must not stop the batch
-        row = _empty_row(path, f"analysis failed ({type(exc).__name__}: {exc})")
-    if entry is not None:
+        row = empty_row(path, f"analysis failed ({type(exc).__name__}: {exc})", FEATURE_COLUMNS)
+    if entry is not None and not str(row["error"]).startswith("too long"):
         tmp = entry.with_suffix(f".{os.getpid()}.tmp")
         clean = {k: (None if _is_missing(v) else v) for k, v in row.items()}
         tmp.write_text(json.dumps(clean), encoding="utf-8")
@@ -291,12 +179,16 @@ def audio_features(
     n_jobs: int = 1,
     progress: bool = True,
     cache_dir: str | os.PathLike[str] | None = None,
+    max_duration_s: float = MAX_DURATION_S,
 ) -> pd.DataFrame:
     """Delivery and recording-quality features of audio files, one row per file.
 
-    Each file is read with soundfile (WAV, FLAC, OGG; MP3 where libsndfile >= 1.1),
-    mixed to mono, resampled once to 16 kHz with soxr and measured. A file that cannot
-    be measured gets its reason in ``error`` and the batch goes on.
+    Each file is read with soundfile (WAV, FLAC, OGG, MP3 with libsndfile >= 1.1; not
+    M4A/AAC, which gets an error row naming the format: convert it to WAV or FLAC) in
+    blocks, mixed to mono, resampled to 16 kHz with soxr and measured in two streaming
+    passes, so that memory does not grow with the length of a recording. A file that
+    cannot be measured gets its reason in ``error`` and the batch goes on; a file whose
+    header is implausible is refused before any of its samples is read.
 
     Parameters
     ----------
@@ -310,6 +202,11 @@ def audio_features(
     cache_dir : str or path, optional
         Folder of a per-file cache keyed by the SHA-256 of the file's bytes and of the
         feature settings: a re-run reads unchanged files from it. Created if missing.
+    max_duration_s : float, default 14400 (4 hours)
+        The longest recording measured: a longer file (by its header, or by the samples it
+        turns out to hold) gets an error row saying so. A live panel interview recorded
+        whole is about an hour; raise this for longer files (time grows with duration,
+        memory does not).
 
     Returns
     -------
@@ -333,19 +230,27 @@ def audio_features(
           gated), from the file's own channels and rate; missing without the optional
           pyloudnorm (``pip install interviewlab[audio]``), for files shorter than 0.4 s
           and when every 400 ms block is below the -70 LUFS gate;
-        - ``snr_db``: blind signal-to-noise ratio, WADA-SNR (dB; range -20 to 100);
+        - ``snr_db``: signal-to-noise ratio of the whole file against its noise floor
+          (dB; clamped to -20 .. 100; see Notes for where it holds);
+        - ``snr_note``: missing when the noise floor is as steady as noise, else why the
+          SNR should be read with care ("unsteady noise floor ...": too few pauses, or
+          noise that comes and goes);
         - ``clipping_ratio``: share of samples in runs of >= 3 samples at the peak level;
         - ``bandwidth_hz``: effective upper bandwidth (Hz; at most 8000, the Nyquist
           frequency of the analysis rate);
         - ``leading_silence_s``, ``trailing_silence_s``: silence before the first and
           after the last speech (s);
         - ``sample_rate_hz``, ``codec``: as stored in the file (``"WAV/PCM_16"``, ...);
-        - ``error``: why the file could not be measured (missing when it could).
+        - ``error``: why the file could not be measured (missing when it could); it
+          starts with a short code: "not found", "empty file", "unreadable" (including
+          formats libsndfile does not read, such as M4A/AAC, named as such),
+          "implausible header", "too long", "no audio samples", "silent", "too short".
 
     Raises
     ------
     InterviewLabError
-        If ``n_jobs`` is not a non-zero integer or ``progress`` is not a bool.
+        If ``n_jobs`` is not a non-zero integer, ``progress`` is not a bool or
+        ``max_duration_s`` is not a positive number.
 
     Notes
     -----
@@ -358,10 +263,17 @@ def audio_features(
     silences between speech segments.
 
     *Syllable nuclei* follow de Jong & Wempe (2009): peaks of the intensity contour
-    (64 ms window) above the median intensity and above the 99th percentile minus 25 dB,
+    (40 ms Hann window) above the median intensity and above the 99th percentile minus 25 dB,
     with a dip of at least 2 dB to any higher neighbouring peak on each side (the
     peak's prominence), that fall on a voiced frame. Onset counts are not used: they
-    barely change with speaking rate.
+    barely change with speaking rate. On real read speech (five LibriVox utterances,
+    26 s, against the syllables of their transcripts in the CMU Pronouncing Dictionary
+    and the phonation time of a PocketSphinx forced alignment) the nuclei are 76% of the
+    syllables (75 of 99; 64-86% per utterance; r = 0.67 between the two rates over the
+    five), so ``syllables_per_s`` reads about a quarter below the articulation rate of
+    fluent speech, where unstressed syllables run together without a 2 dB dip; on
+    espeak-ng speech it is within 11%. Compare rates between groups, not with published
+    syllables-per-second norms. ``speech_s`` was within 6% of the aligned phonation time.
 
     *Pitch* is YIN (de Cheveigné & Kawahara, 2002; ``librosa.yin``, 60-450 Hz, 50 ms
     frames every 20 ms) with a frame voiced when the normalised autocorrelation at the YIN period
@@ -371,10 +283,22 @@ def audio_features(
     speech and tones is of the same order (a tone's pitch within 0.1% in the tests).
     What pYIN adds is its voicing decision, replaced here by the autocorrelation test.
 
-    *WADA-SNR* (Kim & Stern, 2008) models clean speech amplitudes as Gamma-distributed
-    (shape 0.4) and noise as Gaussian; the statistic ``log E|x| - E log|x|`` of the file
-    is mapped to an SNR through a table computed once by seeded simulation of that model
-    (not the authors' table). It assumes stationary Gaussian noise.
+    *SNR* is the ratio of the file's signal power to the power of its noise floor: the
+    mean power of the quietest tenth of the 25 ms frames (the pauses of an answer), the
+    signal power being the file's mean power less that noise power (the definition of
+    an SNR set by adding noise to a recording). It holds while the quietest tenth of the
+    recording is noise: on synthetic speech-like answers (voiced syllables and pauses,
+    ``interviewlab.audio.synthesize_recordings``' signal) with white noise added at
+    0-30 dB it reads within 1.1 dB of the added SNR on 3-second clips and within 0.9 dB on
+    30-second ones, slightly high (+0.2 to +0.8 dB: the quietest frames are a little
+    below the noise's mean); on espeak-ng speech with noise at 0, 10 and 30 dB within
+    0.6 dB. A recording with fewer pauses than a tenth of its length, or whose noise comes
+    and goes (lossy codecs gate quiet passages), has quietest frames that are not steady;
+    ``snr_note`` then says so: their levels spread over more than 3 dB between the 1st and
+    10th percentiles, where stationary noise spreads over about 0.5 dB. It replaces the
+    blind WADA-SNR (Kim & Stern, 2008) of earlier versions, which read these signals up to
+    8 dB low on 3-second clips and up to 16 dB high at 30 dB (its Gamma model of speech
+    amplitudes does not fit them).
 
     *Loudness* is measured by pyloudnorm (an implementation of ITU-R BS.1770-4: K-weighting,
     400 ms blocks overlapping by 75%, an absolute gate at -70 LUFS and a relative gate 10
@@ -390,9 +314,25 @@ def audio_features(
     long-term spectrum over speech is within 50 dB of the spectrum's maximum: about 3400
     Hz for telephone-band audio, 6000-8000 Hz for wide-band microphones.
 
+    *Streaming and limits.* Each file is read twice in blocks of about 8 s (the second
+    pass for what needs the whole file's peak or its speech: clipping, bandwidth and the
+    pitch track, computed within speech only); between blocks only per-frame contours
+    are kept (about 12 MB an hour), so memory does not grow with duration. Before any
+    sample is read, the header must be plausible: a sample rate of 4-384 kHz, 1 to 8
+    channels, a length given, for uncompressed files a length that fits in the file's
+    bytes, and at most ``max_duration_s`` of audio; otherwise the row says "implausible
+    header" or "too long" without reading the file. Reading stops at the header's length
+    and, should more come, at ``max_duration_s``; a file that ends before its header's
+    length is "unreadable".
+
     Validated on synthetic files made by ``tests/audio/fixtures/make_fixtures.py``
     (tones, planted pauses, noise at known SNR, clipped and telephone-band copies,
-    espeak-ng speech at two rates); the figures are in the tests.
+    espeak-ng speech at two rates), on synthetic answers with noise added at 0-30 dB, on
+    the whole-file computation (numpy, ``librosa.yin``, ``scipy.signal.welch``,
+    pyloudnorm: streaming gives the same values to rounding), and on real read speech:
+    five LibriVox utterances from Debian's pocketsphinx-testdata against their
+    transcripts' syllables (CMU Pronouncing Dictionary) and a PocketSphinx forced
+    alignment (see *Syllable nuclei*); the figures are in the tests.
 
     References
     ----------
@@ -400,7 +340,8 @@ def audio_features(
     measure speech rate automatically. Behavior Research Methods, 41(2), 385-390.
 
     Kim, C., & Stern, R. M. (2008). Robust signal-to-noise ratio estimation based on
-    waveform amplitude distribution analysis. Interspeech 2008, 2598-2601.
+    waveform amplitude distribution analysis. Interspeech 2008, 2598-2601 (the SNR of
+    earlier versions).
 
     de Cheveigné, A., & Kawahara, H. (2002). YIN, a fundamental frequency estimator for
     speech and music. JASA, 111(4), 1917-1930.
@@ -425,10 +366,18 @@ def audio_features(
         )
     if not isinstance(progress, bool):
         raise InterviewLabError(f"progress must be True or False, got {progress!r}")
+    if (
+        isinstance(max_duration_s, bool)
+        or not isinstance(max_duration_s, int | float)
+        or not 0 < max_duration_s < math.inf
+    ):
+        raise InterviewLabError(
+            f"max_duration_s must be a positive number of seconds, got {max_duration_s!r}"
+        )
     if isinstance(paths, str | os.PathLike):
         raise InterviewLabError("paths must be a list of files; wrap a single path in a list")
     items = [os.fspath(p) for p in paths]
-    if items and _loudness_library() is None:
+    if items and loudness_library() is None:
         warnings.warn(
             "loudness_lufs is left missing: the optional loudness meter pyloudnorm is not "
             "installed (pip install 'interviewlab[audio]').",
@@ -452,7 +401,7 @@ def audio_features(
     todo = [i for i, row in enumerate(rows) if row is None]
     if n_jobs == 1 or len(todo) <= 1:
         for i in todo:
-            rows[i] = _one(items[i], cache)
+            rows[i] = _one(items[i], cache, float(max_duration_s))
             bar.update()
     else:
         from joblib import Parallel, delayed
@@ -462,16 +411,20 @@ def audio_features(
         _compile_once()
         with joblib_lifeline():
             run = Parallel(n_jobs=n_jobs, return_as="generator")
-            for i, row in zip(todo, run(delayed(_one)(items[i], cache) for i in todo), strict=True):
+            for i, row in zip(
+                todo,
+                run(delayed(_one)(items[i], cache, float(max_duration_s)) for i in todo),
+                strict=True,
+            ):
                 rows[i] = row
                 bar.update()
     bar.close()
     out = pd.DataFrame(rows, columns=FEATURE_COLUMNS)
     for col in FEATURE_COLUMNS:
-        if col not in ("path", "codec", "error", "n_pauses"):
+        if col not in ("path", "codec", "snr_note", "error", "n_pauses"):
             out[col] = pd.to_numeric(out[col].astype(object).where(out[col].notna(), np.nan))
             out[col] = out[col].astype("float64")
     out["n_pauses"] = out["n_pauses"].astype("Int64")
-    for col in ("path", "codec", "error"):
+    for col in ("path", "codec", "snr_note", "error"):
         out[col] = out[col].astype(object).where(out[col].notna(), None)
     return out

@@ -144,11 +144,12 @@ def synthesize_recordings(
     Quality ``q`` sets the added white noise to an SNR of ``5 + 25 q`` dB, and a
     recording with ``q < 0.4`` is band-limited to the telephone band (300-3400 Hz,
     elliptic band-pass), so that a planted quality gap between groups becomes a gap in
-    measured SNR and bandwidth. The SNRs stay within 5-30 dB, where WADA-SNR reads these
-    signals within a few dB; above about 30 dB its reading of 3-second clips scatters
-    widely (measured: 32 dB read as 22 to 100 dB). Speaking rate (3-5 syllables/s) and
-    pitch (100-220 Hz) are drawn independently of group and quality. Missing quality
-    values count as 1 (a clean recording).
+    measured SNR and bandwidth. The SNRs stay within 5-30 dB, where ``audio_features``
+    reads these signals within about 1 dB (``tests/audio/test_snr.py``); the telephone
+    band-pass removes speech and noise in different shares, which moves the ratio by up
+    to about 2.5 dB. Speaking rate (3-5 syllables/s) and pitch (100-220 Hz) are drawn
+    independently of group and quality. Missing quality values count as 1 (a clean
+    recording).
 
     Examples
     --------

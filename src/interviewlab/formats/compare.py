@@ -308,7 +308,7 @@ def compare_formats(
     >>> res.loc[res["kind"] == "interaction", ["group", "estimate", "ci_low", "ci_high"]].round(2)
         group  estimate  ci_low  ci_high
     5   Asian     -0.11   -0.49     0.27
-    9   Black     -0.07   -0.48     0.35
+    9   Black     -0.13   -0.54     0.28
     13  Mixed     -0.00   -0.47     0.46
     17  Other     -0.24   -0.81     0.34
     >>> str(res["design"].iloc[0])
@@ -428,7 +428,7 @@ def equivalence_test(
     >>> res = equivalence_test(study.ratings, margin=0.2, margin_unit="sd")
     >>> res[["difference", "ci_low", "ci_high", "margin"]].round(2)
        difference  ci_low  ci_high  margin
-    0       -0.39    -0.5    -0.28    0.21
+    0        -0.4   -0.51    -0.29    0.21
     >>> res[["verdict", "n_candidates"]]
          verdict  n_candidates
     0  different           535

@@ -46,8 +46,8 @@ def planted_format_effects(study: Study) -> pd.DataFrame:
     >>> planted_format_effects(il.load_study("demo"))[["kind", "group", "planted"]].round(2)
               kind  group  planted
     0       format  White    -0.27
-    1       format  Black    -0.70
-    2  interaction  Black    -0.43
+    1       format  Black    -0.76
+    2  interaction  Black    -0.49
     """
     planted = study.planted
     needed = ("focal_column", "focal_value", "format_effect", "focal_format_effect")
