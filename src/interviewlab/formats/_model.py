@@ -21,7 +21,7 @@ import scipy.linalg
 from interviewlab._checks import check_choice, require_columns, require_frame
 from interviewlab.errors import InterviewLabError, InterviewLabWarning
 from interviewlab.models import MixedFit, fit_mixed
-from interviewlab.models._design import _categorical_view, _single_threaded_blas
+from interviewlab.models.engine import categorical_view, single_threaded_blas
 
 DESIGNS = ("auto", "between", "within", "rated_twice")
 DEFAULT_UNKNOWN: tuple[str, ...] = ("unknown",)
@@ -351,9 +351,9 @@ def _fit_without_aliased(
     factors = sorted({part for term in random for part in term.split(":")})
     complete = frame[factors].notna().all(axis=1).to_numpy()
     x = patsy.dmatrix(
-        formula.split("~", 1)[1], _categorical_view(frame, formula), return_type="dataframe"
+        formula.split("~", 1)[1], categorical_view(frame, formula), return_type="dataframe"
     )
-    with _single_threaded_blas():  # a thin matrix: threads cost more than they save
+    with single_threaded_blas():  # a thin matrix: threads cost more than they save
         alias = _aliasing(x.to_numpy(dtype=float)[complete], list(x.columns))
     kept = [t for t in alias.kept if t != "Intercept"]
     safe = {f"x{i}": t for i, t in enumerate(kept)}
