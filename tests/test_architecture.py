@@ -152,6 +152,37 @@ def test_lower_layers_never_import_higher_ones():
             assert _layer(dep) <= _layer(module), f"{module} imports the higher layer {dep}"
 
 
+def _imports_anywhere(path: Path, name: str) -> list[tuple[str, list[str]]]:
+    """(module, names) of every ``from ... import`` in a module, in functions too."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1]
+            module = (
+                ".".join([*base, node.module] if node.module else base)
+                if node.level
+                else node.module or ""
+            )
+            found.append((module, [alias.name for alias in node.names]))
+    return found
+
+
+def test_other_layers_use_the_engines_public_api():
+    # models/engine.py documents the engine's internal API (design, deviance, minimise,
+    # fit, BLAS threads); other layers import it, never models' private modules or names
+    for name, path in _modules().items():
+        if name.startswith("interviewlab.models"):
+            continue
+        for module, names in _imports_anywhere(path, name):
+            if not module.startswith("interviewlab.models"):
+                continue
+            private_module = [p for p in module.split(".") if p.startswith("_")]
+            assert not private_module, f"{name} imports from {module}; use models.engine"
+            private = [n for n in names if n.startswith("_")]
+            assert not private, f"{name} imports {private} from {module}; use models.engine"
+
+
 @pytest.mark.parametrize("module", sorted(_modules()), ids=str)
 def test_modules_stay_readable_in_size(module):
     lines = _modules()[module].read_text(encoding="utf-8").count("\n")

@@ -19,7 +19,7 @@ from numpy.testing import assert_allclose
 from scipy.optimize import minimize
 
 from interviewlab.errors import InterviewLabWarning
-from interviewlab.models import _design, _deviance, _satterthwaite, fit_mixed
+from interviewlab.models import engine, fit_mixed
 
 HERE = Path(__file__).parent / "lmertest"
 OUTPUT = HERE / "large_output.txt"
@@ -92,8 +92,8 @@ def test_instevalsized_design_matches_lmertest(large, name):
     if name == "large_ml":
         # lme4's ML fit stops with the department variance at 3e-10, 1.28 below the
         # interior optimum; our criterion at lme4's estimates gives lme4's log-likelihood
-        design = _design._build_design(large, formula, random)
-        dev = _deviance._Deviance(design, reml=False)
+        design = engine.build_design(large, formula, random)
+        dev = engine.Deviance(design, reml=False)
         theta = np.sqrt([expected[c] / expected["Residual"] for c in random])
         assert_allclose(-0.5 * dev.criterion(theta), ref_loglik, rtol=1e-10)
         assert fit.loglik > ref_loglik + 1.0
@@ -109,10 +109,10 @@ def test_instevalsized_design_matches_lmertest(large, name):
         # 14-level factor (theta 3e-5 away; Newton steps from ours move df by 1e-7),
         # and df depend on where: at lme4's own estimates our df equal lmerTest's to 1e-5
         assert_allclose(ours["df"], ref["df"], rtol=5e-5)
-        design = _design._build_design(large, formula, random)
-        dev = _deviance._Deviance(design, reml=True)
+        design = engine.build_design(large, formula, random)
+        dev = engine.Deviance(design, reml=True)
         theta = np.sqrt([expected[c] / expected["Residual"] for c in random])
-        satt = _satterthwaite._satterthwaite(dev, theta, dev.sigma2(dev.factor(theta)))
+        satt = engine.satterthwaite(dev, theta, dev.sigma2(dev.cholesky(theta)))
         at_lme4 = [satt.df(row) for row in np.eye(len(fit.fixed))]
         order = [list(fit.fixed["term"].map(r_term)).index(t) for t in ref.index]
         assert_allclose(np.asarray(at_lme4)[order], ref["df"], rtol=1e-5)
@@ -197,7 +197,7 @@ def test_ml_profile_end_is_on_the_chi_square_cut():
     data = pd.read_csv(HERE / "between.csv")
     formula, random = "score ~ format * group + question", ["candidate", "rater"]
     fit = quiet_fit(data, formula, random=random, method="ml", ddf="z")
-    dev = _deviance._Deviance(_design._build_design(data, formula, random), reml=False)
+    dev = engine.Deviance(engine.build_design(data, formula, random), reml=False)
     base = -2.0 * fit.loglik
     rows = fit.variances.set_index("component")
     for end in rows.loc["rater", ["ci_low", "ci_high"]]:

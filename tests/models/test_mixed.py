@@ -239,12 +239,12 @@ def test_profile_interval_ends_are_on_the_chi_square_cut():
     # the profile deviance at each end of the interval is 3.84 above the minimum:
     # refit with the rater variance pinned there (via statsmodels' free-parameter API
     # would be indirect), so check with our own ML engine against chi2(1) 0.95 = 3.8415
-    from interviewlab.models import _design, _deviance
+    from interviewlab.models import engine
 
     df = crossed(8)
     fit = quiet_fit(df, "score ~ 1", random=["cand", "rater"])
-    design = _design._build_design(df, "score ~ 1", ["cand", "rater"])
-    dev = _deviance._Deviance(design, reml=True)
+    design = engine.build_design(df, "score ~ 1", ["cand", "rater"])
+    dev = engine.Deviance(design, reml=True)
     base = -2 * fit.loglik
     rater_row = fit.variances.set_index("component").loc["rater"]
     for end in (rater_row["ci_low"], rater_row["ci_high"]):
@@ -253,7 +253,7 @@ def test_profile_interval_ends_are_on_the_chi_square_cut():
             s2 = float(np.exp(x[0]))
             return dev.full(np.array([x[1], np.sqrt(end / s2)]), s2)
 
-        x, _ = _deviance._minimise(at, np.array([0.0, 1.0]), [None, 0.0])
+        x, _ = engine.minimise(at, np.array([0.0, 1.0]), [None, 0.0])
         assert_allclose(at(x) - base, 3.841458820694124, atol=1e-3)
 
 
@@ -453,7 +453,7 @@ def test_profiled_criterion_equals_dense_likelihood(seed, theta, reml):
     # the Schur-complement evaluation equals the textbook profiled (RE)ML criterion
     # computed densely from V = I + sum_j theta_j^2 Z_j Z_j' (Harville 1977; Bates et al.
     # 2015, eq. 34 and 41) on random unbalanced designs with three crossed factors
-    from interviewlab.models import _design, _deviance
+    from interviewlab.models import engine
 
     rng = np.random.default_rng(seed)
     n = 60
@@ -466,8 +466,8 @@ def test_profiled_criterion_equals_dense_likelihood(seed, theta, reml):
             "y": rng.normal(size=n),
         }
     )
-    design = _design._build_design(df, "y ~ x", ["a", "b", "c"])
-    dev = _deviance._Deviance(design, reml=reml)
+    design = engine.build_design(df, "y ~ x", ["a", "b", "c"])
+    dev = engine.Deviance(design, reml=reml)
     th = np.asarray(theta)
     v = np.eye(n)
     for t, col in zip(th, ["a", "b", "c"], strict=True):
@@ -496,12 +496,12 @@ def test_profiled_criterion_equals_dense_likelihood(seed, theta, reml):
 def test_blups_and_conditional_se_match_dense_formulas(random):
     # conditional modes u = (L'Z'ZL + I)^-1 L'Z'(y - X beta) and conditional variances
     # sigma^2 L (L'Z'ZL + I)^-1 L (Henderson's mixed-model equations), computed densely
-    from interviewlab.models import _design, _deviance
+    from interviewlab.models import engine
 
     df = crossed_with_interaction(21)
     fit = quiet_fit(df, "score ~ C(question)", random=random, variance_ci=False)
-    design = _design._build_design(df, "score ~ C(question)", random)
-    uses_blocks = _deviance._Deviance(design, reml=True).block is not None
+    design = engine.build_design(df, "score ~ C(question)", random)
+    uses_blocks = engine.Deviance(design, reml=True).block is not None
     assert uses_blocks == ("cand:rater" in random)
     var = fit.variances.set_index("component")["variance"]
     blocks, lam = [], []

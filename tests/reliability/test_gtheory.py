@@ -126,7 +126,7 @@ def test_unbalanced_p_x_i_uses_reml_matching_statsmodels(synthetic1):
 
 
 def test_unbalanced_p_x_i_x_o_reaches_at_least_statsmodels_likelihood(synthetic3):
-    from interviewlab.models import _design, _deviance
+    from interviewlab.models import engine
 
     data = synthetic3.drop(index=[0, 9, 17, 33, 50, 71]).reset_index(drop=True)
     g = g_study(data, object="person", facets=["item", "occasion"], score="score")
@@ -144,8 +144,8 @@ def test_unbalanced_p_x_i_x_o_reaches_at_least_statsmodels_likelihood(synthetic3
                 for i, r in enumerate(random)
             },
         ).fit(reml=True, method=["lbfgs"], gtol=1e-10)
-    design = _design._build_design(data, "score ~ 1", random)
-    dev = _deviance._Deviance(design, reml=True)
+    design = engine.build_design(data, "score ~ 1", random)
+    dev = engine.Deviance(design, reml=True)
     ours = g.components["variance"].to_numpy()
     # same REML criterion: at statsmodels' estimates our deviance gives statsmodels' llf
     sm_theta = np.sqrt(np.asarray(ref.vcomp) / ref.scale)

@@ -160,12 +160,12 @@ def test_icc_reml_bootstrap_tolerances_do_not_move_the_intervals(monkeypatch):
     rng = np.random.default_rng(4)
     incomplete = data.drop(index=rng.choice(data.index, size=len(data) // 5, replace=False))
     loose = icc_reml(incomplete, n_boot=60, seed=5)
-    strict_minimise = module._minimise
+    strict_minimise = module.minimise
 
     def strict(fun, x0, lower, **options):
         return strict_minimise(fun, x0, lower)  # the defaults: ftol 1e-14, gtol 1e-7
 
-    monkeypatch.setattr(module, "_minimise", strict)
+    monkeypatch.setattr(module, "minimise", strict)
     tight = icc_reml(incomplete, n_boot=60, seed=5)
     pd.testing.assert_frame_equal(
         loose.drop(columns=["ci_low", "ci_high"]), tight.drop(columns=["ci_low", "ci_high"])

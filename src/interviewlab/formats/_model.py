@@ -21,13 +21,50 @@ import scipy.linalg
 from interviewlab._checks import check_choice, require_columns, require_frame
 from interviewlab.errors import InterviewLabError, InterviewLabWarning
 from interviewlab.models import MixedFit, fit_mixed
-from interviewlab.models._design import _categorical_view, _single_threaded_blas
+from interviewlab.models.engine import categorical_view, single_threaded_blas
 
 DESIGNS = ("auto", "between", "within", "rated_twice")
 DEFAULT_UNKNOWN: tuple[str, ...] = ("unknown",)
 #: a column whose part not explained by the columns before it is below this share of its
 #: norm is aliased (R's qr(LAPACK = FALSE) tolerance, which lme4 uses to drop columns)
 ALIAS_TOL = 1e-7
+
+
+@dataclass(frozen=True)
+class RatingColumns:
+    """Names of a ratings table's columns: who was rated, by whom, on what, how, the score.
+
+    Built once by each public entry point from its ``candidate``, ``rater``,
+    ``question``, ``format_column`` and ``score`` options and passed down as one value.
+    """
+
+    candidate: str = "candidate_id"
+    rater: str = "rater_id"
+    question: str = "question_id"
+    format: str = "format"
+    score: str = "score"
+
+    def all(self) -> list[str]:
+        """The five names, in the order above."""
+        return [self.candidate, self.rater, self.question, self.format, self.score]
+
+
+@dataclass(frozen=True)
+class _ModelFrame:
+    """The format model's frame and what :func:`_prepare` found in the data.
+
+    ``frame`` has the columns the formula names (``y``, ``fa``, ``cand``, ``rater``,
+    ``question``, optional ``panel``, ``grp``, ``c0..``, ``seq``/``per``); ``levels``
+    lists the groups, reference first (empty without a group); ``covariate_terms`` are
+    the covariates' formula terms (``c0`` or ``C(c0)``).
+    """
+
+    frame: pd.DataFrame
+    design: str
+    levels: list[Hashable]
+    reference: Hashable | None
+    covariate_terms: list[str]
+    formats: tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -159,14 +196,10 @@ def _prepare(
     design: str,
     order: str | None,
     covariates: Sequence[str],
-    candidate: str,
-    rater: str,
-    question: str,
-    format_column: str,
-    score: str,
+    columns: RatingColumns,
     panel: str | None,
     unknown: Sequence[str],
-) -> tuple[pd.DataFrame, str, list[Hashable], Hashable | None, list[str]]:
+) -> _ModelFrame:
     """Model frame, design, group levels (reference first), reference and covariate terms."""
     require_frame(ratings, "ratings")
     check_choice("design", design, DESIGNS)
@@ -175,8 +208,8 @@ def _prepare(
             f"formats={formats!r} must name two different formats: (focal, reference), "
             "e.g. ('async', 'live')."
         )
-    base = [candidate, rater, question, format_column, score]
-    require_columns(ratings, base + ([panel] if panel else []), "ratings")
+    candidate, score, format_column = columns.candidate, columns.score, columns.format
+    require_columns(ratings, columns.all() + ([panel] if panel else []), "ratings")
     needed = [c for c in [group, *covariates] if c]
     if order and (order in ratings.columns or (candidates is not None and order in candidates)):
         needed.append(order)
@@ -217,8 +250,8 @@ def _prepare(
             "y": data[score].to_numpy(dtype=float),
             "fa": (data[format_column] == formats[0]).to_numpy(dtype=float),
             "cand": data[candidate].to_numpy(),
-            "rater": data[rater].to_numpy(),
-            "question": pd.factorize(data[question], sort=True)[0],
+            "rater": data[columns.rater].to_numpy(),
+            "question": pd.factorize(data[columns.question], sort=True)[0],
         }
     )
     if panel:
@@ -266,7 +299,14 @@ def _prepare(
     if detected == "within" and order is not None:
         frame["order"] = data[order].to_numpy()
         frame = _order_terms(frame, "order", formats).drop(columns=["order"])
-    return frame, detected, levels, ref, cov_terms
+    return _ModelFrame(
+        frame=frame,
+        design=detected,
+        levels=levels,
+        reference=ref,
+        covariate_terms=cov_terms,
+        formats=formats,
+    )
 
 
 @dataclass(frozen=True)
@@ -351,9 +391,9 @@ def _fit_without_aliased(
     factors = sorted({part for term in random for part in term.split(":")})
     complete = frame[factors].notna().all(axis=1).to_numpy()
     x = patsy.dmatrix(
-        formula.split("~", 1)[1], _categorical_view(frame, formula), return_type="dataframe"
+        formula.split("~", 1)[1], categorical_view(frame, formula), return_type="dataframe"
     )
-    with _single_threaded_blas():  # a thin matrix: threads cost more than they save
+    with single_threaded_blas():  # a thin matrix: threads cost more than they save
         alias = _aliasing(x.to_numpy(dtype=float)[complete], list(x.columns))
     kept = [t for t in alias.kept if t != "Intercept"]
     safe = {f"x{i}": t for i, t in enumerate(kept)}
@@ -410,19 +450,13 @@ def _why_aliased(
 
 
 def _fit_formats(
-    frame: pd.DataFrame,
-    *,
-    design: str,
-    levels: list[Hashable],
-    reference: Hashable | None,
-    cov_terms: list[str],
-    formats: tuple[str, str],
-    confidence: float,
-    ddf: str = "satterthwaite",
+    prepared: _ModelFrame, *, confidence: float, ddf: str = "satterthwaite"
 ) -> _FormatModel:
     """Fit ``y ~ format x group + question [+ order] [+ covariates]`` and list the effects."""
+    design, levels, reference = prepared.design, prepared.levels, prepared.reference
+    formats = prepared.formats
     focal, ref_format = formats
-    frame = frame.copy()
+    frame = prepared.frame.copy()
     in_focal = frame["fa"].to_numpy() == 1.0
     cand = frame["cand"].to_numpy()
     everyone = np.ones(len(frame), dtype=bool)
@@ -461,7 +495,7 @@ def _fit_formats(
         terms.append("C(question)")
     if design == "within":
         terms += ["seq", "per"]
-    terms += cov_terms
+    terms += prepared.covariate_terms
     random = ["cand", "rater"]
     if design != "between":
         random.append("cand:fa")
@@ -472,32 +506,42 @@ def _fit_formats(
     format_counts = (n_cands(in_focal), n_cands(~in_focal))
     label = f"format effect ({focal} - {ref_format})"
     if not levels:
-        effects.append(_Effect(label, "format", "", "", {"fa": 1.0}, everyone, format_counts))
+        effects.append(
+            _Effect(
+                effect=label,
+                kind="format",
+                group="",
+                format="",
+                weights={"fa": 1.0},
+                candidates=everyone,
+                focal_counts=format_counts,
+            )
+        )
     else:
         average = {"fa": 1.0} | {f"fa:g{k}": shares[k] for k in interacting}
         complete = len(interacting) == len(levels) - 1
         effects.append(
             _Effect(
-                f"{label}, all candidates",
-                "format",
-                "",
-                "",
-                average,
-                everyone,
-                format_counts,
-                complete,
-                "" if complete else "not estimable: some group was rated in one format only",
+                effect=f"{label}, all candidates",
+                kind="format",
+                group="",
+                format="",
+                weights=average,
+                candidates=everyone,
+                focal_counts=format_counts,
+                estimable=complete,
+                reason="" if complete else "not estimable: some group was rated in one format only",
             )
         )
         effects.append(
             _Effect(
-                f"{label}, {reference}",
-                "format",
-                str(reference),
-                "",
-                {"fa": 1.0},
-                ref_mask,
-                (n_cands(ref_mask & in_focal), n_cands(ref_mask & ~in_focal)),
+                effect=f"{label}, {reference}",
+                kind="format",
+                group=str(reference),
+                format="",
+                weights={"fa": 1.0},
+                candidates=ref_mask,
+                focal_counts=(n_cands(ref_mask & in_focal), n_cands(ref_mask & ~in_focal)),
             )
         )
         for k, level in enumerate(levels[1:], start=1):
@@ -514,15 +558,15 @@ def _fit_formats(
             )
             effects.append(
                 _Effect(
-                    f"{label}, {level}",
-                    "format",
-                    str(level),
-                    "",
-                    {"fa": 1.0, f"fa:g{k}": 1.0} if ok else {},
-                    mask,
-                    counts,
-                    ok,
-                    missing,
+                    effect=f"{label}, {level}",
+                    kind="format",
+                    group=str(level),
+                    format="",
+                    weights={"fa": 1.0, f"fa:g{k}": 1.0} if ok else {},
+                    candidates=mask,
+                    focal_counts=counts,
+                    estimable=ok,
+                    reason=missing,
                 )
             )
             for fmt_label, in_format, is_focal in (
@@ -535,15 +579,15 @@ def _fit_formats(
                 weights = {f"g{k}": 1.0} | ({f"fa:g{k}": 1.0} if is_focal and ok else {})
                 effects.append(
                     _Effect(
-                        f"group gap ({level} - {reference}), {fmt_label}",
-                        "gap",
-                        str(level),
-                        fmt_label,
-                        weights if usable else {},
-                        (mask | ref_mask) & in_format,
-                        (n_focal, n_ref),
-                        usable,
-                        ""
+                        effect=f"group gap ({level} - {reference}), {fmt_label}",
+                        kind="gap",
+                        group=str(level),
+                        format=fmt_label,
+                        weights=weights if usable else {},
+                        candidates=(mask | ref_mask) & in_format,
+                        focal_counts=(n_focal, n_ref),
+                        estimable=usable,
+                        reason=""
                         if usable
                         else f"not estimable: no {level} or no {reference} candidate was "
                         f"rated in {fmt_label}",
@@ -551,39 +595,39 @@ def _fit_formats(
                 )
             effects.append(
                 _Effect(
-                    f"format x group interaction ({level}): gap in {focal} minus gap in "
-                    f"{ref_format}",
-                    "interaction",
-                    str(level),
-                    "",
-                    {f"fa:g{k}": 1.0} if ok else {},
-                    mask | ref_mask,
-                    counts,
-                    ok,
-                    missing,
+                    effect=f"format x group interaction ({level}): gap in {focal} minus gap "
+                    f"in {ref_format}",
+                    kind="interaction",
+                    group=str(level),
+                    format="",
+                    weights={f"fa:g{k}": 1.0} if ok else {},
+                    candidates=mask | ref_mask,
+                    focal_counts=counts,
+                    estimable=ok,
+                    reason=missing,
                 )
             )
     if design == "within":
         effects.append(
             _Effect(
-                "period: second interview minus first",
-                "period",
-                "",
-                "",
-                {"per": 1.0},
-                everyone,
-                format_counts,
+                effect="period: second interview minus first",
+                kind="period",
+                group="",
+                format="",
+                weights={"per": 1.0},
+                candidates=everyone,
+                focal_counts=format_counts,
             )
         )
         effects.append(
             _Effect(
-                f"sequence (carry-over): {focal} first minus {ref_format} first",
-                "carryover",
-                "",
-                "",
-                {"seq": 1.0},
-                everyone,
-                format_counts,
+                effect=f"sequence (carry-over): {focal} first minus {ref_format} first",
+                kind="carryover",
+                group="",
+                format="",
+                weights={"seq": 1.0},
+                candidates=everyone,
+                focal_counts=format_counts,
             )
         )
     if confounded:

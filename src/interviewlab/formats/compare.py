@@ -12,6 +12,7 @@ from interviewlab._checks import as_list, check_choice, check_fraction
 from interviewlab.errors import InterviewLabError, NotEstimableError
 from interviewlab.formats._model import (
     DEFAULT_UNKNOWN,
+    RatingColumns,
     _fit_formats,
     _FormatModel,
     _prepare,
@@ -60,11 +61,7 @@ def _format_model(
     order: str | None,
     covariates: str | Sequence[str] | None,
     panel: str | None,
-    candidate: str,
-    rater: str,
-    question: str,
-    format_column: str,
-    score: str,
+    columns: RatingColumns,
     unknown: Sequence[str],
     confidence: float,
 ) -> _FormatModel:
@@ -75,7 +72,7 @@ def _format_model(
             f"formats={formats!r} must name two formats: (focal, reference), e.g. "
             "('async', 'live')."
         )
-    frame, detected, levels, ref, cov_terms = _prepare(
+    prepared = _prepare(
         ratings,
         candidates,
         group=group,
@@ -84,23 +81,11 @@ def _format_model(
         design=design,
         order=order,
         covariates=as_list(covariates),
-        candidate=candidate,
-        rater=rater,
-        question=question,
-        format_column=format_column,
-        score=score,
+        columns=columns,
         panel=panel,
         unknown=unknown,
     )
-    return _fit_formats(
-        frame,
-        design=detected,
-        levels=levels,
-        reference=ref,
-        cov_terms=cov_terms,
-        formats=(str(pair[0]), str(pair[1])),
-        confidence=confidence,
-    )
+    return _fit_formats(prepared, confidence=confidence)
 
 
 def _effect_table(model: _FormatModel, covariates: list[str], small_n: int) -> pd.DataFrame:
@@ -326,11 +311,13 @@ def compare_formats(
         order=order,
         covariates=covariates,
         panel=panel,
-        candidate=candidate,
-        rater=rater,
-        question=question,
-        format_column=format_column,
-        score=score,
+        columns=RatingColumns(
+            candidate=candidate,
+            rater=rater,
+            question=question,
+            format=format_column,
+            score=score,
+        ),
         unknown=unknown,
         confidence=confidence,
     )
@@ -449,11 +436,13 @@ def equivalence_test(
         order=order,
         covariates=covariates,
         panel=panel,
-        candidate=candidate,
-        rater=rater,
-        question=question,
-        format_column=format_column,
-        score=score,
+        columns=RatingColumns(
+            candidate=candidate,
+            rater=rater,
+            question=question,
+            format=format_column,
+            score=score,
+        ),
         unknown=DEFAULT_UNKNOWN,
         confidence=1.0 - 2.0 * alpha,
     )

@@ -9,7 +9,7 @@ import pandas as pd
 
 from interviewlab._checks import check_choice, require_columns, require_frame
 from interviewlab.errors import InterviewLabError
-from interviewlab.formats._model import DEFAULT_UNKNOWN
+from interviewlab.formats._model import DEFAULT_UNKNOWN, RatingColumns
 from interviewlab.formats.compare import _effect_table, _format_model
 
 __all__ = ["format_invariance"]
@@ -107,6 +107,9 @@ def format_invariance(
     require_frame(ratings, "ratings")
     require_columns(ratings, [question], "ratings")
     check_choice("p_adjust", p_adjust, P_ADJUST)
+    rating_columns = RatingColumns(
+        candidate=candidate, rater=rater, question=question, format=format_column, score=score
+    )
     parts = []
     for label, subset in ratings.groupby(question, sort=True):
         try:
@@ -120,11 +123,7 @@ def format_invariance(
                 order=order,
                 covariates=None,
                 panel=None,
-                candidate=candidate,
-                rater=rater,
-                question=question,
-                format_column=format_column,
-                score=score,
+                columns=rating_columns,
                 unknown=unknown,
                 confidence=confidence,
             )

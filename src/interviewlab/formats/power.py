@@ -15,8 +15,7 @@ from interviewlab._lifeline import joblib_lifeline
 from interviewlab.data.simulate import _Scores, _simulated_scores
 from interviewlab.errors import InterviewLabError
 from interviewlab.models import MixedFit
-from interviewlab.models._design import _Design, _single_threaded_blas
-from interviewlab.models.mixed import _fit
+from interviewlab.models.engine import Design, fit_design, single_threaded_blas
 
 __all__ = ["format_power"]
 
@@ -66,7 +65,7 @@ def _sds(variances: Mapping[str, float] | MixedFit | None) -> dict[str, float]:
     return out
 
 
-def _design_from(scores: _Scores, focal: np.ndarray | None, design: str) -> _Design:
+def _design_from(scores: _Scores, focal: np.ndarray | None, design: str) -> Design:
     """The format model's matrices built from the simulated scores (no tables, no formula).
 
     The same model as ``fit_mixed(ratings, "score ~ fa * g1 + C(question_id)",
@@ -96,7 +95,7 @@ def _design_from(scores: _Scores, focal: np.ndarray | None, design: str) -> _Des
         components.append("candidate_id:format")
         codes.append(np.asarray(session_codes, dtype=np.int64))
         levels.append(list(session_levels))
-    return _Design(
+    return Design(
         y=y,
         X=np.column_stack(columns),
         terms=terms,
@@ -138,8 +137,8 @@ def _one_simulation(
     focal = people.is_focal[scores.candidate].astype(float) if target == "interaction" else None
     term = "fa" if target == "format" else "fa:g1"
     try:
-        with _single_threaded_blas():
-            fit = _fit(
+        with single_threaded_blas():
+            fit = fit_design(
                 _design_from(scores, focal, design),
                 method="reml",
                 confidence=1.0 - alpha,

@@ -1,4 +1,8 @@
-"""Design of a mixed model: the fixed-effect matrix and the random-intercept factors."""
+"""Design of a mixed model: the fixed-effect matrix and the random-intercept factors.
+
+Other layers import :class:`Design`, :func:`build_design`, :func:`categorical_view` and
+:func:`single_threaded_blas` from :mod:`interviewlab.models.engine`.
+"""
 
 from __future__ import annotations
 
@@ -24,17 +28,15 @@ METHODS = ("reml", "ml")
 SINGULAR_TOL = 1e-4
 #: fewer levels than this make a variance component's estimate fragile
 FEW_LEVELS = 5
-_LOG_2PI = float(np.log(2.0 * np.pi))
+LOG_2PI = float(np.log(2.0 * np.pi))
 #: profile searches stop beyond this multiple of the residual variance (interval end inf)
-_UNBOUNDED = 1e6
-#: value of the profile excess where the deviance cannot be evaluated (extreme variances)
-_FAR_OUTSIDE = 1e6
+UNBOUNDED = 1e6
 #: largest block (levels of nested factors per level of the grouping factor) absorbed
-_MAX_BLOCK = 60
+MAX_BLOCK = 60
 
 
 @contextmanager
-def _single_threaded_blas() -> Iterator[None]:
+def single_threaded_blas() -> Iterator[None]:
     """Run BLAS on one thread: the many small factorisations lose badly to thread hand-off.
 
     threadpoolctl comes with scikit-learn (a dependency of librosa); without it, this
@@ -53,7 +55,7 @@ def _single_threaded_blas() -> Iterator[None]:
 
 
 @dataclass(frozen=True)
-class _Design:
+class Design:
     """Response, fixed-effects matrix and integer codes of each random factor."""
 
     y: np.ndarray
@@ -76,7 +78,7 @@ def _factor_codes(frame: pd.DataFrame, component: str) -> tuple[np.ndarray, list
     return codes, labels
 
 
-def _categorical_view(frame: pd.DataFrame, formula: str) -> pd.DataFrame:
+def categorical_view(frame: pd.DataFrame, formula: str) -> pd.DataFrame:
     """The frame with the text columns the formula names as pandas Categoricals.
 
     patsy codes a text column value by value in Python but a Categorical from its integer
@@ -101,7 +103,7 @@ def _categorical_view(frame: pd.DataFrame, formula: str) -> pd.DataFrame:
     return frame.assign(**converted) if converted else frame
 
 
-def _build_design(data: pd.DataFrame, formula: str, random: list[str]) -> _Design:
+def build_design(data: pd.DataFrame, formula: str, random: list[str]) -> Design:
     """Check inputs, drop (and count) incomplete rows, and build y, X and factor codes."""
     if not isinstance(formula, str) or "~" not in formula:
         raise InterviewLabError(
@@ -124,7 +126,7 @@ def _build_design(data: pd.DataFrame, formula: str, random: list[str]) -> _Desig
     try:
         y_frame, x_frame = patsy.dmatrices(
             formula,
-            _categorical_view(frame, formula),
+            categorical_view(frame, formula),
             return_type="dataframe",
             NA_action="drop",
             eval_env=0,
@@ -173,7 +175,7 @@ def _build_design(data: pd.DataFrame, formula: str, random: list[str]) -> _Desig
         c, lab = _factor_codes(used, component)
         codes.append(c)
         levels.append(lab)
-    return _Design(
+    return Design(
         y=y,
         X=X,
         terms=list(x_frame.columns),

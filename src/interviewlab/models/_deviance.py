@@ -1,4 +1,8 @@
-"""The profiled (RE)ML deviance and its gradient, absorbed factors, and the optimiser."""
+"""The profiled (RE)ML deviance and its gradient, absorbed factors, and the optimiser.
+
+Other layers import :class:`Deviance`, :class:`CholeskyFactor` and :func:`minimise`
+from :mod:`interviewlab.models.engine`, which describes how they fit together.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,9 @@ import scipy.sparse as sp
 
 from interviewlab.errors import InterviewLabError
 from interviewlab.models._design import (
-    _LOG_2PI,
-    _MAX_BLOCK,
-    _Design,
+    LOG_2PI,
+    MAX_BLOCK,
+    Design,
 )
 
 # --------------------------------------------------------------------------- deviance
@@ -29,12 +33,16 @@ _MAX_DENSE_C = 20_000_000
 #: evaluation.
 _MAX_PAIRS = 15_000_000
 #: how far inside its bound of 0 a theta is moved to test the criterion's slope there
-_BOUNDARY_PROBE = 1e-3
+BOUNDARY_PROBE = 1e-3
 
 
 @dataclass(frozen=True)
-class _Factor:
-    """One factorisation of the penalised system at a given theta."""
+class CholeskyFactor:
+    """The Cholesky factorisation of the penalised system at one ``theta``.
+
+    A matrix factorisation (:meth:`Deviance.cholesky`), not a grouping factor: the
+    criterion, gradient, residual variance and solution at ``theta`` are read from it.
+    """
 
     theta: np.ndarray
     chol: np.ndarray  # lower Cholesky factor of the Schur complement (rest levels, X, y)
@@ -46,7 +54,7 @@ class _Factor:
     half: np.ndarray | None = None  # L_g^-1 T_g C_g of each absorbed block (block path)
 
 
-def _nesting_group(design: _Design) -> tuple[int, list[int]]:
+def _nesting_group(design: Design) -> tuple[int, list[int]]:
     """The factor whose nested factors (itself included) have the most levels.
 
     A factor is nested in another when each of its levels occurs with one level of the
@@ -74,7 +82,7 @@ def _nesting_group(design: _Design) -> tuple[int, list[int]]:
         owner = np.zeros(len(design.levels[j]), dtype=np.int64)
         owner[design.codes[j]] = design.codes[best]
         block_size += int(np.bincount(owner, minlength=n_groups).max())
-    if block_size > _MAX_BLOCK:
+    if block_size > MAX_BLOCK:
         return int(np.argmax([len(lv) for lv in design.levels])), [best]
     return best, best_set
 
@@ -122,7 +130,7 @@ class _Blocks:
     holds their co-occurrence counts and ``C = Z_A'W`` their coupling to the rest.
     """
 
-    def __init__(self, design: _Design, group: int, nested: list[int]) -> None:
+    def __init__(self, design: Design, group: int, nested: list[int]) -> None:
         n_groups = len(design.levels[group])
         self.nested = [group, *[j for j in nested if j != group]]
         # position of each level of each nested factor inside its group's block
@@ -183,7 +191,7 @@ class _Blocks:
         return chol, logdet, flat.T @ flat, half
 
 
-class _Deviance:
+class Deviance:
     """Profiled (RE)ML criterion of a random-intercepts model (Bates et al. 2015, sec. 3).
 
     The factor with the most levels (``a``) is absorbed: with ``W = [Z_rest, X, y]`` the
@@ -194,7 +202,7 @@ class _Deviance:
     together, block by block (:class:`_Blocks`), with the same algebra.
     """
 
-    def __init__(self, design: _Design, *, reml: bool) -> None:
+    def __init__(self, design: Design, *, reml: bool) -> None:
         self.reml = reml
         self.design = design
         n = len(design.y)
@@ -279,7 +287,7 @@ class _Deviance:
         bottom = np.hstack([*(t[:, q:].T for t in top), dense.T @ dense])
         return np.vstack([*top, bottom])
 
-    def factor(self, theta: np.ndarray) -> _Factor:
+    def cholesky(self, theta: np.ndarray) -> CholeskyFactor:
         """Factorise the penalised system at ``theta`` (one value per component)."""
         theta = np.asarray(theta, dtype=float)
         blocks: np.ndarray | None = None
@@ -309,7 +317,16 @@ class _Deviance:
         logdet_z = float(logdet_a + 2.0 * np.sum(np.log(diag[:q])))
         logdet_x = float(2.0 * np.sum(np.log(diag[q : q + p])))
         rss = float(diag[-1] ** 2)
-        return _Factor(theta, chol, d, logdet_z, logdet_x, rss, blocks, half)
+        return CholeskyFactor(
+            theta=theta,
+            chol=chol,
+            d=d,
+            logdet_z=logdet_z,
+            logdet_x=logdet_x,
+            rss=rss,
+            blocks=blocks,
+            half=half,
+        )
 
     def scale(self, theta: np.ndarray) -> np.ndarray:
         """Relative SD of each column of ``W = [Z_rest, X, y]`` (1 for X and y)."""
@@ -345,12 +362,12 @@ class _Deviance:
             return schur
         return self.wtw - self._weighted_pairs(weights)
 
-    def solution(self, f: _Factor) -> np.ndarray:
+    def solution(self, f: CholeskyFactor) -> np.ndarray:
         """``[u_rest, beta]``: spherical random effects of the rest levels, fixed effects."""
         upper = f.chol[:-1, :-1].T
         return np.asarray(sla.solve_triangular(upper, f.chol[-1, :-1], lower=False))
 
-    def _inverse(self, f: _Factor, size: int) -> np.ndarray:
+    def _inverse(self, f: CholeskyFactor, size: int) -> np.ndarray:
         """Symmetric inverse of the leading ``size`` block of the Schur complement."""
         if size == 0:
             return np.zeros((0, 0))
@@ -360,7 +377,7 @@ class _Deviance:
         inv = np.tril(inv)
         return inv + np.tril(inv, -1).T
 
-    def traces(self, f: _Factor) -> tuple[np.ndarray, np.ndarray]:
+    def traces(self, f: CholeskyFactor) -> tuple[np.ndarray, np.ndarray]:
         """Per component ``q_j - tr_j(Omega^-1)`` and ``|u_j|^2`` at a factorisation.
 
         ``Omega`` is the penalised system without the response (with the fixed effects
@@ -405,7 +422,7 @@ class _Deviance:
 
     def _block_traces(
         self,
-        f: _Factor,
+        f: CholeskyFactor,
         sinv: np.ndarray,
         scale: np.ndarray,
         fitted: np.ndarray,
@@ -431,7 +448,7 @@ class _Deviance:
             excess[j] = self.sizes[j] - float(np.sum(diag[owner, slot]))
             usq[j] = float(np.sum(u[owner, slot] ** 2))
 
-    def gradient(self, f: _Factor, sigma2: float | None = None) -> np.ndarray:
+    def gradient(self, f: CholeskyFactor, sigma2: float | None = None) -> np.ndarray:
         """Gradient in ``theta`` of the profiled criterion, or of :meth:`full` at ``sigma2``.
 
         ``d/d theta_j = (2 / theta_j) (q_j - tr_j(Omega^-1) - |u_j|^2 / sigma^2)`` with
@@ -455,16 +472,16 @@ class _Deviance:
         negative where the criterion falls inwards.
         """
         theta = np.asarray(theta, dtype=float)
-        f = self.factor(np.abs(theta))
+        f = self.cholesky(np.abs(theta))
         value = self._profiled(f)
         grad = self.gradient(f) * np.where(theta < 0, -1.0, 1.0)
         for j in np.flatnonzero(theta == 0):
             probe = np.abs(theta)
-            probe[j] = _BOUNDARY_PROBE
-            grad[j] = (self.criterion(probe) - value) / _BOUNDARY_PROBE
+            probe[j] = BOUNDARY_PROBE
+            grad[j] = (self.criterion(probe) - value) / BOUNDARY_PROBE
         return value, grad
 
-    def _profiled(self, f: _Factor) -> float:
+    def _profiled(self, f: CholeskyFactor) -> float:
         dev = f.logdet_z + self.dof * (1.0 + np.log(2.0 * np.pi * f.rss / self.dof))
         return float(dev + (f.logdet_x if self.reml else 0.0))
 
@@ -475,14 +492,14 @@ class _Deviance:
 
     def criterion(self, theta: np.ndarray) -> float:
         """Profiled deviance (-2 log-likelihood, sigma^2 profiled out) at ``theta``."""
-        return self._profiled(self.factor(theta))
+        return self._profiled(self.cholesky(theta))
 
     def full(self, theta: np.ndarray, sigma2: float) -> float:
         """Deviance at ``theta`` and an explicit residual variance ``sigma2``."""
-        return self._full_value(self.factor(theta), sigma2)
+        return self._full_value(self.cholesky(theta), sigma2)
 
-    def _full_value(self, f: _Factor, sigma2: float) -> float:
-        dev = f.logdet_z + self.dof * (_LOG_2PI + np.log(sigma2)) + f.rss / sigma2
+    def _full_value(self, f: CholeskyFactor, sigma2: float) -> float:
+        dev = f.logdet_z + self.dof * (LOG_2PI + np.log(sigma2)) + f.rss / sigma2
         return float(dev + (f.logdet_x if self.reml else 0.0))
 
     def full_gradient(self, tau: np.ndarray) -> tuple[float, np.ndarray]:
@@ -494,13 +511,13 @@ class _Deviance:
         tau = np.asarray(tau, dtype=float)
         theta, sigma = tau[:-1], float(tau[-1])
         sigma2 = sigma * sigma
-        f = self.factor(np.abs(theta))
+        f = self.cholesky(np.abs(theta))
         grad = np.empty(len(tau))
         grad[:-1] = self.gradient(f, sigma2) * np.where(theta < 0, -1.0, 1.0)
         grad[-1] = 2.0 * self.dof / sigma - 2.0 * f.rss / (sigma2 * sigma)
         return self._full_value(f, sigma2), grad
 
-    def sigma2(self, f: _Factor) -> float:
+    def sigma2(self, f: CholeskyFactor) -> float:
         """Residual variance at a factorisation: r^2 / (n - p) for REML, r^2 / n for ML."""
         return f.rss / self.dof
 
@@ -548,10 +565,10 @@ def _leave_boundary(
     better optimum is kept.
     """
     for i, lo in enumerate(lower):
-        if lo is None or best.x[i] - lo >= _BOUNDARY_PROBE:
+        if lo is None or best.x[i] - lo >= BOUNDARY_PROBE:
             continue
         probe = np.asarray(best.x, dtype=float).copy()
-        probe[i] = lo + _BOUNDARY_PROBE
+        probe[i] = lo + BOUNDARY_PROBE
         value, grad = value_and_gradient(probe)
         if not (grad[i] < 0 and value < best.fun):
             continue
@@ -568,7 +585,7 @@ def _leave_boundary(
     return best
 
 
-def _minimise(
+def minimise(
     fun: Any,
     x0: np.ndarray,
     lower: Sequence[float | None],

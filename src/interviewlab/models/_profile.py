@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from interviewlab.errors import InterviewLabError
-from interviewlab.models._design import _UNBOUNDED
-from interviewlab.models._deviance import _BOUNDARY_PROBE, _Deviance, _minimise
+from interviewlab.models._design import UNBOUNDED
+from interviewlab.models._deviance import BOUNDARY_PROBE, Deviance, minimise
 
 #: stop the inner iteration when the predicted decrease of the deviance is below this
 _INNER_TOL = 1e-10
@@ -53,7 +53,7 @@ class _Profile:
     """
 
     def __init__(
-        self, dev: _Deviance, theta: np.ndarray, sigma2: float, hessian: np.ndarray, j: int
+        self, dev: Deviance, theta: np.ndarray, sigma2: float, hessian: np.ndarray, j: int
     ) -> None:
         self.dev = dev
         self.k = len(theta)
@@ -115,7 +115,7 @@ class _Profile:
         """Minimise the deviance over the inner variables at ``s`` (projected quasi-Newton).
 
         A theta that stays at its bound of 0 is probed once inside (as the fit's own
-        optimiser does, :func:`_minimise`): the gradient is exactly 0 there.
+        optimiser does, :func:`minimise`): the gradient is exactly 0 there.
         """
         inner = self._feasible(start)
         metric = self.metric.copy()
@@ -166,7 +166,7 @@ class _Profile:
                 continue
             probed.add(int(i))
             probe = inner.copy()
-            probe[i] = _BOUNDARY_PROBE
+            probe[i] = BOUNDARY_PROBE
             p_value, p_grad, p_slope = self.evaluate(probe, s)
             if p_grad[i] < 0 and p_value < value:
                 return probe, p_value, p_grad, p_slope
@@ -180,7 +180,7 @@ class _Profile:
             value, grad, _ = self.evaluate(self._feasible(x), s)
             return value, grad
 
-        x, _ = _minimise(
+        x, _ = minimise(
             lambda x: both(x)[0], start, lower, ftol=1e-13, retry=False, value_and_gradient=both
         )
         x = self._feasible(x)
@@ -196,7 +196,7 @@ class _Profile:
         when it stays below it beyond ``1e6`` residual variances.
         """
         target = float(np.sqrt(cut))
-        ceiling = float(np.log(np.sqrt(_UNBOUNDED) * self.sigma_hat))
+        ceiling = float(np.log(np.sqrt(UNBOUNDED) * self.sigma_hat))
         floor = float(np.log(max(self.s_hat, 1e-300))) + np.log(_NEGLIGIBLE)
         last = _Point(self.s_hat, base, self.inner_hat, 0.0)
         # first guess from the quadratic model: on the log scale (zeta is closer to linear
@@ -273,7 +273,7 @@ def _between(inside: float, outside: float, direction: float) -> float:
 
 
 def profile_interval(
-    dev: _Deviance,
+    dev: Deviance,
     theta: np.ndarray,
     sigma2: float,
     hessian: np.ndarray,

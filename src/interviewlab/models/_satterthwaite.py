@@ -10,7 +10,7 @@ covariance of the fixed effects as a function of the variance parameters
 with ``H`` the Hessian of the (RE)ML deviance ``-2 log L(theta, sigma)`` at the
 estimate (so ``A`` is the asymptotic covariance of ``tau``). The derivatives in
 ``sigma`` are analytic; those in ``theta`` are central differences of the analytic
-gradient of the deviance (:meth:`_Deviance.gradient`), 2 k factorisations for k
+gradient of the deviance (:meth:`Deviance.gradient`), 2 k factorisations for k
 components (lmerTest differentiates the deviance itself numerically).
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
-from interviewlab.models._deviance import _Deviance, _Factor
+from interviewlab.models._deviance import CholeskyFactor, Deviance
 
 #: relative step (and its floor) of the central differences of the analytic gradient
 _GRADIENT_STEP = 3e-5
@@ -31,7 +31,7 @@ _EIGEN_TOL = 1e-8
 
 
 @dataclass(frozen=True)
-class _Satterthwaite:
+class Satterthwaite:
     """What a Satterthwaite test of any contrast needs, computed once per fit.
 
     Attributes
@@ -63,7 +63,7 @@ class _Satterthwaite:
 
 
 @dataclass(frozen=True)
-class _TauDerivatives:
+class TauDerivatives:
     """The deviance's Hessian in ``tau = (theta, sigma)`` and the fixed effects' covariance.
 
     Attributes
@@ -81,18 +81,18 @@ class _TauDerivatives:
     jacobian: np.ndarray
 
 
-def _unscaled_vcov(dev: _Deviance, f: _Factor) -> np.ndarray:
+def _unscaled_vcov(dev: Deviance, f: CholeskyFactor) -> np.ndarray:
     """``(R_X'R_X)^-1`` from a factorisation."""
     q, p = dev.q_rest, dev.p
     lx_inv = sla.solve_triangular(f.chol[q : q + p, q : q + p], np.eye(p), lower=True)
     return np.asarray(lx_inv.T @ lx_inv)
 
 
-def _tau_derivatives(dev: _Deviance, theta: np.ndarray, sigma2: float) -> _TauDerivatives:
+def tau_derivatives(dev: Deviance, theta: np.ndarray, sigma2: float) -> TauDerivatives:
     """Hessian of the deviance in ``tau`` and the Jacobian of the fixed effects' covariance.
 
     With ``g_j = (2 / theta_j) (e_j - |u_j|^2 / sigma^2)`` the deviance's gradient in
-    ``theta`` (:meth:`_Deviance.gradient`), ``d g_j / d sigma = 4 |u_j|^2 / (theta_j
+    ``theta`` (:meth:`Deviance.gradient`), ``d g_j / d sigma = 4 |u_j|^2 / (theta_j
     sigma^3)``, ``d^2 / d sigma^2 = -2 dof / sigma^2 + 6 r^2 / sigma^4``, and the
     ``theta`` block is a central difference of ``g`` (step 3e-5 relative, 1e-5 at least).
     The criterion is even in each ``theta_j``: a step below 0 is taken at ``|theta|``
@@ -101,7 +101,7 @@ def _tau_derivatives(dev: _Deviance, theta: np.ndarray, sigma2: float) -> _TauDe
     theta = np.asarray(theta, dtype=float)
     k = len(theta)
     sigma = float(np.sqrt(sigma2))
-    f = dev.factor(theta)
+    f = dev.cholesky(theta)
     _, usq = dev.traces(f)
     unscaled = _unscaled_vcov(dev, f)
     hessian = np.empty((k + 1, k + 1))
@@ -113,7 +113,7 @@ def _tau_derivatives(dev: _Deviance, theta: np.ndarray, sigma2: float) -> _TauDe
             at = theta.copy()
             at[i] += sign * steps[i]
             flip = np.where(at < 0, -1.0, 1.0)
-            f_at = dev.factor(np.abs(at))
+            f_at = dev.cholesky(np.abs(at))
             sides.append((dev.gradient(f_at, sigma2) * flip, _unscaled_vcov(dev, f_at)))
         hessian[i, :k] = (sides[0][0] - sides[1][0]) / (2.0 * steps[i])
         jacobian[i] = sigma2 * (sides[0][1] - sides[1][1]) / (2.0 * steps[i])
@@ -123,26 +123,26 @@ def _tau_derivatives(dev: _Deviance, theta: np.ndarray, sigma2: float) -> _TauDe
     hessian[:k, k] = hessian[k, :k] = cross
     hessian[k, k] = -2.0 * dev.dof / sigma2 + 6.0 * f.rss / sigma2**2
     jacobian[k] = 2.0 * sigma * unscaled
-    return _TauDerivatives(hessian=hessian, vcov=sigma2 * unscaled, jacobian=jacobian)
+    return TauDerivatives(hessian=hessian, vcov=sigma2 * unscaled, jacobian=jacobian)
 
 
-def _satterthwaite(dev: _Deviance, theta: np.ndarray, sigma2: float) -> _Satterthwaite:
+def satterthwaite(dev: Deviance, theta: np.ndarray, sigma2: float) -> Satterthwaite:
     """Covariance of the fixed effects, its Jacobian and the covariance of ``tau``.
 
     As lmerTest does, the covariance of ``tau`` is twice the Moore-Penrose inverse of
     the Hessian over its eigenvalues above ``1e-8`` (a variance estimated at zero gives
     a flat direction).
     """
-    tau = _tau_derivatives(dev, theta, sigma2)
-    return _satterthwaite_from(tau)
+    tau = tau_derivatives(dev, theta, sigma2)
+    return satterthwaite_from(tau)
 
 
-def _satterthwaite_from(tau: _TauDerivatives) -> _Satterthwaite:
-    """:func:`_satterthwaite` from derivatives already computed."""
+def satterthwaite_from(tau: TauDerivatives) -> Satterthwaite:
+    """:func:`satterthwaite` from derivatives already computed."""
     values, vectors = np.linalg.eigh(0.5 * (tau.hessian + tau.hessian.T))
     keep = values > _EIGEN_TOL
     vcov_tau: np.ndarray | None = None
     if keep.any():
         kept = vectors[:, keep]
         vcov_tau = 2.0 * (kept / values[keep]) @ kept.T
-    return _Satterthwaite(vcov=tau.vcov, jacobian=tau.jacobian, vcov_tau=vcov_tau)
+    return Satterthwaite(vcov=tau.vcov, jacobian=tau.jacobian, vcov_tau=vcov_tau)

@@ -42,20 +42,20 @@ from interviewlab.models._design import (
     FEW_LEVELS,
     METHODS,
     SINGULAR_TOL,
-    _build_design,
-    _Design,
-    _single_threaded_blas,
+    Design,
+    build_design,
+    single_threaded_blas,
 )
 from interviewlab.models._deviance import (
-    _Deviance,
-    _Factor,
-    _minimise,
+    CholeskyFactor,
+    Deviance,
+    minimise,
 )
 from interviewlab.models._profile import profile_interval
 from interviewlab.models._satterthwaite import (
-    _Satterthwaite,
-    _satterthwaite_from,
-    _tau_derivatives,
+    Satterthwaite,
+    satterthwaite_from,
+    tau_derivatives,
 )
 
 #: how the fixed-effect tests get their degrees of freedom
@@ -105,7 +105,7 @@ class MixedFit:
     ddf: str = "z"
     confidence: float = 0.95
     _blups: Mapping[str, pd.DataFrame] = field(repr=False, default_factory=dict)
-    _satt: _Satterthwaite | None = field(repr=False, default=None)
+    _satt: Satterthwaite | None = field(repr=False, default=None)
 
     def blups(self, component: str) -> pd.DataFrame:
         """Return the predicted random effects (conditional modes) of one component.
@@ -202,7 +202,7 @@ def _test_rows(
 
 
 def _variance_rows(
-    dev: _Deviance,
+    dev: Deviance,
     theta: np.ndarray,
     sigma2: float,
     *,
@@ -236,7 +236,7 @@ def _variance_rows(
     )
 
 
-def _solution(dev: _Deviance, f: _Factor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _solution(dev: Deviance, f: CholeskyFactor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fixed effects, their unscaled covariance (R_X'R_X)^-1 and spherical u of rest."""
     q, p = dev.q_rest, dev.p
     chol = f.chol
@@ -250,7 +250,7 @@ def _solution(dev: _Deviance, f: _Factor) -> tuple[np.ndarray, np.ndarray, np.nd
 
 
 def _blup_tables(
-    dev: _Deviance, f: _Factor, beta: np.ndarray, u_rest: np.ndarray, sigma2: float
+    dev: Deviance, f: CholeskyFactor, beta: np.ndarray, u_rest: np.ndarray, sigma2: float
 ) -> dict[str, pd.DataFrame]:
     """Conditional modes b = Lambda u and their conditional SDs for every component.
 
@@ -470,9 +470,11 @@ def fit_mixed(
     check_choice("method", method, METHODS)
     check_fraction("confidence", confidence)
     check_choice("ddf", ddf, DDF)
-    with _single_threaded_blas():  # also the design's rank check: threads cost 10x there
-        design = _build_design(data, formula, random_list)
-        fit = _fit(design, method=method, confidence=confidence, variance_ci=variance_ci, ddf=ddf)
+    with single_threaded_blas():  # also the design's rank check: threads cost 10x there
+        design = build_design(data, formula, random_list)
+        fit = fit_design(
+            design, method=method, confidence=confidence, variance_ci=variance_ci, ddf=ddf
+        )
     if fit.singular:
         zero = fit.variances.loc[
             (fit.variances["component"] != "residual")
@@ -507,31 +509,53 @@ def fit_mixed(
     return fit
 
 
-def _fit(
-    design: _Design,
+def fit_design(
+    design: Design,
     *,
     method: str,
     confidence: float,
     variance_ci: bool,
     ddf: str = "z",
 ) -> MixedFit:
-    """Fit without warnings (callers decide what to report)."""
-    dev = _Deviance(design, reml=method == "reml")
+    """Fit a built design: :func:`fit_mixed` without its checks and warnings.
+
+    Parameters
+    ----------
+    design : Design
+        From :func:`~interviewlab.models.engine.build_design`, or built directly.
+    method : {"reml", "ml"}
+        Not checked: pass a checked value.
+    confidence : float
+        Confidence level of the intervals.
+    variance_ci : bool
+        Profile-likelihood intervals of the variances (otherwise missing).
+    ddf : {"satterthwaite", "z"}
+        Degrees of freedom of the fixed-effect tests.
+
+    Returns
+    -------
+    MixedFit
+        As :func:`fit_mixed`'s. No warning is issued for a singular fit, a search that
+        did not converge or a factor with few levels: the caller reads ``.singular``,
+        ``.converged`` and ``.variances["n_levels"]`` and decides what to report. Run it
+        inside :func:`~interviewlab.models.engine.single_threaded_blas`.
+    """
+    dev = Deviance(design, reml=method == "reml")
     k = len(design.components)
-    theta, converged = _minimise(
+    theta, converged = minimise(
         dev.criterion, np.ones(k), [0.0] * k, value_and_gradient=dev.objective
     )
     theta = np.abs(theta)
-    f = dev.factor(theta)
+    f = dev.cholesky(theta)
     sigma2 = dev.sigma2(f)
     beta, cov_unscaled, u_rest = _solution(dev, f)
     se = np.sqrt(np.diag(cov_unscaled) * sigma2)
-    tau = _tau_derivatives(dev, theta, sigma2) if ddf == "satterthwaite" or variance_ci else None
+    tau = tau_derivatives(dev, theta, sigma2) if ddf == "satterthwaite" or variance_ci else None
     if ddf == "satterthwaite" and tau is not None:
-        satt = _satterthwaite_from(tau)
+        satt = satterthwaite_from(tau)
         df = np.array([satt.df(row) for row in np.eye(len(beta))])
     else:
-        satt = _Satterthwaite(
+        satt = Satterthwaite(
             vcov=cov_unscaled * sigma2, jacobian=np.zeros((0, *cov_unscaled.shape)), vcov_tau=None
         )
         df = np.full(len(beta), np.inf)

@@ -27,8 +27,7 @@ from interviewlab._checks import (
     require_frame,
 )
 from interviewlab.errors import InterviewLabError, InterviewLabWarning
-from interviewlab.models._design import _build_design, _single_threaded_blas
-from interviewlab.models.mixed import _fit
+from interviewlab.models.engine import build_design, fit_design, single_threaded_blas
 
 __all__ = ["GStudy", "d_study", "g_study", "optimal_design"]
 
@@ -506,9 +505,11 @@ def _reml_components(
     random = [":".join(i for i in order if i in e) for e, _ in effects[:-1]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InterviewLabWarning)
-        mixed_design = _build_design(frame.reset_index(drop=True), "__y ~ 1", random)
-    with _single_threaded_blas():
-        fit = _fit(mixed_design, method="reml", confidence=confidence, variance_ci=variance_ci)
+        mixed_design = build_design(frame.reset_index(drop=True), "__y ~ 1", random)
+    with single_threaded_blas():
+        fit = fit_design(
+            mixed_design, method="reml", confidence=confidence, variance_ci=variance_ci
+        )
     v = fit.variances
     return pd.DataFrame(
         {

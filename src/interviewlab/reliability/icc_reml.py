@@ -20,15 +20,13 @@ from interviewlab.errors import (
     NotEstimableError,
     SmallSampleWarning,
 )
-from interviewlab.models._design import (
+from interviewlab.models.engine import (
     FEW_LEVELS,
-    _build_design,
-    _Design,
-    _single_threaded_blas,
-)
-from interviewlab.models._deviance import (
-    _Deviance,
-    _minimise,
+    Design,
+    Deviance,
+    build_design,
+    minimise,
+    single_threaded_blas,
 )
 from interviewlab.reliability._common import ICC_LABELS, ICC_TYPES
 
@@ -36,7 +34,7 @@ from interviewlab.reliability._common import ICC_LABELS, ICC_TYPES
 
 
 def _estimate_theta(
-    design: _Design, start: np.ndarray | None = None
+    design: Design, start: np.ndarray | None = None
 ) -> tuple[np.ndarray, float, float]:
     """REML theta, residual variance and log restricted likelihood of a design.
 
@@ -46,13 +44,13 @@ def _estimate_theta(
     instead of 1e-14 and 1e-7): on the demo study that halves the bootstrap's time, with
     intervals equal to 6 decimals.
     """
-    dev = _Deviance(design, reml=True)
+    dev = Deviance(design, reml=True)
     k = len(design.components)
     if start is None:
-        theta, _ = _minimise(dev.criterion, np.ones(k), [0.0] * k, value_and_gradient=dev.objective)
+        theta, _ = minimise(dev.criterion, np.ones(k), [0.0] * k, value_and_gradient=dev.objective)
     else:
         x0 = np.maximum(np.abs(start), 0.05)
-        theta, _ = _minimise(
+        theta, _ = minimise(
             dev.criterion,
             x0,
             [0.0] * k,
@@ -61,7 +59,7 @@ def _estimate_theta(
             value_and_gradient=dev.objective,
         )
     theta = np.abs(theta)
-    f = dev.factor(theta)
+    f = dev.cholesky(theta)
     return theta, dev.sigma2(f), -0.5 * dev.criterion(theta)
 
 
@@ -75,9 +73,9 @@ def _ols_reml_loglik(y: np.ndarray, X: np.ndarray) -> float:
 
 
 def _icc_components(
-    one_way: _Design,
-    two_way: _Design,
-    fixed_raters: _Design,
+    one_way: Design,
+    two_way: Design,
+    fixed_raters: Design,
     starts: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, float], dict[str, float], dict[str, np.ndarray]]:
     """Variance components (target, rater, residual, within), log-likelihoods, thetas."""
@@ -250,10 +248,10 @@ def icc_reml(
     k = float(len(per_target) / np.sum(1.0 / per_target))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InterviewLabWarning)
-        one_way = _build_design(frame, "y ~ 1", ["target"])
-        two_way = _build_design(frame, "y ~ 1", ["target", "rater"])
-        fixed_raters = _build_design(frame, "y ~ C(rater)", ["target"])
-    with _single_threaded_blas():
+        one_way = build_design(frame, "y ~ 1", ["target"])
+        two_way = build_design(frame, "y ~ 1", ["target", "rater"])
+        fixed_raters = build_design(frame, "y ~ C(rater)", ["target"])
+    with single_threaded_blas():
         return _icc_table(
             one_way,
             two_way,
@@ -272,7 +270,7 @@ BOOT_CHUNK = 20  # replicates per joblib task (fixed, so the draws do not depend
 
 
 def _boot_chunk(
-    designs: tuple[_Design, _Design, _Design],
+    designs: tuple[Design, Design, Design],
     mean: float,
     sd: np.ndarray,
     k: float,
@@ -284,7 +282,7 @@ def _boot_chunk(
     t_codes, r_codes = two_way.codes
     n_targets, n_raters = len(two_way.levels[0]), len(two_way.levels[1])
     out = np.empty((len(seeds), len(ICC_TYPES)))
-    with _single_threaded_blas():
+    with single_threaded_blas():
         for i, child in enumerate(seeds):
             rng = np.random.default_rng(child)
             y = (
@@ -304,7 +302,7 @@ def _boot_chunk(
 
 
 def _bootstrap(
-    designs: tuple[_Design, _Design, _Design],
+    designs: tuple[Design, Design, Design],
     mean: float,
     sd: np.ndarray,
     k: float,
@@ -333,9 +331,9 @@ def _bootstrap(
 
 
 def _icc_table(
-    one_way: _Design,
-    two_way: _Design,
-    fixed_raters: _Design,
+    one_way: Design,
+    two_way: Design,
+    fixed_raters: Design,
     *,
     k: float,
     confidence: float,
@@ -352,7 +350,7 @@ def _icc_table(
     null_ll = {
         "1": _ols_reml_loglik(one_way.y, one_way.X),
         "2": _estimate_theta(
-            _Design(
+            Design(
                 two_way.y,
                 two_way.X,
                 two_way.terms,
@@ -411,6 +409,6 @@ def _icc_table(
     return pd.DataFrame(rows).set_index("type")
 
 
-def _replace_y(design: _Design, y: np.ndarray) -> _Design:
+def _replace_y(design: Design, y: np.ndarray) -> Design:
     """The same design with another response (rows in the same order)."""
-    return _Design(y, design.X, design.terms, design.components, design.codes, design.levels)
+    return Design(y, design.X, design.terms, design.components, design.codes, design.levels)

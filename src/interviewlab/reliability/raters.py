@@ -24,8 +24,7 @@ from interviewlab._checks import (
     require_frame,
 )
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
-from interviewlab.models._design import _build_design, _single_threaded_blas
-from interviewlab.models.mixed import _fit
+from interviewlab.models.engine import build_design, fit_design, single_threaded_blas
 
 __all__ = ["rater_effects"]
 
@@ -215,9 +214,9 @@ def rater_effects(
     formula = f"{y_col} ~ " + (" + ".join(terms) if terms else "1")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InterviewLabWarning)
-        design = _build_design(frame, formula, [t_col, r_col])
-    with _single_threaded_blas():
-        fit = _fit(design, method="reml", confidence=confidence, variance_ci=False)
+        design = build_design(frame, formula, [t_col, r_col])
+    with single_threaded_blas():
+        fit = fit_design(design, method="reml", confidence=confidence, variance_ci=False)
     if fit.singular:
         warnings.warn(
             "The rater (or candidate) variance is estimated at zero: every severity is "
