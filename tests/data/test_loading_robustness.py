@@ -15,19 +15,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from test_study import CANDIDATES, RATINGS, STUDY_TOML, write_study
+from data_helpers import CANDIDATES, RATINGS, STUDY_TOML, validate, write_study
 
-from interviewlab.cli import main
 from interviewlab.data import Study, StudyError
 from interviewlab.errors import InterviewLabWarning
-
-
-def validate(capsys: pytest.CaptureFixture, path: Path | str) -> tuple[int, str, str]:
-    status = main(["validate", str(path)])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return status, out, err
-
 
 # ------------------------------------------------------------------ item 7: labels
 
