@@ -239,6 +239,7 @@ def test_merged_cells_and_uncalculated_formulas_are_refused(
 # ------------------------------------------------------------------ item 10: column names
 
 
+@pytest.mark.slow
 def test_group_column_with_a_space_reaches_the_report_tables(tmp_path: Path) -> None:
     from interviewlab.reporting.writer import ReportWriter
 
