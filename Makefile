@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup report test lint typecheck pytest bench clean-reports screenshots
+.PHONY: setup report test test-fast lint typecheck pytest bench clean-reports screenshots
 
 setup: $(STAMP)
 
@@ -27,6 +27,12 @@ screenshots: $(STAMP)
 
 ## make test: pytest (with doctests of src/), ruff and mypy
 test: $(STAMP) lint typecheck pytest
+
+## make test-fast: the edit loop: ruff, then pytest without the tests marked slow (those
+## that run whole reports); `make test` still runs everything
+test-fast: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks tools
+	MPLBACKEND=Agg $(BIN)/pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools

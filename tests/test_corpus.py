@@ -86,6 +86,7 @@ def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     return {"name": name, "out": out, "done": done}
 
 
+@pytest.mark.slow
 def test_report_all_writes_or_skips_every_report(run: dict) -> None:
     done, out, name = run["done"], run["out"], run["name"]
     assert done.returncode == 0, done.stdout + done.stderr
@@ -100,6 +101,7 @@ def test_report_all_writes_or_skips_every_report(run: dict) -> None:
     assert not [p for p in out.iterdir() if p.name.startswith(".") or p.suffix == ".failed"]
 
 
+@pytest.mark.slow
 def test_every_figure_is_on_its_page(run: dict) -> None:
     for folder in (p for p in run["out"].iterdir() if (p / "provenance.json").is_file()):
         report = json.loads((folder / "provenance.json").read_text())["report"]
@@ -109,6 +111,7 @@ def test_every_figure_is_on_its_page(run: dict) -> None:
             assert encoded in page, (run["name"], report, figure.name)
 
 
+@pytest.mark.slow
 def test_index_links_every_report_and_pdf(run: dict) -> None:
     out = run["out"]
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -121,6 +124,7 @@ def test_index_links_every_report_and_pdf(run: dict) -> None:
         assert report.replace("_", " ").capitalize() in index  # listed as not written
 
 
+@pytest.mark.slow
 def test_a_recordings_study_is_reported_from_its_own_audio(run: dict) -> None:
     if run["name"] != "recordings":
         pytest.skip("only the recordings study has audio")

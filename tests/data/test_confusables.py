@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_study import write_study
+from data_helpers import write_study
 
 from interviewlab.data import Study
 from interviewlab.data._confusables_table import TABLE, VERSION

@@ -15,19 +15,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from test_study import CANDIDATES, RATINGS, STUDY_TOML, write_study
+from data_helpers import CANDIDATES, RATINGS, STUDY_TOML, validate, write_study
 
-from interviewlab.cli import main
 from interviewlab.data import Study, StudyError
 from interviewlab.errors import InterviewLabWarning
-
-
-def validate(capsys: pytest.CaptureFixture, path: Path | str) -> tuple[int, str, str]:
-    status = main(["validate", str(path)])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return status, out, err
-
 
 # ------------------------------------------------------------------ item 7: labels
 
@@ -248,6 +239,7 @@ def test_merged_cells_and_uncalculated_formulas_are_refused(
 # ------------------------------------------------------------------ item 10: column names
 
 
+@pytest.mark.slow
 def test_group_column_with_a_space_reaches_the_report_tables(tmp_path: Path) -> None:
     from interviewlab.reporting.writer import ReportWriter
 

@@ -13,8 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_loading_robustness import validate
-from test_study import write_study
+from data_helpers import validate, write_study
 
 import interviewlab as il
 from interviewlab.data import Study, StudyError, WorkbookSizeError

@@ -11,6 +11,8 @@ from numpy.testing import assert_allclose
 
 import interviewlab as il
 
+pytestmark = pytest.mark.slow  # every test here runs reports
+
 DEMO = il.load_study("demo")
 
 

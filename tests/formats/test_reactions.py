@@ -257,6 +257,7 @@ def test_load_reactions_from_a_study_folder(tmp_path):
         il.load_reactions(il.load_study("demo"))
 
 
+@pytest.mark.slow
 def test_report_shows_reactions_when_the_study_has_them(tmp_path):
     study = study_with_reactions(tmp_path, demo_reactions())
     params = {"n_sims": 2, "power_sizes": [200], "n_boot": 100, "n_jobs": 1}

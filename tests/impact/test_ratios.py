@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from impact_helpers import (
     expand,
+    intersectional_data,
     quiet,
     row,
 )
@@ -305,21 +306,6 @@ def test_vectorised_holm_equals_statsmodels_per_cell(p, cells):
 
 
 # ----------------------------------------------------------- intersectional, unknown
-
-
-def intersectional_data() -> pd.DataFrame:
-    rng = np.random.default_rng(7)
-    sex = rng.choice(["F", "M"], size=2000)
-    eth = rng.choice(["Asian", "Black", "White"], size=2000, p=[0.3, 0.3, 0.4])
-    frame = pd.DataFrame({"sex": sex, "eth": eth})
-    frame.loc[:9, "eth"] = "Other"  # 10 of 2000: 0.5% share, under LL144's 2%
-    frame.loc[:9, "sex"] = "F"
-    frame.loc[10:29, "sex"] = np.nan  # 20 missing
-    frame.loc[30:44, "eth"] = "Unknown"  # 15 declared unknown
-    p = np.where(frame["sex"] == "F", 0.3, 0.4)
-    frame["hired"] = (rng.random(2000) < p).astype(int)
-    frame.loc[:9, "hired"] = 1  # the tiny category has the highest rate
-    return frame
 
 
 @quiet

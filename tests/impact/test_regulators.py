@@ -6,13 +6,11 @@ import pandas as pd
 import pytest
 from impact_helpers import (
     expand,
+    intersectional_data,
     quiet,
     row,
 )
 from numpy.testing import assert_allclose
-from test_ratios import (
-    intersectional_data,
-)
 
 from interviewlab import impact
 from interviewlab.errors import InterviewLabError

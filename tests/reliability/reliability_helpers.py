@@ -81,3 +81,16 @@ def simulate_stations(seed: int = 14) -> pd.DataFrame:
     data = pd.DataFrame(rows, columns=["candidate_id", "station", "rater_id", "score"])
     keep = rng.random(len(data)) >= 0.1
     return data[keep].reset_index(drop=True)
+
+
+def rubric_scores(seed: int, n: int = 50, k: int = 4) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ability = rng.normal(0, 1, n)
+    scores = ability[:, None] + rng.normal(0, 0.8, (n, k))
+    return pd.DataFrame(
+        {
+            "candidate_id": np.repeat(np.arange(n), k),
+            "question_id": np.tile([f"q{j}" for j in range(k)], n),
+            "score": scores.ravel(),
+        }
+    )

@@ -9,6 +9,7 @@ import pytest
 from numpy.testing import assert_allclose
 from reliability_helpers import (
     pingouin_call,
+    rubric_scores,
 )
 
 from interviewlab.errors import InterviewLabError
@@ -19,19 +20,6 @@ from interviewlab.reliability import (
 # --------------------------------------------------------------------------------------
 # Cronbach's alpha
 # --------------------------------------------------------------------------------------
-
-
-def rubric_scores(seed: int, n: int = 50, k: int = 4) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    ability = rng.normal(0, 1, n)
-    scores = ability[:, None] + rng.normal(0, 0.8, (n, k))
-    return pd.DataFrame(
-        {
-            "candidate_id": np.repeat(np.arange(n), k),
-            "question_id": np.tile([f"q{j}" for j in range(k)], n),
-            "score": scores.ravel(),
-        }
-    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

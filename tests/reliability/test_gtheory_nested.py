@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -114,24 +115,35 @@ def test_design_nested_is_nested_in_the_object():
     assert a.nested == b.nested == {"rater": "cand"}
 
 
-# R 4.x, lme4 1.1-31, on simulate_stations(14) written to CSV:
-# lmer(score ~ 1 + (1|candidate_id) + (1|station) + (1|station:rater_id)
-#      + (1|candidate_id:station), data = d, REML = TRUE)
-# VarCorr: candidate_id:station 0.5298205126, candidate_id 0.7200336233,
-#          station:rater_id 0.2654404196, station 0.4571361531, Residual 1.0547814289
-R_LME4 = {
-    "candidate_id": 0.7200336233,
-    "station": 0.4571361531,
-    "candidate_id x station": 0.5298205126,
-    "rater_id:station": 0.2654404196,
-    "candidate_id x rater_id:station": 1.0547814289,
+# lme4's REML fit of the same design, made by lme4_nested/nested_reference.R on
+# lme4_nested/stations.csv (written by make_stations_data.py) and stored in nested_output.txt.
+LME4_NESTED = Path(__file__).resolve().parent / "lme4_nested"
+R_NAMES = {
+    "candidate_id": "candidate_id",
+    "station": "station",
+    "candidate_id:station": "candidate_id x station",
+    "station:rater_id": "rater_id:station",
+    "Residual": "candidate_id x rater_id:station",
 }
+
+
+def r_lme4_variances() -> dict[str, float]:
+    lines = (LME4_NESTED / "nested_output.txt").read_text().splitlines()
+    pairs = (line.split() for line in lines if line and not line.startswith("#"))
+    return {R_NAMES[name]: float(value) for name, value in pairs if name in R_NAMES}
+
+
+def test_r_reference_data_is_the_simulated_design(stations):
+    stored = pd.read_csv(LME4_NESTED / "stations.csv")
+    pd.testing.assert_frame_equal(stored, stations, check_exact=False, rtol=1e-15)
 
 
 def test_unbalanced_stations_match_r_lme4(stations):
     g = g_study(stations, **STATION, nested={"rater_id": "station"}, variance_ci=False)
     assert g.method == "reml"
-    assert_allclose(variances(g)[list(R_LME4)], list(R_LME4.values()), rtol=1e-4)
+    r_lme4 = r_lme4_variances()
+    assert len(r_lme4) == 5
+    assert_allclose(variances(g)[list(r_lme4)], list(r_lme4.values()), rtol=1e-4)
 
 
 def test_unbalanced_stations_match_fit_mixed(stations):

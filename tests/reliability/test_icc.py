@@ -12,8 +12,6 @@ from reliability_helpers import (
     PINGOUIN_ORDER,
     complete_ratings,
     pingouin_call,
-)
-from test_consistency import (
     rubric_scores,
 )
 

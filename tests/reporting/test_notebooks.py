@@ -10,6 +10,8 @@ import pytest
 
 import interviewlab as il
 
+pytestmark = pytest.mark.slow  # every test here runs reports
+
 DEMO = il.load_study("demo")
 DEMO_IDS = set(DEMO.candidates["candidate_id"])
 NOTEBOOKS = ["reliability", "adverse_impact_audit", "panel_training", "published_cases"]

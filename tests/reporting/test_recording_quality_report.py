@@ -17,6 +17,8 @@ import pytest
 
 import interviewlab as il
 
+pytestmark = pytest.mark.slow  # every test here runs reports
+
 SCRIPT = "<script>alert('x')</script>"
 FORMULA = '=HYPERLINK("http://attacker.example","click")'
 # sexes are half and half, so that both groups are large enough to show in a small study;

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import interviewlab as il
+
+pytestmark = pytest.mark.slow  # every test here runs reports
 
 
 def test_reliability_report_with_a_one_candidate_group(tmp_path: Path) -> None:

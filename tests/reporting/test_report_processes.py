@@ -28,6 +28,8 @@ import interviewlab as il
 from interviewlab.reporting.batch import run_reports
 from interviewlab.reporting.staging import remove_stale
 
+pytestmark = pytest.mark.slow  # every test here runs reports
+
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads processes as Linux has them")
 
 #: the bound of every wait for processes to end (they end within a second here)

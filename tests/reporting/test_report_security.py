@@ -111,11 +111,13 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return {"root": root, "out": out, "study": study, "folders": folders, "new": after - before}
 
 
+@pytest.mark.slow
 def test_reports_run_and_are_named_by_a_safe_slug(attacked):
     names = sorted(attacked["folders"])
     assert names == sorted(f"{r}-demo-victim" for r in REPORTS)
 
 
+@pytest.mark.slow
 def test_nothing_written_or_deleted_outside_out(attacked):
     root, out = attacked["root"], attacked["out"]
     assert (root / "victim" / "keep.txt").read_text(encoding="utf-8") == "must survive\n"
@@ -125,6 +127,7 @@ def test_nothing_written_or_deleted_outside_out(attacked):
     assert not any(p.name == "out" for p in out.rglob("*"))
 
 
+@pytest.mark.slow
 def test_html_has_no_live_script_handler_frame_or_script_url(attacked):
     for folder in attacked["folders"].values():
         for page in folder.glob("*.html"):
@@ -134,6 +137,7 @@ def test_html_has_no_live_script_handler_frame_or_script_url(attacked):
             assert "mathjax" not in page.read_text(encoding="utf-8").lower()
 
 
+@pytest.mark.slow
 def test_payloads_are_shown_as_text(attacked):
     page = (attacked["folders"]["study_overview-demo-victim"] / "study_overview.html").read_text(
         encoding="utf-8"
@@ -151,6 +155,7 @@ def _starts_like_formula(value: str) -> bool:
     return False  # a negative number is data, not a formula
 
 
+@pytest.mark.slow
 def test_no_formula_in_csv_or_xlsx(attacked):
     for folder in attacked["folders"].values():
         for path in (folder / "tables").glob("*.csv"):
@@ -167,6 +172,7 @@ def test_no_formula_in_csv_or_xlsx(attacked):
                         assert not _starts_like_formula(cell.value), (sheet.title, cell.value)
 
 
+@pytest.mark.slow
 def test_provenance_records_only_inputs_read_without_absolute_paths(attacked):
     root = str(attacked["root"])
     for folder in attacked["folders"].values():
@@ -178,6 +184,7 @@ def test_provenance_records_only_inputs_read_without_absolute_paths(attacked):
         assert "John Smith" not in text
 
 
+@pytest.mark.slow
 def test_executed_notebook_has_no_stderr_or_absolute_path(attacked):
     root = str(attacked["root"])
     for folder in attacked["folders"].values():
@@ -190,6 +197,7 @@ def test_executed_notebook_has_no_stderr_or_absolute_path(attacked):
                 assert output.get("name") != "stderr"
 
 
+@pytest.mark.slow
 def test_failed_rerun_keeps_the_previous_report(attacked, monkeypatch, capsys):
     import papermill
 
@@ -218,6 +226,7 @@ def test_failed_rerun_keeps_the_previous_report(attacked, monkeypatch, capsys):
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no staging left
 
 
+@pytest.mark.slow
 def test_unknown_profile_fails_without_touching_reports(attacked, capsys):
     out = attacked["out"]
     names = sorted(p.name for p in out.iterdir())

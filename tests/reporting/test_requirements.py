@@ -83,6 +83,7 @@ def test_a_report_that_does_not_apply_says_why(
     assert found is not None and found.startswith(reason)
 
 
+@pytest.mark.slow
 def test_a_skipped_report_writes_nothing(demo: il.Study, tmp_path: Path) -> None:
     # run_report itself refuses, with the typed error the batch turns into a skip
     folder = tmp_path / "live-only"
@@ -153,6 +154,7 @@ def _fake_report(out: Path, report: str, study: str, *, simulated: bool = False)
     (folder / "provenance.json").write_text(json.dumps(prov))
 
 
+@pytest.mark.slow
 def test_index_reading_order_and_reports_not_written(tmp_path: Path) -> None:
     for report in ("reliability", "study_overview"):
         _fake_report(tmp_path, report, "mine")

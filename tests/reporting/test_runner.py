@@ -23,6 +23,7 @@ def overview(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return il.run_report("study_overview", study="demo", out=out, progress=False)
 
 
+@pytest.mark.slow
 def test_report_folder_contents(overview: Path) -> None:
     assert overview.name == "study_overview-demo"
     for name in ("study_overview.ipynb", "study_overview.html", "tables.xlsx", "provenance.json"):
@@ -33,6 +34,7 @@ def test_report_folder_contents(overview: Path) -> None:
     assert set(sheets) == {p.stem[:31] for p in (overview / "tables").glob("*.csv")}
 
 
+@pytest.mark.slow
 def test_html_has_no_code_and_no_identifier(overview: Path) -> None:
     html = (overview / "study_overview.html").read_text()
     assert "import interviewlab" not in html
@@ -45,6 +47,7 @@ def test_html_has_no_code_and_no_identifier(overview: Path) -> None:
     assert not any(cid in text for cid in DEMO_IDS)
 
 
+@pytest.mark.slow
 def test_tables_are_suppressed_and_anonymous(overview: Path) -> None:
     for path in (overview / "tables").glob("*.csv"):
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -59,6 +62,7 @@ def test_tables_are_suppressed_and_anonymous(overview: Path) -> None:
     assert len(missing) == 2 and missing["suppressed"].all() and missing["mean"].isna().all()
 
 
+@pytest.mark.slow
 def test_provenance(overview: Path) -> None:
     prov = json.loads((overview / "provenance.json").read_text())
     assert prov["study"] == "demo"
@@ -75,6 +79,7 @@ def test_provenance(overview: Path) -> None:
     assert prov["libraries"]["pandas"]
 
 
+@pytest.mark.slow
 def test_running_twice_gives_identical_tables(overview: Path, tmp_path: Path) -> None:
     again = il.run_report("study_overview", study="demo", out=tmp_path, progress=False)
     first = sorted((overview / "tables").glob("*.csv"))
@@ -83,6 +88,7 @@ def test_running_twice_gives_identical_tables(overview: Path, tmp_path: Path) ->
         assert path.read_bytes() == (again / "tables" / path.name).read_bytes(), path.name
 
 
+@pytest.mark.slow
 def test_min_cell_size_parameter(tmp_path: Path) -> None:
     folder = il.run_report(
         "study_overview",
@@ -134,6 +140,7 @@ def test_bad_report_requests_fail_cleanly(
     assert re.search(message, capsys.readouterr().err)
 
 
+@pytest.mark.slow
 def test_failing_cell_names_notebook_and_keeps_partial(tmp_path: Path) -> None:
     # min_cell_size=0 is refused by the library inside the notebook: a failing cell
     with pytest.raises(
@@ -173,6 +180,7 @@ def test_simulate_cli_rejects_bad_stage_bias(tmp_path: Path, capsys: pytest.Capt
     assert il.Study.load(tmp_path / "s").planted["n_candidates"] == 50
 
 
+@pytest.mark.slow
 def test_reports_in_parallel_match_a_serial_run(overview: Path, tmp_path: Path) -> None:
     # two reports at once, each in its own process: the same tables as the serial run,
     # and the index written after both lists both
@@ -226,6 +234,7 @@ def _probe_notebook(folder: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_report_workers_fork_their_kernels(overview: Path, tmp_path: Path) -> None:
     # `report all` runs each report in a fresh worker that forks its kernel; the kernel
     # must look like a launched one: inline figures, the default start method, its own
@@ -269,6 +278,7 @@ def test_report_workers_fork_their_kernels(overview: Path, tmp_path: Path) -> No
     assert seen[0] != seen[1]  # each kernel draws its own random state, as a new process
 
 
+@pytest.mark.slow
 def test_report_all_runs_from_the_command(overview: Path, tmp_path: Path) -> None:
     # `interviewlab report all` as a user runs it, on a notebooks folder of two reports
     import shutil
@@ -360,6 +370,7 @@ def test_only_this_plain_interpreter_forks_a_kernel() -> None:
     assert not _same_python([sys.executable, "-m", "other_kernel", "-f", "kernel.json"])
 
 
+@pytest.mark.slow
 def test_reruns_keep_what_they_do_not_rewrite(tmp_path: Path) -> None:
     # a study of the user's own (a copy of the demo) run three times into one --out
     import shutil
