@@ -45,7 +45,9 @@ from interviewlab.errors import (
     SmallSampleWarning,
 )
 from interviewlab.formats import (
+    AutomatedScoreAudit,
     async_completion,
+    automated_score_audit,
     compare_formats,
     compare_reactions,
     equivalence_test,
@@ -56,9 +58,11 @@ from interviewlab.formats import (
     load_reactions,
     planted_format_effects,
     problem_shares,
+    quadratic_weighted_kappa,
     score_gaps_by_format,
 )
 from interviewlab.impact import (
+    ImpactOverTime,
     applicant_counts,
     audit_power,
     audit_sample_size,
@@ -67,6 +71,7 @@ from interviewlab.impact import (
     detectable_impact_ratio,
     findings,
     funnel,
+    impact_over_time,
     impact_ratios,
     mantel_haenszel,
     pooled_stage_audit,
@@ -130,9 +135,11 @@ from interviewlab.training import appointment_table, bias_estimates, simulate_sc
 __version__ = "0.1.0"
 
 __all__ = [
+    "AutomatedScoreAudit",
     "Column",
     "Disclosure",
     "GStudy",
+    "ImpactOverTime",
     "InterviewLabError",
     "InterviewLabWarning",
     "MixedFit",
@@ -155,6 +162,7 @@ __all__ = [
     "audit_summary",
     "audit_table",
     "audit_tables",
+    "automated_score_audit",
     "available_reports",
     "bias_estimates",
     "check_no_identifiers",
@@ -184,6 +192,7 @@ __all__ = [
     "icc",
     "icc_reml",
     "impact_by_format",
+    "impact_over_time",
     "impact_ratios",
     "impact_verdict",
     "krippendorff_alpha",
@@ -203,6 +212,7 @@ __all__ = [
     "problem_shares",
     "process_access",
     "process_associations",
+    "quadratic_weighted_kappa",
     "question_gaps",
     "rater_effects",
     "read_applicants_parquet",
