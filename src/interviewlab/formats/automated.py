@@ -27,7 +27,7 @@ from interviewlab.impact._core import DEFAULT_UNKNOWN
 
 __all__ = ["AutomatedScoreAudit", "automated_score_audit", "quadratic_weighted_kappa"]
 
-#: the label of the row over every candidate with a known group
+#: the label of the row over every candidate whose group is known
 ALL = "All candidates"
 
 #: each term of :attr:`AutomatedScoreAudit.by_group`, with its label
@@ -103,7 +103,7 @@ def quadratic_weighted_kappa(machine: Any, human: Any) -> float:
     Examples
     --------
     >>> round(quadratic_weighted_kappa([1, 2, 3, 4], [1, 2, 4, 4]), 4)
-    0.9231
+    0.9167
     """
     m = np.asarray(machine, dtype=float)
     h = np.asarray(human, dtype=float)
@@ -167,8 +167,10 @@ def automated_score_audit(
         reliability within groups is below this: the correction would divide by almost
         nothing.
     unknown : sequence of str, default ("unknown",)
-        Group values meaning "not known" (besides missing), left out of the group rows
-        but kept in the "All candidates" row.
+        Group values meaning "not known" (besides missing). Candidates of unknown group
+        are left out of every row, the "All candidates" row too (which is then the sum
+        of the rows below it, so that no report can recover the small unknown group by
+        subtraction); they count in ``n_candidates`` and in the DSM's standardisation.
 
     Returns
     -------
@@ -255,7 +257,8 @@ def automated_score_audit(
     ...                                  candidates=demo.candidates, group="ethnicity",
     ...                                  reference="White", n_boot=200)
     >>> row = audit.by_group.query("category == 'All candidates' and term == 'pearson_r'")
-    >>> int(row["n"].iloc[0]) == audit.n_candidates
+    >>> known = audit.by_group.query("category != 'All candidates' and term == 'pearson_r'")
+    >>> int(row["n"].iloc[0]) == int(known["n"].sum()) <= audit.n_candidates
     True
     """
     check_fraction("confidence", confidence)
@@ -277,7 +280,7 @@ def automated_score_audit(
     known = scores[scores["category"].notna()]
     reference = _reference(known, reference)
     population = _population(scores)
-    rows = [_agreement_rows(scores, ALL, confidence, n_boot, seed, population)]
+    rows = [_agreement_rows(known, ALL, confidence, n_boot, seed, population)]
     for number, (value, part) in enumerate(known.groupby("category", sort=True)):
         rows.append(
             _agreement_rows(part, str(value), confidence, n_boot, seed + 1 + number, population)

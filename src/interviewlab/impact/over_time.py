@@ -91,10 +91,11 @@ def impact_over_time(
     order : sequence of str, optional
         The periods from first to last.
     reference : str, default "highest"
-        The category every period compares with: ``"highest"`` takes the category with
-        the highest rate over all periods together, then keeps it in every period (a
-        reference that changed from period to period would make the ratios
-        incomparable); otherwise a category label.
+        The category every period compares with, the same in every period (a reference
+        that changed from period to period would make the ratios incomparable):
+        ``"highest"``, the category with the highest rate over all periods together;
+        ``"largest"``, the one with the most candidates over all periods (the most
+        precise in every period); or a category label.
     change_after : str, optional
         The last period before a change to the process: ``change`` compares the periods
         up to it with those after it.
@@ -244,6 +245,9 @@ def _fixed_reference(
         raise InterviewLabError(f"No candidate has a known {group!r}.")
     if reference == "highest":
         return str(rates.sort_index().idxmax())
+    if reference == "largest":
+        sizes = known.groupby(known[group].astype(str))[selected].size()
+        return str(sizes.sort_index().idxmax())
     if reference not in rates.index:
         raise InterviewLabError(
             f"reference={reference!r} is not a category of {group!r}; they are "
