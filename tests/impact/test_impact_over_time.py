@@ -225,3 +225,21 @@ def test_one_period_is_not_a_change() -> None:
     data = _candidates(pd.read_csv(HERE / "trend_counts.csv")).assign(period="1")
     with pytest.raises(InterviewLabError, match="two or more periods"):
         il.impact_over_time(data, group="group", selected="hired", period="period")
+
+
+def test_the_largest_group_can_be_the_fixed_reference() -> None:
+    data = _candidates(pd.read_csv(HERE / "trend_counts.csv"))
+    result = il.impact_over_time(
+        data, group="group", selected="hired", period="period", reference="largest"
+    )
+    assert result.reference == "A"  # 502 candidates, B 289, C 146
+    assert set(result.rates["reference"]) == {"A"}
+
+
+def test_row_order_does_not_matter() -> None:
+    data = _candidates(pd.read_csv(HERE / "trend_counts.csv"))
+    options = {"group": "group", "selected": "hired", "period": "period", "change_after": "2"}
+    first = il.impact_over_time(data, **options)
+    again = il.impact_over_time(data.sample(frac=1, random_state=1), **options)
+    pd.testing.assert_frame_equal(first.trend, again.trend)
+    pd.testing.assert_frame_equal(first.change, again.change)

@@ -225,7 +225,11 @@ def _default_labels(table: pd.DataFrame) -> set[str]:
 
 
 def check_no_identifiers(
-    table: pd.DataFrame, *, identifiers: Iterable[str] = (), where: str = "table"
+    table: pd.DataFrame,
+    *,
+    identifiers: Iterable[str] = (),
+    where: str = "table",
+    other_entities: Iterable[str] = (),
 ) -> None:
     """Raise if ``table`` has an identifier column or contains an identifier value.
 
@@ -241,6 +245,9 @@ def check_no_identifiers(
         (:data:`OTHER_ENTITY_COLUMNS`: a question "1" is not candidate "1").
     where : str
         Name of the table, for the message.
+    other_entities : iterable of str
+        More columns that name other entities than candidates (e.g. the study's period
+        column: round "1" is not candidate "1").
 
     Examples
     --------
@@ -267,10 +274,11 @@ def check_no_identifiers(
             "report tables must never list individual candidates."
         )
     frame = table.reset_index()
+    others = {str(c) for c in other_entities}
     for col in frame.columns:
         if pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
             continue
-        if str(col).lower() in OTHER_ENTITY_COLUMNS:
+        if str(col).lower() in OTHER_ENTITY_COLUMNS or str(col) in others:
             continue
         values = frame[col].dropna().astype(str)
         hit = values.isin(ids).to_numpy()

@@ -21,10 +21,10 @@ __all__ = ["change_finding", "machine_gap_finding", "trend_finding"]
 def _shown(table: pd.DataFrame) -> pd.DataFrame:
     """The rows a reader may see: estimated and not suppressed."""
     keep = pd.Series(True, index=table.index)
-    if "estimable" in table.columns:
-        keep &= table["estimable"].astype(bool)
+    if "estimable" in table.columns:  # blank (suppressed) counts as not estimable
+        keep &= table["estimable"].astype("boolean").fillna(False).astype(bool)
     if "suppressed" in table.columns:
-        keep &= ~table["suppressed"].astype(bool)
+        keep &= ~table["suppressed"].astype("boolean").fillna(True).astype(bool)
     return table.loc[keep]
 
 

@@ -161,7 +161,14 @@ class ReportWriter:
             )
             if shown["suppressed"].any():
                 self.suppressed_tables.append(name)
-        check_no_identifiers(shown, identifiers=self._identifiers, where=f"table {name!r}")
+        check_no_identifiers(
+            shown,
+            identifiers=self._identifiers,
+            where=f"table {name!r}",
+            other_entities=[self.disclosure.period]
+            if self.disclosure and self.disclosure.period
+            else [],
+        )
         self.tables.append(name)
         if self.output_dir is not None:
             path = self.output_dir / "tables" / f"{name}.csv"
