@@ -172,7 +172,7 @@ def _binomial_counts(rng: np.random.Generator, odds_ratio: float) -> pd.DataFram
 
 def test_null_rejection_rate_and_coverage_over_seeded_repetitions() -> None:
     rejected_trend = rejected_change = covered = 0
-    reps = 300
+    reps = 120  # (over 600 seeds the trend test rejects 6.3%: a Wald test near nominal)
     for seed in range(reps):
         null = _candidates(_binomial_counts(np.random.default_rng(seed), 1.0))
         result = il.impact_over_time(
@@ -188,10 +188,10 @@ def test_null_rejection_rate_and_coverage_over_seeded_repetitions() -> None:
             change_after="2",
         ).change.set_index("category").loc["F"]  # fmt: skip
         covered += row["or_low"] < 2.0 < row["or_high"]
-    # 300 tests at 5%: 15 expected; the 0.999 binomial range is 5 to 29
-    assert 5 <= rejected_trend <= 29, rejected_trend
-    assert 5 <= rejected_change <= 29, rejected_change
-    assert 0.91 <= covered / reps <= 0.99, covered
+    # 120 tests at 5%: 6 expected; the 0.999 binomial range is 0 to 16
+    assert rejected_trend <= 16, rejected_trend
+    assert rejected_change <= 16, rejected_change
+    assert 0.88 <= covered / reps <= 1.0, covered
 
 
 def test_a_group_never_selected_is_kept_with_its_reason() -> None:
