@@ -154,6 +154,22 @@ def test_rows_pooling_periods_hide_a_category_hidden_in_any_period() -> None:
     assert plan.rows_to_hide(pooled, across_periods=True).tolist() == [False, True]
 
 
+def test_rows_of_a_stage_per_period_hide_what_the_stage_hides() -> None:
+    # c is hidden at s2 (5 enter it) but shown among every round's applicants (15): its
+    # s2 figures per round would add up to the s2 figures the stage audit hides (and d,
+    # its complement there)
+    groups = ["a"] * 40 + ["c"] * 30 + ["d"] * 30
+    passed = [1, 0] * 20 + [1] * 5 + [0] * 25 + [1] * 15 + [0] * 15
+    cand = pd.DataFrame({"g": groups, "s1": passed, "s2": 1, "round": ["1", "2"] * 50})
+    plan = Disclosure.from_counts(cand, groups=["g"], stages=["s1", "s2"], period="round")
+    assert "c" in plan.hidden["g"]["s2"] and "c" not in plan.hidden["g"].get("round 1", {})
+    per_period = pd.DataFrame({"stage": ["s1", "s2", "s2", "s2"], "round": ["1", "1", "2", "1"],
+                               "category": ["c", "c", "c", "a"], "n": [6, 6, 6, 12]})  # fmt: skip
+    assert plan.rows_to_hide(per_period).tolist() == [False, True, True, False]
+    pooled = per_period.drop(columns="round")
+    assert plan.rows_to_hide(pooled, across_periods=True).tolist() == [False, True, True, False]
+
+
 def test_a_study_without_periods_is_planned_as_before() -> None:
     with_periods = Disclosure.from_counts(_candidates().assign(round="1"), groups=["g"],
                                           stages=["s1", "s2"])  # fmt: skip

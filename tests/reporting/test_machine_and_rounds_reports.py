@@ -61,8 +61,8 @@ def test_over_time_finds_the_planted_change(reports: dict[str, Path]) -> None:
     folder = reports["over_time"]
     headline = json.loads((folder / "provenance.json").read_text())["headline"]
     # study.toml [planted]: period_change = 3 for women's shortlisting after round 2
-    assert headline.startswith("After structured interview training (from round 2")
-    assert "female candidates' impact ratio for shortlisted went from" in headline
+    assert headline.startswith("After structured interview training (introduced after round 2)")
+    assert "female candidates' impact ratio at the shortlisted stage went from" in headline
     change = _table(folder, "change_by_sex").set_index(["stage", "category"])
     row = change.loc[("shortlisted", "female")]
     assert row["or_low"] < 3.0 < row["or_high"] and row["or_low"] > 1
@@ -71,6 +71,23 @@ def test_over_time_finds_the_planted_change(reports: dict[str, Path]) -> None:
     assert set(rates["round"].astype(str)) == {"1", "2", "3", "4"}
     alpha = _table(folder, "alpha_by_period")
     assert set(alpha["round"].astype(str)) == {"1", "2", "3", "4"}
+
+
+def test_over_time_hides_per_round_what_the_stage_audit_hides(reports: dict[str, Path]) -> None:
+    # a stage's figures per round add up to the stage's figures: a category the study's
+    # plan hides at a stage is hidden at that stage in every round too
+    plan = il.ReportWriter.for_study(DEMO, None, min_cell_size=10).disclosure
+    assert plan is not None
+    checked = 0
+    for column in DEMO.group_columns:
+        for name in ("rates", "change", "trend"):
+            table = _table(reports["over_time"], f"{name}_by_{column}")
+            for stage in DEMO.stages:
+                for category in plan.hidden.get(column, {}).get(stage, {}):
+                    rows = table[(table["stage"] == stage) & (table["category"] == category)]
+                    assert rows["suppressed"].all(), (name, column, stage, category)
+                    checked += len(rows)
+    assert checked > 0  # the demo hides some categories at the appointed stage
 
 
 def test_a_study_without_machine_scores_or_rounds_skips_both(tmp_path: Path) -> None:

@@ -462,36 +462,32 @@ class Disclosure:
         A column named after a group column is compared with that column's hidden
         categories; a generic category column (:data:`CATEGORY_COLUMNS`) with the hidden
         categories of every group column. Rows with a ``stage`` use that stage's margin,
-        rows with the period column that period's, other rows the applicants'. With
+        rows with the period column that period's, other rows the applicants'; a row
+        with both is hidden when either hides its category (a stage's figures per
+        period add up, over the periods, to the stage's figures). With
         ``across_periods`` the rows pool several periods (a trend, a before-and-after
         comparison): a category hidden in any period is hidden, since the figure pooled
-        over periods, less the periods shown, would give the hidden ones away.
+        over periods, less the periods shown, would give the hidden ones away; and
+        with a ``stage``, a category hidden at that stage too.
         """
         mask = np.zeros(len(table), dtype=bool)
         if not self.hidden:
             return mask
+        has_stage = "stage" in table.columns
         if across_periods and self.period is not None:
-            for col in table.columns:
-                if col not in self.hidden and col not in CATEGORY_COLUMNS:
-                    continue
-                labels: set[str] = set()
-                for name in [col] if col in self.hidden else list(self.hidden):
-                    for margin, reasons in self.hidden[name].items():
-                        if margin == "applicants" or margin.startswith(f"{self.period} "):
-                            labels |= set(reasons)
-                values = table[col].astype(object)
-                mask |= (
-                    np.isin(values.astype(str).to_numpy(), list(labels)) & values.notna().to_numpy()
-                )
-                if _MISSING in labels and col in self.hidden:
-                    mask |= values.isna().to_numpy()
-            return mask
-        if "stage" in table.columns:
-            margins = table["stage"].astype(str).to_numpy()
+            mask |= self._pooled_mask(table)
         elif self.period is not None and self.period in table.columns:
             margins = (self.period + " " + table[self.period].astype(str)).to_numpy()
-        else:
-            margins = np.full(len(table), "applicants", dtype=object)
+            mask |= self._margin_mask(table, margins)
+        elif not has_stage:
+            mask |= self._margin_mask(table, np.full(len(table), "applicants", dtype=object))
+        if has_stage:
+            mask |= self._margin_mask(table, table["stage"].astype(str).to_numpy())
+        return mask
+
+    def _margin_mask(self, table: pd.DataFrame, margins: np.ndarray) -> np.ndarray:
+        """Rows whose category is hidden in the row's margin (``margins``, one per row)."""
+        mask = np.zeros(len(table), dtype=bool)
         for col in table.columns:
             if col not in self.hidden and col not in CATEGORY_COLUMNS:
                 continue
@@ -505,6 +501,23 @@ class Disclosure:
                 if _MISSING in labels and col in self.hidden:
                     hit |= missing
                 mask |= rows & hit
+        return mask
+
+    def _pooled_mask(self, table: pd.DataFrame) -> np.ndarray:
+        """Rows whose category is hidden among the applicants or in any period."""
+        mask = np.zeros(len(table), dtype=bool)
+        for col in table.columns:
+            if col not in self.hidden and col not in CATEGORY_COLUMNS:
+                continue
+            labels: set[str] = set()
+            for name in [col] if col in self.hidden else list(self.hidden):
+                for margin, reasons in self.hidden[name].items():
+                    if margin == "applicants" or margin.startswith(f"{self.period} "):
+                        labels |= set(reasons)
+            values = table[col].astype(object)
+            mask |= np.isin(values.astype(str).to_numpy(), list(labels)) & values.notna().to_numpy()
+            if _MISSING in labels and col in self.hidden:
+                mask |= values.isna().to_numpy()
         return mask
 
     def describe(self) -> str:

@@ -146,10 +146,10 @@ def change_finding(
     ...                   "p_value": [0.002, float("nan")]})
     >>> print(change_finding({"sex": t}, period="round", change_after="2",
     ...                      change="training"))  # doctest: +NORMALIZE_WHITESPACE
-    After training (from round 2 to the next), female candidates' impact ratio for
-    shortlisted went from 0.48 to 1.23 against male candidates (odds ratio of the change
-    3.4, 95% CI 1.6 to 7.4, p = 0.002); a before-and-after comparison shows a change in
-    time, not its cause.
+    After training (introduced after round 2), female candidates' impact ratio at the
+    shortlisted stage went from 0.48 to 1.23 against male candidates (odds ratio of the
+    change 3.4, 95% CI 1.6 to 7.4, p = 0.002); a before-and-after comparison shows a
+    change in time, not its cause.
     """
     pct = f"{confidence:.0%}"
     best = None
@@ -159,7 +159,7 @@ def change_finding(
         for row in shown.to_dict("records"):
             if best is None or row["p_value"] < best[1]["p_value"]:
                 best = (column, row)
-    when = f"{escape_markdown(change)} (from {period} {escape_markdown(change_after)} to the next)"
+    when = f"{escape_markdown(change)} (introduced after {period} {escape_markdown(change_after)})"
     if change is None:
         when = f"{period} {escape_markdown(change_after)}"
     caveat = "; a before-and-after comparison shows a change in time, not its cause."
@@ -167,8 +167,8 @@ def change_finding(
         return f"No impact ratio before and after {when} could be compared" + caveat
     _, row = best
     sentence = (
-        f"{escape_markdown(row['category'])} candidates' impact ratio for "
-        f"{escape_markdown(str(row['stage']).replace('_', ' '))} went from "
+        f"{escape_markdown(row['category'])} candidates' impact ratio at the "
+        f"{escape_markdown(str(row['stage']).replace('_', ' '))} stage went from "
         f"{row['impact_ratio_before']:.2f} to {row['impact_ratio_after']:.2f} against "
         f"{escape_markdown(row['reference'])} candidates (odds ratio of the change "
         f"{row['odds_ratio_change']:.1f}, {pct} CI {row['or_low']:.1f} to "
