@@ -22,8 +22,8 @@ from interviewlab.cli import main
 
 CORPUS = Path(__file__).parent / "studies"
 
-#: each study (its path in the corpus) and the reports it cannot have, with a word of why
-#: no study of the corpus has machine scores or periods (the demo has both)
+#: each study (its path in the corpus) and the reports it cannot have, with a word of why;
+#: only the rounds study has machine scores and periods (as the demo does)
 NEITHER = {"automated_scores": "no machine scores", "over_time": "declares no periods"}
 
 STUDIES = {
@@ -50,6 +50,10 @@ STUDIES = {
         "panel_effects": "neither the raters' groups",
         "recording_quality": "no recorded answers",
         **NEITHER,
+    },
+    "rounds": {
+        "panel_effects": "neither the raters' groups",
+        "recording_quality": "no recorded answers",
     },
 }
 
