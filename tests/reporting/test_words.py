@@ -40,6 +40,14 @@ def test_suppressed_rows_are_never_described() -> None:
     assert "C candidates" not in text and "B candidates 0.40 points higher" in text
 
 
+def test_a_suppressed_overall_correlation_is_left_out() -> None:
+    # the corpus' rounds study: the all-candidates rows hidden as a complement
+    table = _gaps(suppressed=[True, False, False], estimate=[float("nan"), 0.4, -0.3])
+    text = il.machine_gap_finding({"g": table})
+    assert text.startswith("At the same human score, the machine scores C candidates")
+    assert "correlate" not in text and text.endswith("error).")
+
+
 def test_no_clear_gap_is_said_as_such() -> None:
     table = _gaps(p_value=[float("nan"), 0.3, 0.5])
     text = il.machine_gap_finding({"g": table})

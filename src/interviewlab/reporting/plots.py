@@ -279,6 +279,10 @@ def _change_line(ax: object, periods: list[str], change_after: str | None) -> No
         )
 
 
+#: the ratios labelled on a logarithmic axis of impact ratios
+_RATIO_TICKS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 1.25, 2.0, 3.0, 5.0, 10.0, 20.0)
+
+
 def plot_over_time(
     table: pd.DataFrame,
     *,
@@ -377,8 +381,12 @@ def plot_over_time(
             values = values[np.isfinite(values) & (values > 0)]
             low = max(0.05, float(values.min()) * 0.9) if values.size else 0.5
             high = min(20.0, float(values.max()) * 1.1) if values.size else 2.0
-            ax.set_ylim(min(low, 0.7), max(high, 1.3))
+            bottom, top = min(low, 0.7), max(high, 1.3)
+            ax.set_ylim(bottom, top)
+            # plain numbers at round ratios (not 6x10^-1 at every minor tick)
+            ax.set_yticks([t for t in _RATIO_TICKS if bottom <= t <= top])
             ax.yaxis.set_major_formatter(lambda v, _: f"{v:g}")
+            ax.yaxis.set_minor_formatter(lambda v, _: "")
         ax.set_xticks(x, periods)
         ax.set_xlabel(period.replace("_", " "))
         ax.set_title(name.replace("_", " "), fontsize=10)

@@ -72,8 +72,11 @@ def machine_gap_finding(by_group: Mapping[str, pd.DataFrame], *, confidence: flo
         r = shown[(shown["term"] == "pearson_r") & (shown["category"] == "All candidates")]
         if overall is None and len(r):
             overall = float(r["estimate"].iloc[0])
-    tail = f"; the machine and the humans correlate r = {overall:.2f} over all candidates."
-    tail = tail if overall is not None else "."
+    tail = (
+        "."  # the all-candidates row can be suppressed too
+        if overall is None
+        else f"; the machine and the humans correlate r = {overall:.2f} over all candidates."
+    )
     if best is None:
         return "No group's machine scores could be compared with its human scores" + tail
     column, row = best
