@@ -279,6 +279,17 @@ def _change_line(ax: object, periods: list[str], change_after: str | None) -> No
         )
 
 
+def _period_order(table: pd.DataFrame, period: str) -> list[str]:
+    """The periods of ``table`` in time order (an ordered column's, else as they come)."""
+    seen = set(table[period].astype(str))
+    if isinstance(table[period].dtype, pd.CategoricalDtype):
+        return [str(p) for p in table[period].cat.categories if str(p) in seen]
+    if "period_index" in table.columns:
+        order = table.sort_values("period_index", kind="stable")[period].astype(str)
+        return list(dict.fromkeys(order))
+    return list(dict.fromkeys(table[period].astype(str)))
+
+
 #: the ratios labelled on a logarithmic axis of impact ratios
 _RATIO_TICKS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 1.25, 2.0, 3.0, 5.0, 10.0, 20.0)
 
@@ -334,7 +345,7 @@ def plot_over_time(
     1
     """
     require_columns(table, [period, category, estimate, *ci, *as_list(panel)], "the table")
-    periods = list(dict.fromkeys(table[period].astype(str)))
+    periods = _period_order(table, period)
     panels = _panels(table, panel)
     categories = list(dict.fromkeys(table[category].astype(str)))
     from matplotlib.figure import Figure  # imported here: `import interviewlab` stays fast
@@ -447,7 +458,7 @@ def plot_control_chart(
     1
     """
     require_columns(table, [period, category, rate, *limits, *as_list(panel)], "the table")
-    periods = list(dict.fromkeys(table[period].astype(str)))
+    periods = _period_order(table, period)
     panels = _panels(table, panel)
     categories = list(dict.fromkeys(table[category].astype(str)))
     from matplotlib.figure import Figure  # imported here: `import interviewlab` stays fast
@@ -499,6 +510,10 @@ def plot_control_chart(
             _change_line(ax, periods, change_after)
             ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
             ax.grid(axis="y", alpha=0.3)
+            if not np.isfinite(values[rate]).any():  # hidden in every period
+                ax.set_yticks([])
+                ax.text(0.5, 0.5, "not shown", ha="center", va="center",
+                        transform=ax.transAxes, color="#777777", fontsize=9)  # fmt: skip
             if r == 0 and panel is not None:
                 ax.set_title(name.replace("_", " "), fontsize=10)
             if c == 0:
