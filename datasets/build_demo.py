@@ -2,7 +2,9 @@
 
 The demo is simulated with a fixed seed, so this script reproduces it byte for byte;
 ``tests/data/test_simulate.py`` checks that it does. The planted effects are recorded in
-``demo/study.toml`` under ``[planted]``.
+``demo/study.toml`` under ``[planted]``. The machine scores and the hiring rounds were
+added later from random streams of their own: every column the demo had before (and
+every human rating) is unchanged, which ``tests/data/test_simulate.py`` also checks.
 """
 
 from pathlib import Path
@@ -32,6 +34,14 @@ DEMO_OPTIONS = {
     "stage_bias": {"completed_async": -0.6, "shortlisted": -0.5},
     "process_shares": {"informal_visit": 0.3, "pre_interview_call": 0.5},
     "process_focal_ratio": 0.6,
+    # added later, from random streams of their own: every earlier column is unchanged
+    "automated_scores": True,
+    "automated_bias": -1.0,
+    "n_periods": 4,
+    "period_change": 3.0,
+    "period_stage": "shortlisted",
+    "period_focal": ("sex", "female"),
+    "change_after": 2,
 }
 
 
@@ -47,10 +57,20 @@ def build(folder: Path) -> Path:
         "candidate bonus, a recording-quality penalty, and adverse impact against Black "
         "candidates at completion of the async stage and at shortlisting, and less access "
         "for Black candidates to an informal visit and a pre-interview call (60% of the "
-        "others' chance; access does not change scores)."
+        "others' chance; access does not change scores). Added later, without changing "
+        "any of the above: a scoring engine's score of every recorded (async) answer, "
+        "1 point lower for Black candidates than their ability warrants (the human panel "
+        "itself scores them lower in async interviews); and four hiring rounds, with "
+        "structured interview training after round 2, after which women's odds of being "
+        "shortlisted rose threefold relative to men's."
     )
+    meta["periods"] = {**meta["periods"], "change": "structured interview training"}
     return type(study)(
-        meta=meta, candidates=study.candidates, ratings=study.ratings, raters=study.raters
+        meta=meta,
+        candidates=study.candidates,
+        ratings=study.ratings,
+        raters=study.raters,
+        automated_scores=study.automated_scores,
     ).save(folder)
 
 

@@ -22,25 +22,36 @@ from interviewlab.cli import main
 
 CORPUS = Path(__file__).parent / "studies"
 
-#: each study (its path in the corpus) and the reports it cannot have, with a word of why
+#: each study (its path in the corpus) and the reports it cannot have, with a word of why;
+#: only the rounds study has machine scores and periods (as the demo does)
+NEITHER = {"automated_scores": "no machine scores", "over_time": "declares no periods"}
+
 STUDIES = {
-    "csv_messy": {"recording_quality": "no recorded answers"},
-    "workbook/workbook.xlsx": {"recording_quality": "no recorded answers"},
+    "csv_messy": {"recording_quality": "no recorded answers", **NEITHER},
+    "workbook/workbook.xlsx": {"recording_quality": "no recorded answers", **NEITHER},
     "live_only": {
         "async_vs_live": "one interview format (live)",
         "recording_quality": "no recorded answers",
+        **NEITHER,
     },
     "async_only": {
         "async_vs_live": "one interview format (async)",
         "recording_quality": "no recorded answers",
+        **NEITHER,
     },
     "minimal": {
         "panel_effects": "neither the raters' groups",
         "recording_quality": "no recorded answers",
+        **NEITHER,
     },
-    "recordings": {"panel_effects": "neither the raters' groups"},
-    "requisitions": {"recording_quality": "no recorded answers"},
+    "recordings": {"panel_effects": "neither the raters' groups", **NEITHER},
+    "requisitions": {"recording_quality": "no recorded answers", **NEITHER},
     "other_groups": {
+        "panel_effects": "neither the raters' groups",
+        "recording_quality": "no recorded answers",
+        **NEITHER,
+    },
+    "rounds": {
         "panel_effects": "neither the raters' groups",
         "recording_quality": "no recorded answers",
     },
@@ -49,7 +60,9 @@ STUDIES = {
 REPORTS = (
     "adverse_impact_audit",
     "async_vs_live",
+    "automated_scores",
     "panel_effects",
+    "over_time",
     "panel_training",
     "published_cases",
     "recording_quality",

@@ -37,6 +37,9 @@ REPORTS = {
     "adverse_impact_audit": {},
     "reliability": {"n_boot": 100, "n_boot_reml": 0},
     "panel_effects": {},
+    # the demo's machine scores and hiring rounds come along (tables per group and round)
+    "automated_scores": {"n_boot": 200},
+    "over_time": {"n_boot": 100},
 }
 TINY, COMPLEMENT = 3, 12
 
@@ -68,6 +71,10 @@ def _hostile_study(folder: Path) -> Path:
     ratings["candidate_id"] = ratings["candidate_id"].map(ids)
     questions = {q: str(i + 1) for i, q in enumerate(demo.meta["rubric"]["questions"])}
     ratings["question_id"] = ratings["question_id"].map(questions)
+    machine = demo.automated_scores
+    machine = machine[machine["candidate_id"].isin(ids)].copy()
+    machine["candidate_id"] = machine["candidate_id"].map(ids)
+    machine["question_id"] = machine["question_id"].map(questions)
     meta = {k: v for k, v in demo.meta.items() if k != "planted"}
     meta["name"] = TRAVERSAL
     meta["description"] = DESCRIPTION
@@ -75,7 +82,11 @@ def _hostile_study(folder: Path) -> Path:
     meta["licence"] = "=1+1"
     meta["rubric"] = {**demo.meta["rubric"], "questions": list(questions.values())}
     study = il.Study(
-        meta=meta, candidates=keep.reset_index(drop=True), ratings=ratings, raters=demo.raters
+        meta=meta,
+        candidates=keep.reset_index(drop=True),
+        ratings=ratings,
+        raters=demo.raters,
+        automated_scores=machine,
     )
     path = study.save(folder / "hostile")
     return path

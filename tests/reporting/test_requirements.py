@@ -74,6 +74,30 @@ def test_the_demo_gets_every_report(demo: il.Study) -> None:
             "no candidate was rated by two or more raters",
             id="one-rater-each",
         ),
+        pytest.param(
+            "automated_scores",
+            lambda s: {"automated_scores": None},
+            "the study has no machine scores",
+            id="no-machine-scores",
+        ),
+        pytest.param(
+            "automated_scores",
+            lambda s: {"ratings": s.ratings[s.ratings["format"] == "live"]},
+            "no answer has both a machine score and a human rating",
+            id="machine-scores-of-other-answers",
+        ),
+        pytest.param(
+            "over_time",
+            lambda s: {"meta": {k: v for k, v in s.meta.items() if k != "periods"}},
+            "the study declares no periods",
+            id="no-periods",
+        ),
+        pytest.param(
+            "over_time",
+            lambda s: {"candidates": s.candidates.assign(round="1")},
+            "every candidate is in one period",
+            id="one-period",
+        ),
     ],
 )
 def test_a_report_that_does_not_apply_says_why(

@@ -888,6 +888,64 @@ def build_other_groups(rng: np.random.Generator) -> None:
 
 
 # --------------------------------------------------------------------------- main
+# ------------------------------------------------------------------------ (i) rounds
+def build_rounds(rng: np.random.Generator) -> None:
+    folder = new_folder("rounds")
+    n = 260
+    cand = pd.DataFrame({"candidate_id": ids("T", n)})
+    cand["sex"] = draw(rng, n, SEX)
+    cand["ethnicity"] = draw(rng, n, ETHNICITY_SHORT)
+    formats = np.where(rng.random(n) < 0.65, "async", "live").astype(object)
+    raters = ids("K", 6, 2)
+    panels = {f"A{k + 1}": p for k, p in enumerate(rotating_panels(raters[:4], 2))}
+    panels |= {f"L{k + 1}": p for k, p in enumerate(rotating_panels(raters[2:], 3))}
+    cand, ratings = run_process(
+        rng,
+        cand,
+        stages=["assessed", "shortlisted", "appointed"],
+        pass_rates=[0.8, 0.35, 0.45],
+        bias={"ethnicity": {"Black": -0.4, "Asian": -0.2}},
+        formats=formats,
+        panel_of=assign_panels(rng, formats, panels),
+        panels=panels,
+        questions=["q1", "q2", "q3", "q4"],
+    )
+    # four quarterly intakes (labels that sort as written), a new rubric after the second
+    cand.insert(1, "intake", rng.choice([f"2025-Q{q}" for q in range(1, 5)], size=n))
+    # the platform's engine scores every recorded answer on the rubric's scale, with two
+    # decimals: the panel's mean for the answer, 0.4 lower for Black candidates, plus noise
+    recorded = ratings[ratings["format"] == "async"]
+    answers = recorded.groupby(["candidate_id", "question_id"], sort=True)["score"].mean()
+    group = cand.set_index("candidate_id")["ethnicity"]
+    focal = (group.reindex(answers.index.get_level_values(0)) == "Black").to_numpy()
+    machine = np.clip(answers.to_numpy() - 0.4 * focal + rng.normal(0.0, 0.4, len(answers)), 1, 5)
+    engine = answers.reset_index()[["candidate_id", "question_id"]].assign(
+        rater_id="engine-v2", format="async", score=np.round(machine, 2), rater_type="automated"
+    )
+    ratings = pd.concat([ratings.assign(rater_type="human"), engine], ignore_index=True)
+    ratings["score"] = [f"{v:g}" for v in ratings["score"]]  # 3, not 3.0; 2.47 as it is
+    meta = {
+        "name": "rounds",
+        "description": "Four quarterly intakes, async or live; an engine scores recorded answers.",
+        "source": "interviewlab test corpus (tests/studies/build_corpus.py), made-up data",
+        "licence": "CC0-1.0",
+        "rubric": {"min": 1, "max": 5},
+        "groups": {"columns": ["sex", "ethnicity"], "unknown": ["prefer not to say"]},
+        "stages": {"order": ["assessed", "shortlisted", "appointed"]},
+        "periods": {"column": "intake", "change_after": "2025-Q2", "change": "a new rubric"},
+    }
+    write_plain(
+        folder,
+        meta,
+        "Four quarterly intakes (an intake column with labels 2025-Q1 to 2025-Q4, declared in "
+        "[periods] with a change after 2025-Q2) and a scoring engine's score of every "
+        "recorded answer (rater_type automated, decimals, rater_id engine-v2, no row in a "
+        f"raters table); async or live between candidates; {n} candidates.",
+        candidates=cand,
+        ratings=ratings,
+    )
+
+
 def build(names: Sequence[str]) -> None:
     # one generator per study, so rebuilding one study leaves the others unchanged
     def rng(k: int) -> np.random.Generator:
@@ -900,6 +958,7 @@ def build(names: Sequence[str]) -> None:
         "recordings": lambda: build_recordings(rng(6)),
         "requisitions": lambda: build_requisitions(rng(7)),
         "other_groups": lambda: build_other_groups(rng(8)),
+        "rounds": lambda: build_rounds(rng(9)),
     }
     if {"csv_messy", "workbook"} & set(names):
         study = messy_study(rng(1))
@@ -923,6 +982,7 @@ STUDIES = [
     "recordings",
     "requisitions",
     "other_groups",
+    "rounds",
 ]
 
 if __name__ == "__main__":

@@ -50,12 +50,17 @@ import numpy as np
 import pandas as pd
 
 from interviewlab._checks import check_choice, check_fraction
+from interviewlab.data.simulated_tables import (
+    ROUND,
+    STAGES,
+    _decide_stages,
+    _machine_and_rounds,
+    _ratings_table,
+)
 from interviewlab.data.study import Study
 from interviewlab.errors import InterviewLabError
 
 __all__ = ["DEFAULT_GROUPS", "simulate_study"]
-
-STAGES = ("completed_async", "shortlisted", "appointed")
 
 #: Roles given to the raters of each simulated panel, in turn.
 RATER_ROLES = ("hiring manager", "HR", "peer")
@@ -103,6 +108,14 @@ def simulate_study(
     stage_bias: Mapping[str, float] | None = None,
     process_shares: Mapping[str, float] | None = None,
     process_focal_ratio: float = 1.0,
+    automated_scores: bool = False,
+    automated_bias: float = 0.0,
+    automated_noise_sd: float = 0.5,
+    n_periods: int = 0,
+    period_change: float = 1.0,
+    period_stage: str = "shortlisted",
+    period_focal: tuple[str, str] | None = None,
+    change_after: int | None = None,
 ) -> Study:
     """Simulate an interview study with known, planted effects.
 
@@ -161,12 +174,39 @@ def simulate_study(
     process_focal_ratio : float
         The focal group's chance of each process factor relative to everyone else's
         (1: equal access), capped at 1.
+    automated_scores : bool
+        Add a scoring engine's score (``rater_id`` "engine", ``rater_type``
+        "automated") of every recorded (async) answer: ``centre + ability - difficulty
+        + automated_bias * focal + noise``, noise ``N(0, automated_noise_sd)``, clipped
+        to the rubric, 2 decimals. Unlike the raters, the engine has no severity and
+        none of the raters' planted biases.
+    automated_bias : float
+        Points the engine adds to the focal group's scores (negative: against it).
+    automated_noise_sd : float
+        The engine's noise (score points).
+    n_periods : int
+        Hiring rounds ``1`` to ``n_periods`` in a candidates column ``round`` (0: none).
+        Rounds are assigned after the stages, each group spread evenly over them, but
+        with the candidates of ``period_focal`` who passed ``period_stage`` more (or less)
+        often after ``change_after``: a planted change of that group's pass rate.
+    period_change : float
+        The planted change: the odds ratio of passing ``period_stage``, after the change
+        against before, for ``period_focal`` (everyone else's is 1). It is the odds ratio
+        of the 2x2 table of that group given its margins (Fisher's noncentral
+        hypergeometric law), so that group sizes per round do not move.
+    period_stage : str
+        The stage whose pass rate changes.
+    period_focal : (str, str), optional
+        The group column and value whose pass rate changes; default ``focal``.
+    change_after : int, optional
+        The last round before the change; default ``n_periods // 2``.
 
     Returns
     -------
     Study
         A validated study whose ``meta["planted"]`` holds every option above
-        (``rater_majority_share`` only when given) and the true rater severities (the
+        (``rater_majority_share``, the machine's and the rounds' options only when
+        used) and the true rater severities (the
         points each rater deducts, so positive is harsher: the opposite sign of
         :func:`interviewlab.rater_effects`' ``severity``), rater groups and question
         difficulties.
@@ -220,6 +260,14 @@ def _simulated_tables(
     stage_bias: Mapping[str, float] | None = None,
     process_shares: Mapping[str, float] | None = None,
     process_focal_ratio: float = 1.0,
+    automated_scores: bool = False,
+    automated_bias: float = 0.0,
+    automated_noise_sd: float = 0.5,
+    n_periods: int = 0,
+    period_change: float = 1.0,
+    period_stage: str = "shortlisted",
+    period_focal: tuple[str, str] | None = None,
+    change_after: int | None = None,
 ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The simulated study's metadata, candidates, ratings and raters, not yet checked.
 
@@ -256,6 +304,9 @@ def _simulated_tables(
         check_fraction(f"process_shares[{column!r}]", float(share), open_interval=False)
         chance = np.minimum(1.0, share * np.where(people.is_focal, process_focal_ratio, 1.0))
         cand[column] = (rng.random(n_candidates) < chance).astype(int)
+    cand, ratings, extra = _machine_and_rounds(
+        seed, people, panel, drawn.scores, cand, ratings, dict(locals())
+    )
 
     planted: dict[str, Any] = {
         "seed": int(seed),
@@ -296,6 +347,7 @@ def _simulated_tables(
     if process:
         planted["process_shares"] = {k: float(v) for k, v in process.items()}
         planted["process_focal_ratio"] = float(process_focal_ratio)
+    planted.update(extra)
     meta = _simulated_meta(
         name=name,
         seed=seed,
@@ -310,6 +362,8 @@ def _simulated_tables(
     raters = panel.table(similarity_column)
     if process:
         meta["process"] = {"columns": list(process)}
+    if n_periods:
+        meta["periods"] = {"column": ROUND, "change_after": str(extra["change_after"])}
     return meta, cand, ratings, raters
 
 
@@ -634,54 +688,6 @@ def _draw_scores(
     return _Scores(*(np.concatenate(parts) for parts in zip(*blocks, strict=True)))
 
 
-def _ratings_table(people: _Candidates, panel: _Panel, scores: _Scores) -> pd.DataFrame:
-    """The ratings table, sorted by candidate, session, rater and question."""
-    c, r = scores.candidate, scores.rater
-    panel_names = np.array([f"P{p + 1}" for p in panel.panel_of_rater])
-    ratings = pd.DataFrame(
-        {
-            "candidate_id": people.frame["candidate_id"].to_numpy()[c],
-            "rater_id": panel.rater_ids[r],
-            "question_id": panel.questions[scores.question],
-            "format": np.where(scores.is_async, "async", "live"),
-            "score": scores.score,
-            "panel_id": panel_names[r],
-            "requisition_id": people.frame["requisition_id"].to_numpy()[c],
-            "session": scores.session,
-        }
-    )
-    return (
-        ratings.sort_values(["candidate_id", "session", "rater_id", "question_id"], kind="stable")
-        .drop(columns="session")
-        .reset_index(drop=True)
-    )
-
-
-def _decide_stages(
-    rng: np.random.Generator,
-    people: _Candidates,
-    ratings: pd.DataFrame,
-    *,
-    completed: np.ndarray,
-    rates: tuple[float, float],
-    stage_bias: dict[str, float],
-) -> pd.DataFrame:
-    """Later stages, decided within requisition from mean scores (plus any planted bias)."""
-    cand = people.frame
-    cand_ids = cand["candidate_id"].to_numpy()
-    mean_score = ratings.groupby("candidate_id")["score"].mean().reindex(cand_ids).to_numpy()
-    stage_pass = {STAGES[0]: completed}
-    previous = completed
-    for stage, rate in zip(STAGES[1:], rates, strict=True):
-        merit = mean_score + stage_bias.get(stage, 0.0) * people.is_focal
-        merit = merit + rng.normal(0.0, 1e-6, cand_ids.size)  # break ties at random
-        stage_pass[stage] = _top_share(merit, previous, cand["requisition_id"].to_numpy(), rate)
-        previous = stage_pass[stage]
-    for stage in STAGES:
-        cand[stage] = stage_pass[stage]
-    return cand
-
-
 def _simulated_meta(
     *,
     name: str,
@@ -732,20 +738,6 @@ def _check_shares(**shares: float | None) -> None:
     majority = shares["rater_majority_share"]
     if majority is not None:
         check_fraction("rater_majority_share", majority, open_interval=False)
-
-
-def _top_share(
-    merit: np.ndarray, eligible: np.ndarray, strata: np.ndarray, share: float
-) -> np.ndarray:
-    """1 for the top ``share`` (rounded, at least one) of eligible units in each stratum."""
-    out = np.zeros(merit.size, dtype=int)
-    frame = pd.DataFrame({"merit": merit, "eligible": eligible.astype(bool), "s": strata})
-    pool = frame[frame["eligible"]]
-    rank = pool.groupby("s")["merit"].rank(ascending=False, method="first")
-    size = pool.groupby("s")["merit"].transform("size")
-    keep = rank <= np.maximum(1, np.rint(size * share))
-    out[pool.index[keep.to_numpy()]] = 1
-    return out
 
 
 def _check_options(

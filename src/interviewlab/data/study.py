@@ -41,10 +41,18 @@ is not UTF-8) gives an :class:`~interviewlab.errors.InterviewLabWarning`.
     [reactions]
     levels = [1, 2, 3, 4, 5]             # optional reactions.csv: its Likert scale
 
+    [periods]
+    column = "round"                     # optional: candidates' period (hiring round)
+    order = ["spring", "autumn"]         # optional: the periods from first to last
+    change_after = "spring"              # optional: the last period before a change
+
 An optional ``raters.csv`` (sheet ``raters``) has one row per rater: ``rater_id``, the
 columns of ``[raters] columns``, and optionally ``role`` and ``trained`` (0/1). An
 optional ``reactions.csv`` (sheet ``reactions``) has candidates' feedback on the
 process, one row per candidate and item: ``candidate_id``, ``item``, ``response``.
+Machine scores of recorded answers are rows of ``ratings.csv`` with ``rater_type``
+``automated`` (see :mod:`interviewlab.data.automated_table`); periods are described in
+:mod:`interviewlab.data.periods`.
 """
 
 from __future__ import annotations
@@ -57,6 +65,7 @@ from typing import Any
 
 import pandas as pd
 
+from interviewlab.data.automated_table import _joined_ratings
 from interviewlab.data.problems import (
     DEFAULT_FORMATS,
     Problem,
@@ -87,11 +96,13 @@ class Study:
     candidates : pandas.DataFrame
         One row per candidate: ``candidate_id`` (str), the group columns (str, missing
         or "unknown" values as ``<NA>``), stage columns (int 0/1), and optional
-        ``requisition_id``, ``internal`` (0/1), ``recording``.
+        ``requisition_id``, ``internal`` (0/1), ``recording``, and the period column of
+        ``[periods] column`` (an ordered categorical, first period first).
     ratings : pandas.DataFrame
-        One row per rating: ``candidate_id``, ``rater_id``, ``question_id``, ``format``
-        (str) and ``score`` (float), with optional ``panel_id``, ``rated_at``,
-        ``requisition_id``.
+        One row per human rating: ``candidate_id``, ``rater_id``, ``question_id``,
+        ``format`` (str) and ``score`` (float), with optional ``panel_id``, ``rated_at``,
+        ``requisition_id``. Rows of ``ratings.csv`` with ``rater_type`` ``automated``
+        are not here but in ``automated_scores``.
     files : dict
         The input files the study was read from (label -> path), for provenance.
     raters : pandas.DataFrame or None
@@ -102,6 +113,9 @@ class Study:
         The optional applicant-reactions table: ``candidate_id``, ``item`` and
         ``response`` (str, a level of ``[reactions] levels``); ``None`` when the study
         has none.
+    automated_scores : pandas.DataFrame or None
+        The machine scores (rows of ``ratings.csv`` with ``rater_type`` ``automated``):
+        the columns of ``ratings`` and ``rater_type``; ``None`` when there are none.
 
     Examples
     --------
@@ -119,6 +133,7 @@ class Study:
     files: dict[str, str] = field(default_factory=dict)
     raters: pd.DataFrame | None = None
     reactions: pd.DataFrame | None = None
+    automated_scores: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ properties
     @property
@@ -161,6 +176,29 @@ class Study:
     def formats(self) -> list[str]:
         """Allowed interview format labels."""
         return list(self.meta.get("formats", {}).get("labels", DEFAULT_FORMATS))
+
+    @property
+    def period_column(self) -> str | None:
+        """The candidates' period column declared in ``[periods] column`` (None: none)."""
+        column = self.meta.get("periods", {}).get("column")
+        return str(column) if column else None
+
+    @property
+    def periods(self) -> list[str]:
+        """The periods from first to last (empty when the study declares none)."""
+        column = self.period_column
+        if column is None:
+            return []
+        values = self.candidates[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            return [str(v) for v in values.cat.categories]
+        return sorted(map(str, values.dropna().unique()))
+
+    @property
+    def change_after(self) -> str | None:
+        """The last period before a change to the process (``[periods] change_after``)."""
+        value = self.meta.get("periods", {}).get("change_after")
+        return None if value is None else str(value)
 
     @property
     def planted(self) -> dict[str, Any]:
@@ -299,6 +337,7 @@ class Study:
         import tomli_w
 
         path = Path(path)
+        ratings = _joined_ratings(self.ratings, self.automated_scores)
         if path.suffix.lower() == ".xlsx":
             path.parent.mkdir(parents=True, exist_ok=True)
             study_sheet = pd.DataFrame(
@@ -307,7 +346,7 @@ class Study:
             with pd.ExcelWriter(path, engine="openpyxl") as writer:
                 study_sheet.to_excel(writer, sheet_name="study", index=False)
                 self.candidates.to_excel(writer, sheet_name="candidates", index=False)
-                self.ratings.to_excel(writer, sheet_name="ratings", index=False)
+                ratings.to_excel(writer, sheet_name="ratings", index=False)
                 for name, table in (("raters", self.raters), ("reactions", self.reactions)):
                     if table is not None:
                         table.to_excel(writer, sheet_name=name, index=False)
@@ -315,7 +354,7 @@ class Study:
         path.mkdir(parents=True, exist_ok=True)
         (path / "study.toml").write_text(tomli_w.dumps(self.meta), encoding="utf-8")
         self.candidates.to_csv(path / "candidates.csv", index=False, lineterminator="\n")
-        self.ratings.to_csv(path / "ratings.csv", index=False, lineterminator="\n")
+        ratings.to_csv(path / "ratings.csv", index=False, lineterminator="\n")
         for name, table in (("raters", self.raters), ("reactions", self.reactions)):
             if table is not None:
                 table.to_csv(path / f"{name}.csv", index=False, lineterminator="\n")

@@ -17,9 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from interviewlab.data.automated_table import _check_rater_type, _split_automated
 from interviewlab.data.confusables import _warn_confusable_labels
 from interviewlab.data.csv_text import _as_text, _parse_csv
 from interviewlab.data.dates import parse_dates
+from interviewlab.data.periods import _check_period_meta, _check_periods, _type_periods
 from interviewlab.data.problems import (
     DEFAULT_FORMATS,
     RATING_COLUMNS,
@@ -62,7 +64,7 @@ def _add_rows(
         problems.append(Problem(label, text, line=int(lines[position]), column=column))
 
 
-_TABLES = ("rubric", "groups", "stages", "formats", "raters", "process", "reactions")
+_TABLES = ("rubric", "groups", "stages", "formats", "raters", "process", "reactions", "periods")
 _LISTS = (
     ("groups", "columns"),
     ("groups", "unknown"),
@@ -93,6 +95,7 @@ def _check_meta(
     if not str(meta.get("name", "")).strip():
         add("has no 'name'; add a line such as name = \"my-study\".", "name")
     _check_reaction_meta(meta, add)
+    _check_period_meta(meta, add)
     date_format = meta.get("date_format")
     if date_format is not None and not (isinstance(date_format, str) and "%" in date_format):
         add(
@@ -325,6 +328,8 @@ def _validate(
     if cand is not None:
         _check_candidate_columns(cand, declared if declared_ok else None, cl, problems)
         stage_values = _check_candidates(usable, cand, declared, cl, problems)
+        if declared_ok:
+            _check_periods(usable, cand, cl, problems, meta_label)
     format_filled = False
     scores = dates = None
     if rat is not None:
@@ -349,6 +354,7 @@ def _validate(
     candidates = candidates.reset_index(drop=True)
     ratings = ratings.reset_index(drop=True)
     candidates = _with_format_order(candidates, ratings, declared, cl)
+    ratings, automated = _split_automated(ratings)
     _warn_usable(usable, candidates, ratings, declared, cl, rl)
     raw_raters, raw_reactions = parsed.get("raters"), parsed.get("reactions")
     raters = (
@@ -365,6 +371,7 @@ def _validate(
         "files": dict(files),
         "raters": raters,
         "reactions": None if raw_reactions is None else _type_reactions(raw_reactions),
+        "automated_scores": automated,
     }
 
 
@@ -551,6 +558,7 @@ def _check_ratings(
                 rat[col] == "",
                 f"{col} is empty; every rating needs a candidate, a rater and a question.",
             )
+    automated = _check_rater_type(rat, label, problems)
     scores = None
     if "score" in rat.columns:
         scores = pd.to_numeric(rat["score"], errors="coerce")
@@ -569,10 +577,22 @@ def _check_ratings(
                 problems,
                 label,
                 "score",
-                outside,
+                outside & ~automated,
                 lambda i: (
                     f"score {rat['score'].iat[i]} is outside the rubric scale "
                     f"{lo:g} to {hi:g} (study.toml [rubric])."
+                ),
+            )
+            _add_rows(
+                problems,
+                label,
+                "score",
+                outside & automated,
+                lambda i: (
+                    f"automated score {scores.iat[i]:g} is outside the rubric scale "
+                    f"{lo:g} to {hi:g} (study.toml [rubric]); put the machine's scores on "
+                    f"the rubric's scale before loading (e.g. a 0-100 score s as "
+                    f"{lo:g} + {hi - lo:g} * s / 100)."
                 ),
             )
     if declared is not None and "format" in rat.columns:
@@ -644,7 +664,8 @@ def _check_across(
         )
     raw_raters, raw_reactions = parsed.get("raters"), parsed.get("reactions")
     if raw_raters is not None and "rater_id" in rat.columns:
-        _check_raters(meta, raw_raters, labels.get("raters", "raters.csv"), rat, rl, problems)
+        human = rat if "rater_type" not in rat.columns else rat[rat["rater_type"] != "automated"]
+        _check_raters(meta, raw_raters, labels.get("raters", "raters.csv"), human, rl, problems)
     if raw_reactions is not None and "candidate_id" in cand.columns:
         _check_reactions(
             meta, raw_reactions, labels.get("reactions", "reactions.csv"), cand, problems
@@ -674,6 +695,7 @@ def _typed_candidates(
         order = candidates["format_order"]
         candidates["format_order"] = order.where(order != "").astype(object)
     _type_process(meta, candidates)
+    _type_periods(meta, candidates)
     return candidates
 
 

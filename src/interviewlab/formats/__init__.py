@@ -2,9 +2,16 @@
 
 :func:`compare_formats` (format effect, group gap per format, their interaction),
 :func:`equivalence_test` (TOST), per-format side by side tables, question-level
-invariance and :func:`format_power`, all on the shared mixed-model engine.
+invariance and :func:`format_power`, all on the shared mixed-model engine; and
+:func:`automated_score_audit`, the machine scores of recorded (async) answers against
+the human raters.
 """
 
+from interviewlab.formats.automated import (
+    AutomatedScoreAudit,
+    automated_score_audit,
+    quadratic_weighted_kappa,
+)
 from interviewlab.formats.compare import compare_formats, equivalence_test
 from interviewlab.formats.invariance import format_invariance
 from interviewlab.formats.planted import planted_format_effects
@@ -18,7 +25,9 @@ from interviewlab.formats.side import (
 )
 
 __all__ = [
+    "AutomatedScoreAudit",
     "async_completion",
+    "automated_score_audit",
     "compare_formats",
     "compare_reactions",
     "equivalence_test",
@@ -29,5 +38,6 @@ __all__ = [
     "load_reactions",
     "planted_format_effects",
     "problem_shares",
+    "quadratic_weighted_kappa",
     "score_gaps_by_format",
 ]

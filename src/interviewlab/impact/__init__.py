@@ -9,6 +9,7 @@ categories, roles) are described in :mod:`interviewlab.impact._core`.
 from interviewlab.impact.audit import findings, pooled_stage_audit, stage_audit, stage_entrants
 from interviewlab.impact.funnel import funnel
 from interviewlab.impact.gaps import question_gaps, score_gaps
+from interviewlab.impact.over_time import ImpactOverTime, impact_over_time
 from interviewlab.impact.pooled import mantel_haenszel
 from interviewlab.impact.power import audit_power, audit_sample_size, detectable_impact_ratio
 from interviewlab.impact.ratios import impact_ratios, selection_rates
@@ -21,6 +22,7 @@ from interviewlab.impact.scale import (
 from interviewlab.impact.scoring import scoring_rate_sweep, scoring_rates
 
 __all__ = [
+    "ImpactOverTime",
     "applicant_counts",
     "audit_power",
     "audit_sample_size",
@@ -29,6 +31,7 @@ __all__ = [
     "detectable_impact_ratio",
     "findings",
     "funnel",
+    "impact_over_time",
     "impact_ratios",
     "mantel_haenszel",
     "pooled_stage_audit",

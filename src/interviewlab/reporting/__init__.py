@@ -6,7 +6,13 @@ Statistics are not computed here: this layer presents what the analysis layers r
 from interviewlab.reporting.bulk_audit import audit_tables
 from interviewlab.reporting.pages import headline, write_index
 from interviewlab.reporting.pdf import write_pdf
-from interviewlab.reporting.plots import plot_bars, plot_estimates, plot_funnel
+from interviewlab.reporting.plots import (
+    plot_bars,
+    plot_control_chart,
+    plot_estimates,
+    plot_funnel,
+    plot_over_time,
+)
 from interviewlab.reporting.privacy import Disclosure, check_no_identifiers, suppress_small_cells
 from interviewlab.reporting.runner import (
     available_reports,
@@ -24,6 +30,7 @@ from interviewlab.reporting.tables import (
     impact_verdict,
     reader_table,
 )
+from interviewlab.reporting.words import change_finding, machine_gap_finding, trend_finding
 from interviewlab.reporting.writer import ReportWriter
 
 __all__ = [
@@ -34,17 +41,21 @@ __all__ = [
     "audit_summary",
     "audit_tables",
     "available_reports",
+    "change_finding",
     "check_no_identifiers",
     "columns_for",
     "detectable_ratios",
     "escape_markdown",
     "headline",
     "impact_verdict",
+    "machine_gap_finding",
     "neutralise_formulas",
     "notebook_parameters",
     "plot_bars",
+    "plot_control_chart",
     "plot_estimates",
     "plot_funnel",
+    "plot_over_time",
     "reader_table",
     "report_folder_name",
     "resolve_study_path",
@@ -52,6 +63,7 @@ __all__ = [
     "sanitize_html",
     "slug",
     "suppress_small_cells",
+    "trend_finding",
     "write_index",
     "write_pdf",
 ]

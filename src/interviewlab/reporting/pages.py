@@ -148,6 +148,8 @@ READING_ORDER = (
     "async_vs_live",
     "panel_effects",
     "recording_quality",
+    "automated_scores",
+    "over_time",
     "panel_training",
     "published_cases",
 )

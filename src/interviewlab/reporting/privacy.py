@@ -225,7 +225,11 @@ def _default_labels(table: pd.DataFrame) -> set[str]:
 
 
 def check_no_identifiers(
-    table: pd.DataFrame, *, identifiers: Iterable[str] = (), where: str = "table"
+    table: pd.DataFrame,
+    *,
+    identifiers: Iterable[str] = (),
+    where: str = "table",
+    other_entities: Iterable[str] = (),
 ) -> None:
     """Raise if ``table`` has an identifier column or contains an identifier value.
 
@@ -241,6 +245,9 @@ def check_no_identifiers(
         (:data:`OTHER_ENTITY_COLUMNS`: a question "1" is not candidate "1").
     where : str
         Name of the table, for the message.
+    other_entities : iterable of str
+        More columns that name other entities than candidates (e.g. the study's period
+        column: round "1" is not candidate "1").
 
     Examples
     --------
@@ -267,10 +274,11 @@ def check_no_identifiers(
             "report tables must never list individual candidates."
         )
     frame = table.reset_index()
+    others = {str(c) for c in other_entities}
     for col in frame.columns:
         if pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
             continue
-        if str(col).lower() in OTHER_ENTITY_COLUMNS:
+        if str(col).lower() in OTHER_ENTITY_COLUMNS or str(col) in others:
             continue
         values = frame[col].dropna().astype(str)
         hit = values.isin(ids).to_numpy()
@@ -308,15 +316,19 @@ class Disclosure:
     Attributes
     ----------
     hidden : dict
-        Group column -> margin -> {category: reason}. The margins are ``"applicants"``
-        and each stage's name (the candidates entering that stage); the missing
-        category is ``"(missing)"``.
+        Group column -> margin -> {category: reason}. The margins are ``"applicants"``,
+        each stage's name (the candidates entering that stage) and, for a study with
+        periods, each period as ``"<period column> <period>"`` (its applicants); the
+        missing category is ``"(missing)"``.
     min_cell_size : int
         The minimum number of people behind a shown figure.
+    period : str or None
+        The period column whose margins are planned (None: none).
     """
 
     hidden: dict[str, dict[str, dict[str, str]]]
     min_cell_size: int
+    period: str | None = None
 
     @classmethod
     def from_counts(
@@ -327,6 +339,7 @@ class Disclosure:
         stages: Sequence[str] = (),
         min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
         weight: str | None = None,
+        period: str | None = None,
     ) -> Disclosure:
         """Decide the hidden categories from candidate counts per group and stage.
 
@@ -344,6 +357,9 @@ class Disclosure:
         weight : str, optional
             Column of frequency counts when each row stands for several candidates (the
             ``n_applicants`` of :func:`interviewlab.applicant_counts`).
+        period : str, optional
+            The candidates' period column: each period's applicants are a margin too
+            (see Notes).
 
         Returns
         -------
@@ -363,10 +379,22 @@ class Disclosure:
            category is hidden too (``"complementary"``): with one hidden category the
            margin's total, shown elsewhere, would give it away by subtraction.
 
+        With ``period``, each period's applicants form a margin of their own, which
+        starts with the categories hidden among all applicants; the period tables are
+        two-way (period x category), so a category hidden in exactly one period is also
+        hidden in its smallest other period (``"complementary"``), and the two rules are
+        repeated until neither hides more. No report publishes a period's total number
+        of applicants: it can only be added up from a group column that shows every
+        one of its categories (the missing one too) in that period. So a column that
+        hides exactly one category of a period gives it away only while the total is
+        known; the cheaper of two ways closes that (fewest people hidden): hide the
+        smallest category of each column that shows all of them, which hides the
+        total, or the smallest other category of each column that hides one.
+
         A row of any report table that names a hidden category (in a column named
         after the group column or in a generic column such as ``category``, ``focal``
-        or ``reference``) is hidden, at that row's stage, or with the applicants' margin
-        when the table has no stage.
+        or ``reference``) is hidden, at that row's stage, or in its period when the
+        table has the period column and no stage, or with the applicants' margin.
 
         Examples
         --------
@@ -410,11 +438,17 @@ class Disclosure:
                 if len(n) - len(shown) == 1 and len(shown):
                     reasons[str(shown.sort_values(kind="stable").index[0])] = "complementary"
                 per_margin[margin] = {k: v for k, v in reasons.items() if k in set(n.index)}
-            if reasons:
-                hidden[col] = per_margin
-        return cls(hidden=hidden, min_cell_size=int(min_cell_size))
+            hidden[col] = per_margin
+        if period is not None:
+            weights = counts if weight is not None else None
+            plans = _period_plans(candidates, groups, period, weights, hidden, min_cell_size)
+            for col, margins_of_col in plans.items():
+                hidden[col].update(margins_of_col)
+        hidden = {col: m for col, m in hidden.items() if any(m.values())}
+        return cls(hidden=hidden, min_cell_size=int(min_cell_size), period=period)
 
     def _labels(self, col: str, margin: str) -> set[str]:
+        """The categories hidden in ``margin`` (the applicants' when it is not planned)."""
         columns = [col] if col in self.hidden else list(self.hidden)
         out: set[str] = set()
         for name in columns:
@@ -422,22 +456,38 @@ class Disclosure:
             out |= set(by_margin.get(margin, by_margin.get("applicants", {})))
         return out
 
-    def rows_to_hide(self, table: pd.DataFrame) -> np.ndarray:
+    def rows_to_hide(self, table: pd.DataFrame, *, across_periods: bool = False) -> np.ndarray:
         """Boolean mask of the rows of ``table`` that show a hidden category.
 
         A column named after a group column is compared with that column's hidden
         categories; a generic category column (:data:`CATEGORY_COLUMNS`) with the hidden
         categories of every group column. Rows with a ``stage`` use that stage's margin,
-        other rows the applicants'.
+        rows with the period column that period's, other rows the applicants'; a row
+        with both is hidden when either hides its category (a stage's figures per
+        period add up, over the periods, to the stage's figures). With
+        ``across_periods`` the rows pool several periods (a trend, a before-and-after
+        comparison): a category hidden in any period is hidden, since the figure pooled
+        over periods, less the periods shown, would give the hidden ones away; and
+        with a ``stage``, a category hidden at that stage too.
         """
         mask = np.zeros(len(table), dtype=bool)
         if not self.hidden:
             return mask
-        margins = (
-            table["stage"].astype(str).to_numpy()
-            if "stage" in table.columns
-            else np.full(len(table), "applicants", dtype=object)
-        )
+        has_stage = "stage" in table.columns
+        if across_periods and self.period is not None:
+            mask |= self._pooled_mask(table)
+        elif self.period is not None and self.period in table.columns:
+            margins = (self.period + " " + table[self.period].astype(str)).to_numpy()
+            mask |= self._margin_mask(table, margins)
+        elif not has_stage:
+            mask |= self._margin_mask(table, np.full(len(table), "applicants", dtype=object))
+        if has_stage:
+            mask |= self._margin_mask(table, table["stage"].astype(str).to_numpy())
+        return mask
+
+    def _margin_mask(self, table: pd.DataFrame, margins: np.ndarray) -> np.ndarray:
+        """Rows whose category is hidden in the row's margin (``margins``, one per row)."""
+        mask = np.zeros(len(table), dtype=bool)
         for col in table.columns:
             if col not in self.hidden and col not in CATEGORY_COLUMNS:
                 continue
@@ -451,6 +501,23 @@ class Disclosure:
                 if _MISSING in labels and col in self.hidden:
                     hit |= missing
                 mask |= rows & hit
+        return mask
+
+    def _pooled_mask(self, table: pd.DataFrame) -> np.ndarray:
+        """Rows whose category is hidden among the applicants or in any period."""
+        mask = np.zeros(len(table), dtype=bool)
+        for col in table.columns:
+            if col not in self.hidden and col not in CATEGORY_COLUMNS:
+                continue
+            labels: set[str] = set()
+            for name in [col] if col in self.hidden else list(self.hidden):
+                for margin, reasons in self.hidden[name].items():
+                    if margin == "applicants" or margin.startswith(f"{self.period} "):
+                        labels |= set(reasons)
+            values = table[col].astype(object)
+            mask |= np.isin(values.astype(str).to_numpy(), list(labels)) & values.notna().to_numpy()
+            if _MISSING in labels and col in self.hidden:
+                mask |= values.isna().to_numpy()
         return mask
 
     def describe(self) -> str:
@@ -471,3 +538,94 @@ class Disclosure:
             f"every later one (fewer than {self.min_cell_size} people, or hidden so that "
             "such a category cannot be recovered by subtraction): " + "; ".join(parts) + "."
         )
+
+
+def _period_plans(
+    candidates: pd.DataFrame,
+    groups: Sequence[str],
+    period: str,
+    counts: pd.Series | None,
+    hidden: dict[str, dict[str, dict[str, str]]],
+    min_cell_size: int,
+) -> dict[str, dict[str, dict[str, str]]]:
+    """The period margins of every group column (see :meth:`Disclosure.from_counts`)."""
+    periods = candidates[period].astype(str).to_numpy()
+    weights = pd.Series(1, index=candidates.index) if counts is None else counts
+    cells: dict[str, pd.DataFrame] = {}  # column -> periods x categories
+    reasons: dict[tuple[str, str, str], str] = {}  # (column, period, category) -> why
+    for col in groups:
+        labels = candidates[col].astype(object).where(candidates[col].notna(), _MISSING)
+        table = (
+            weights.groupby([periods, labels.astype(str).to_numpy()]).sum().unstack(fill_value=0)
+        )
+        cells[col] = table
+        for p in table.index:
+            for c in table.columns:
+                if table.loc[p, c] <= 0:
+                    continue
+                if c in hidden[col]["applicants"]:
+                    reasons[(col, p, c)] = hidden[col]["applicants"][c]
+                elif table.loc[p, c] < min_cell_size:
+                    reasons[(col, p, c)] = f"fewer than {min_cell_size}"
+    while _across_periods(cells, reasons) | _within_periods(cells, reasons):
+        pass
+    out: dict[str, dict[str, dict[str, str]]] = {col: {} for col in groups}
+    for (col, p, c), why in reasons.items():
+        out[col].setdefault(f"{period} {p}", {})[c] = why
+    return out
+
+
+def _smallest(line: pd.Series, hidden: set[str]) -> tuple[str, float] | None:
+    """The smallest non-empty cell of ``line`` not yet hidden, and its count."""
+    shown = line[(line > 0) & ~line.index.isin(list(hidden))]
+    if shown.empty:
+        return None
+    pick = shown.sort_values(kind="stable").index[0]
+    return str(pick), float(shown[pick])
+
+
+def _across_periods(
+    cells: dict[str, pd.DataFrame], reasons: dict[tuple[str, str, str], str]
+) -> bool:
+    """A category hidden in exactly one period (its total is public) hides another."""
+    changed = False
+    for col, table in cells.items():
+        for c in table.columns:
+            hidden = {p for p in table.index if (col, p, c) in reasons}
+            if len(hidden) == 1:
+                pick = _smallest(table[c], hidden)
+                if pick is not None:
+                    reasons[(col, pick[0], c)] = "complementary"
+                    changed = True
+    return changed
+
+
+def _within_periods(
+    cells: dict[str, pd.DataFrame], reasons: dict[tuple[str, str, str], str]
+) -> bool:
+    """Protect a period's single hidden cells by hiding the period's total, or others.
+
+    A period's total is known when some column shows every category of it; then a
+    column hiding exactly one category gives it away. The cheaper of two ways closes
+    that: hide the smallest category of every column that shows all (no total), or the
+    smallest other category of every column that hides one.
+    """
+    changed = False
+    for p in sorted({p for table in cells.values() for p in table.index}):
+        lines = {col: t.loc[p] for col, t in cells.items() if p in t.index}
+        hidden = {
+            col: {c for c in line.index if (col, p, c) in reasons} for col, line in lines.items()
+        }
+        open_columns = [col for col in lines if not hidden[col]]
+        single = [col for col in lines if len(hidden[col]) == 1]
+        if not open_columns or not single:
+            continue
+        close = {col: _smallest(lines[col], hidden[col]) for col in open_columns}
+        pair = {col: _smallest(lines[col], hidden[col]) for col in single}
+        cost_close = sum(v[1] for v in close.values() if v is not None)
+        cost_pair = sum(v[1] for v in pair.values() if v is not None)
+        for col, pick in (close if cost_close <= cost_pair else pair).items():
+            if pick is not None:
+                reasons[(col, p, pick[0])] = "complementary"
+                changed = True
+    return changed

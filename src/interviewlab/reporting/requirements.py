@@ -18,6 +18,10 @@ code                    the study has
                         group column with the candidates, an ``internal`` column, or
                         ``[process] columns``
 ``rater_overlap``       candidates rated by two or more raters (agreement needs pairs)
+``machine_scores``      machine scores (rows of ``ratings.csv`` with ``rater_type``
+                        ``automated``) of answers that humans rated too
+``periods``             a period column (``[periods] column``) with candidates in two or
+                        more periods
 ======================  ==================================================================
 """
 
@@ -84,6 +88,29 @@ def _rater_overlap(study: Study) -> str | None:
     return "no candidate was rated by two or more raters, so agreement cannot be measured"
 
 
+def _machine_scores(study: Study) -> str | None:
+    machine = study.automated_scores
+    if machine is None or machine.empty:
+        return "the study has no machine scores (rows of ratings.csv with rater_type 'automated')"
+    key = ["candidate_id", "question_id", "format"]
+    both = machine[key].merge(study.ratings[key].drop_duplicates(), on=key)
+    if both.empty:
+        return (
+            "no answer has both a machine score and a human rating, so there is nothing to compare"
+        )
+    return None
+
+
+def _periods(study: Study) -> str | None:
+    column = study.period_column
+    if column is None:
+        return "the study declares no periods (study.toml [periods] column)"
+    seen = study.candidates[column].dropna().astype(str).nunique()
+    if seen < 2:
+        return "every candidate is in one period, so there is no change over time to measure"
+    return None
+
+
 #: each code's check: None when the study has what the code needs, else the reason
 REQUIREMENTS: dict[str, Callable[[Study], str | None]] = {
     "groups": _groups,
@@ -92,6 +119,8 @@ REQUIREMENTS: dict[str, Callable[[Study], str | None]] = {
     "recordings": _recordings,
     "panel_data": _panel_data,
     "rater_overlap": _rater_overlap,
+    "machine_scores": _machine_scores,
+    "periods": _periods,
 }
 
 

@@ -100,8 +100,8 @@ class ReportWriter:
         """The writer for a report on ``study``: its identifiers and its disclosure plan.
 
         The plan (:meth:`Disclosure.from_counts`) is decided from the study's candidate
-        counts per group column and stage, before any table is made, and applied to
-        every table the writer shows.
+        counts per group column and stage (and period, for a study with periods),
+        before any table is made, and applied to every table the writer shows.
 
         Examples
         --------
@@ -116,6 +116,7 @@ class ReportWriter:
             groups=[g for g in study.group_columns if g in cand.columns],
             stages=[s for s in study.stages if s in cand.columns],
             min_cell_size=min_cell_size,
+            period=study.period_column,
         )
         return cls(
             output_dir,
@@ -132,18 +133,25 @@ class ReportWriter:
         counts: str | Sequence[str] | None = None,
         within: str | Sequence[str] | None = None,
         index: bool = False,
+        across_periods: bool = False,
     ) -> pd.DataFrame:
         """Suppress small cells, check for identifiers, write ``tables/<name>.csv``.
 
         ``counts`` names the columns with the number of people behind each row; a table
         with no such column (e.g. a planted-value table) is written as it is. ``within``
         names the columns of the table's margins for complementary suppression (see
-        :func:`interviewlab.reporting.suppress_small_cells`). Returns the table as shown.
+        :func:`interviewlab.reporting.suppress_small_cells`). ``across_periods`` marks a
+        table whose rows pool several periods (see :meth:`Disclosure.rows_to_hide`).
+        Returns the table as shown.
         """
         name = file_name(name)
         shown = table.reset_index() if index else table
         if counts is not None:
-            hide = self.disclosure.rows_to_hide(shown) if self.disclosure is not None else None
+            hide = (
+                self.disclosure.rows_to_hide(shown, across_periods=across_periods)
+                if self.disclosure is not None
+                else None
+            )
             shown = suppress_small_cells(
                 shown,
                 counts=counts,
@@ -153,7 +161,14 @@ class ReportWriter:
             )
             if shown["suppressed"].any():
                 self.suppressed_tables.append(name)
-        check_no_identifiers(shown, identifiers=self._identifiers, where=f"table {name!r}")
+        check_no_identifiers(
+            shown,
+            identifiers=self._identifiers,
+            where=f"table {name!r}",
+            other_entities=[self.disclosure.period]
+            if self.disclosure and self.disclosure.period
+            else [],
+        )
         self.tables.append(name)
         if self.output_dir is not None:
             path = self.output_dir / "tables" / f"{name}.csv"
