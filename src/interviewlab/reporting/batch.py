@@ -14,10 +14,10 @@ and by ``spawn`` elsewhere (Windows, and macOS's default); ``INTERVIEWLAB_START_
 chooses one of the platform's methods (e.g. ``spawn``, to run as on Windows).
 
 No process of the batch outlives it, however it ends (``kill -9`` included): each worker
-is killed when the batch's process ends (on Linux by the operating system, elsewhere by a
-watchdog thread; :mod:`interviewlab._lifeline`), a worker whose batch has ended writes
-nothing into ``--out``, and each kernel ends within a second of its worker (ipykernel
-watches the process that launched it).
+ends within a quarter of a second of the batch's process (a watchdog thread;
+:mod:`interviewlab._lifeline`), a worker whose batch has ended writes nothing into
+``--out``, each kernel ends within a second of its worker (ipykernel watches the process
+that launched it), and the fork server once its workers have ended.
 """
 
 from __future__ import annotations
@@ -171,12 +171,12 @@ def run_reports(
 
 
 def _start_worker(folder: str, environment: dict[str, str]) -> None:
-    """Each worker, first: end with the process that runs the batch, however it ends.
+    """Each worker, first: take the batch's folder and environment, and end with the batch.
 
-    On Linux the worker asks to be killed when its parent ends (the batch's process
-    under ``spawn``; the fork server, which ends with the batch's process, under
-    ``forkserver``); the batch's process may have ended already, before this request.
-    Elsewhere a watchdog thread ends the worker when the batch's process has ended.
+    A watchdog thread ends the worker as soon as the batch's process has ended (it may
+    have ended already, before this worker started). On Linux the worker also asks to be
+    killed at once when its parent ends: the batch's process under ``spawn`` (under
+    ``forkserver`` the parent is the fork server, which stays while a worker lives).
     """
     os.chdir(folder)
     os.environ.clear()
@@ -184,10 +184,10 @@ def _start_worker(folder: str, environment: dict[str, str]) -> None:
     batch = multiprocessing.parent_process()
     if batch is None:  # not a worker (a test calls it directly)
         return
-    if not parent_death_signal():
-        watch(batch.is_alive)
-    elif not batch.is_alive():
+    parent_death_signal()
+    if not batch.is_alive():
         os._exit(1)
+    watch(batch.is_alive)
 
 
 def _report_in_worker(name: str, options: Mapping[str, Any]) -> Path:
