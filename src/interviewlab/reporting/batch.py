@@ -7,7 +7,8 @@ metadata ``interviewlab.expected_seconds``, measured on the demo study). Each wo
 one report at a time with :func:`~interviewlab.reporting.runner.run_report`, whose
 papermill launches the report's Jupyter kernel the ordinary way: a new interpreter
 running ``ipykernel`` from the ``python3`` kernelspec of this environment. A worker is
-reused for the next report, so papermill and nbconvert are imported once per worker.
+reused for the next report, so papermill and nbconvert are imported once per worker
+(once in all, by the fork server, where there is one).
 
 The pool's processes start by ``forkserver`` where the platform has it (Linux, the BSDs)
 and by ``spawn`` elsewhere (Windows, and macOS's default); ``INTERVIEWLAB_START_METHOD``
@@ -41,6 +42,9 @@ __all__ = ["ReportOutcome", "expected_seconds", "run_reports", "start_method"]
 
 #: the environment variable that chooses the pool's start method
 START_METHOD_VARIABLE = "INTERVIEWLAB_START_METHOD"
+
+#: what a fork server imports once for all its workers: the runner, papermill, nbconvert
+PRELOAD = ("interviewlab.reporting.runner", "papermill", "nbconvert")
 
 
 def expected_seconds(name: str) -> float:
@@ -150,7 +154,10 @@ def run_reports(
 
     print(f"Running {len(tasks)} reports, {jobs} at a time ...", flush=True)
     order = sorted(range(len(tasks)), key=lambda i: -expected_seconds(tasks[i][0]))
-    context = multiprocessing.get_context(start_method())
+    method = start_method()
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":  # the workers are forked with the runner already imported
+        context.set_forkserver_preload(list(PRELOAD))
     done: dict[int, ReportOutcome] = {}
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)),
