@@ -15,7 +15,6 @@ text (which the template escapes) is left out. The page's template
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -158,8 +157,8 @@ def write_html(executed: Path, target: Path, *, title: str, header: list[str]) -
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    # the template does not escape the title; it comes from the study's name
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": html.escape(title)}})
+    # the template escapes the title (it holds the study's name)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     target.write_text(body, encoding="utf-8")
 
 
