@@ -187,3 +187,18 @@ def test_other_layers_use_the_engines_public_api():
 def test_modules_stay_readable_in_size(module):
     lines = _modules()[module].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_MODULE_LINES, f"{module} has {lines} lines; split it by concern"
+
+
+def test_no_process_surgery():
+    # issue 23: report kernels are launched by papermill the ordinary way; no module forks
+    # a process itself or subclasses jupyter_client's kernel machinery
+    for module, path in _modules().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                call = f"{node.value.id}.{node.attr}"
+                assert call not in ("os.fork", "os.forkpty"), f"{module} calls {call}"
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                assert not any(n.startswith("jupyter_client") for n in names), module

@@ -1,23 +1,19 @@
 """Helper processes that end when the process that started them ends.
 
-``interviewlab report all`` starts a tree of processes: a fork server, one worker per
-report, each worker's Jupyter kernel, and any worker processes a notebook starts
-(joblib's loky, measuring recordings). None of them may outlive the command, however it
-ends (``kill -9`` included): a worker left running goes on swapping reports into
-``--out``. The parent's own cleanup does not run when it is killed, so each child looks
-after itself:
+``interviewlab report all`` starts a tree of processes: with ``--jobs`` above 1 a pool of
+report workers (and a fork server where the platform has one), each worker's Jupyter
+kernel, and any worker processes a notebook starts (joblib's loky, measuring
+recordings). None of them may outlive the command, however it ends (``kill -9``
+included): a worker left running goes on swapping reports into ``--out``. The parent's
+own cleanup does not run when it is killed, so each child looks after itself:
 
-* on Linux a child asks the operating system, right after it is created, to be killed
-  when its parent ends (:func:`end_with_parent`, ``prctl(PR_SET_PDEATHSIG, SIGKILL)``),
-  then checks that its parent is still the one that created it: the parent may have
-  ended before the request;
-* elsewhere (macOS, BSD) a watchdog thread ends the child once its parent is gone
-  (:func:`watch`);
+* a report worker runs a watchdog thread that ends it once the batch's process is gone
+  (:func:`watch`), on every platform; on Linux it also asks the operating system to kill
+  it when its parent ends (:func:`parent_death_signal`, ``prctl(PR_SET_PDEATHSIG)``);
+* a Jupyter kernel ends by itself within a second of the process that launched it
+  (ipykernel's parent poller, as in every Jupyter front end);
 * joblib's workers, started by the library's functions inside a notebook, watch their
   parent on every platform (:func:`joblib_lifeline`).
-
-A Jupyter kernel also ends by itself within a second of its parent (ipykernel's parent
-poller); the death signal makes it immediate.
 """
 
 from __future__ import annotations
@@ -34,7 +30,6 @@ from collections.abc import Callable, Iterator
 
 __all__ = [
     "WATCHDOG_NAME",
-    "end_with_parent",
     "joblib_lifeline",
     "parent_death_signal",
     "parent_ended",
@@ -42,7 +37,7 @@ __all__ = [
     "watch_parent",
 ]
 
-#: the name of the watchdog thread (a process may fork with it running: it holds no lock)
+#: the name of the watchdog thread
 WATCHDOG_NAME = "interviewlab-lifeline"
 
 #: from <linux/prctl.h>
@@ -65,19 +60,6 @@ def parent_death_signal() -> bool:
     prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
     prctl.restype = ctypes.c_int
     return bool(prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
-
-
-def end_with_parent(parent: int) -> bool:
-    """Right after a fork: end this process when process ``parent``, its creator, ends.
-
-    Returns whether the operating system will do it (Linux); elsewhere the caller needs
-    another way (a watchdog, :func:`watch`). If the parent has already ended (this
-    process has a new parent), this process ends now.
-    """
-    armed = parent_death_signal()
-    if os.getppid() != parent:
-        os._exit(1)
-    return armed
 
 
 def watch(alive: Callable[[], bool], *, every: float = 0.25) -> threading.Thread:

@@ -98,8 +98,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from interviewlab.reporting import available_reports, notebook_parameters
     from interviewlab.reporting.batch import ReportOutcome, run_reports
+    from interviewlab.reporting.parameters import check_parameters, resolve_study_path
     from interviewlab.reporting.requirements import is_demonstration
-    from interviewlab.reporting.runner import check_parameters, resolve_study_path
 
     params: dict[str, str] = dict(args.param or [])
     run_all = args.name == "all"
@@ -324,8 +324,8 @@ def _report_epilog(name: str | None) -> str:
     (``-p KEY VALUE``); otherwise every report with what it needs from a study.
     """
     from interviewlab.reporting import available_reports
+    from interviewlab.reporting.parameters import parameter_help
     from interviewlab.reporting.requirements import report_requirements
-    from interviewlab.reporting.runner import parameter_help
 
     reports = available_reports()
     if name in reports:

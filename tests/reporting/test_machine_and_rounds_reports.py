@@ -12,6 +12,8 @@ import pytest
 
 import interviewlab as il
 
+pytestmark = pytest.mark.slow  # every test here runs reports
+
 DEMO = il.load_study("demo")
 DEMO_IDS = set(DEMO.candidates["candidate_id"])
 REPORTS = ("automated_scores", "over_time")

@@ -10,8 +10,8 @@ import pytest
 import interviewlab as il
 from interviewlab.cli import main
 from interviewlab.reporting.pages import write_index
+from interviewlab.reporting.parameters import parameter_help
 from interviewlab.reporting.requirements import REQUIREMENTS, report_requirements, skip_reason
-from interviewlab.reporting.runner import parameter_help
 
 
 @pytest.fixture(scope="module")

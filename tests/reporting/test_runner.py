@@ -180,34 +180,6 @@ def test_simulate_cli_rejects_bad_stage_bias(tmp_path: Path, capsys: pytest.Capt
     assert il.Study.load(tmp_path / "s").planted["n_candidates"] == 50
 
 
-@pytest.mark.slow
-def test_reports_in_parallel_match_a_serial_run(overview: Path, tmp_path: Path) -> None:
-    # two reports at once, each in its own process: the same tables as the serial run,
-    # and the index written after both lists both
-    from interviewlab.reporting.batch import run_reports
-
-    options = {"study": "demo", "out": tmp_path, "pdf": False}
-    written = run_reports(
-        [
-            ("study_overview", {**options, "params": {}}),
-            ("study_overview", {**options, "params": {"min_cell_size": 20}}),
-        ],
-        jobs=2,
-        progress=False,
-    )
-    assert [o.status for o in written] == ["written", "written"]
-    assert [o.folder.name for o in written if o.folder] == [
-        "study_overview-demo",
-        "study_overview-demo-min_cell_size-20",
-    ]
-    first = written[0].folder
-    assert first is not None
-    for csv in (overview / "tables").glob("*.csv"):
-        assert (first / "tables" / csv.name).read_bytes() == csv.read_bytes(), csv.name
-    index = il.write_index(tmp_path).read_text()
-    assert "study_overview-demo/" in index and "study_overview-demo-min_cell_size-20/" in index
-
-
 def _probe_notebook(folder: Path) -> Path:
     """A report notebook that records what its kernel sees and draws one pyplot figure."""
     import nbformat
@@ -216,17 +188,16 @@ def _probe_notebook(folder: Path) -> Path:
         "study = None\noutput_dir = None", metadata={"tags": ["parameters"]}
     )
     probe = nbformat.v4.new_code_cell(
-        "import json, multiprocessing, os, sys\n"
+        "import json, os\n"
         "import matplotlib\n"
         "import matplotlib.pyplot as plt\n"
         "from IPython.display import Markdown\n"
+        "import interviewlab\n"
         "plt.plot([1, 2, 3])\n"
         "plt.show()\n"
         "facts = {'backend': matplotlib.get_backend(),\n"
-        "         'start': multiprocessing.get_start_method(),\n"
         "         'cwd': os.path.samefile(os.getcwd(), output_dir), 'pid': os.getpid(),\n"
-        "         'ppid': os.getppid(), 'argv0': sys.argv[0],\n"
-        "         'rand': __import__('numpy').random.random()}\n"
+        "         'ppid': os.getppid(), 'package': interviewlab.__file__}\n"
         "Markdown('# Probe\\n\\nFACTS ' + json.dumps(facts))"
     )
     path = folder / "probe.ipynb"
@@ -234,48 +205,67 @@ def _probe_notebook(folder: Path) -> Path:
     return path
 
 
+def _tables(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((folder / "tables").glob("*.csv"))}
+
+
 @pytest.mark.slow
-def test_report_workers_fork_their_kernels(overview: Path, tmp_path: Path) -> None:
-    # `report all` runs each report in a fresh worker that forks its kernel; the kernel
-    # must look like a launched one: inline figures, the default start method, its own
-    # process (a child of the worker), the report folder as working directory; and the
-    # tables equal those of a kernel started the usual way
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_reports_in_a_pool_match_a_serial_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: str
+) -> None:
+    # the same reports one after another in this process (--jobs 1) and in a pool of
+    # workers, started by "spawn" (as on Windows and macOS) or "forkserver": the same
+    # tables byte for byte; each kernel is launched by its worker and imports this
+    # interviewlab; the index written after both lists both
+    import multiprocessing
     import shutil
 
-    from interviewlab.reporting.batch import run_reports
-    from interviewlab.reporting.runner import _notebook_path
+    from interviewlab.reporting.batch import run_reports, start_method
+    from interviewlab.reporting.parameters import notebook_path
 
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} start method on this platform")
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
-    shutil.copy(_notebook_path("study_overview"), notebooks)
-    shutil.copy(_probe_notebook(notebooks), notebooks / "probe_again.ipynb")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("INTERVIEWLAB_NOTEBOOKS", str(notebooks))
-        options = {"out": tmp_path / "reports", "pdf": False, "params": {}}
-        outcomes = run_reports(
-            [
-                ("study_overview", {**options, "study": "demo"}),
-                ("probe", {**options, "study": None}),
-                ("probe_again", {**options, "study": None}),
-            ],
-            jobs=2,
-            progress=False,
-        )
-        written = {o.name: o.folder for o in outcomes if o.folder is not None}
-    for csv in (overview / "tables").glob("*.csv"):
-        assert (written["study_overview"] / "tables" / csv.name).read_bytes() == csv.read_bytes()
-    seen = []
-    for name in ("probe", "probe_again"):
-        executed = json.loads((written[name] / f"{name}.ipynb").read_text())
-        outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]
-        assert any("image/png" in o.get("data", {}) for o in outputs)  # plt.show() inline
-        text = next(o["data"]["text/markdown"] for o in outputs if "text/markdown" in o["data"])
-        facts = json.loads("".join(text).split("FACTS ", 1)[1])
-        assert "inline" in facts["backend"] and facts["start"] == "fork" and facts["cwd"]
-        assert facts["pid"] != os.getpid() and facts["ppid"] != os.getpid()
-        assert facts["argv0"] == "ipykernel_launcher"
-        seen.append(facts["rand"])
-    assert seen[0] != seen[1]  # each kernel draws its own random state, as a new process
+    shutil.copy(notebook_path("panel_effects"), notebooks)
+    _probe_notebook(notebooks)
+    monkeypatch.setenv("INTERVIEWLAB_NOTEBOOKS", str(notebooks))
+    monkeypatch.setenv("INTERVIEWLAB_START_METHOD", method)
+    assert start_method() == method
+    tasks = [
+        ("panel_effects", {"study": "demo", "pdf": False, "params": {}}),
+        ("probe", {"study": None, "pdf": False, "params": {}}),
+    ]
+    serial = run_reports([(n, {**o, "out": tmp_path / "one"}) for n, o in tasks], jobs=1,
+                         progress=False)  # fmt: skip
+    pooled = run_reports([(n, {**o, "out": tmp_path / "pool"}) for n, o in tasks], jobs=2,
+                         progress=False)  # fmt: skip
+    assert [o.status for o in serial + pooled] == ["written"] * 4, serial + pooled
+    for one, pool in zip(serial, pooled, strict=True):
+        assert one.folder is not None and pool.folder is not None
+        assert one.folder.name == pool.folder.name
+        assert _tables(pool.folder) == _tables(one.folder), one.name
+    assert _tables(serial[0].folder)  # panel_effects has tables to compare
+    executed = json.loads((pooled[1].folder / "probe.ipynb").read_text())
+    outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]
+    assert any("image/png" in o.get("data", {}) for o in outputs)  # plt.show() inline
+    text = next(o["data"]["text/markdown"] for o in outputs if "text/markdown" in o["data"])
+    facts = json.loads("".join(text).split("FACTS ", 1)[1])
+    assert "inline" in facts["backend"] and facts["cwd"]
+    # a kernel of its own, launched by a worker of the pool, importing this interviewlab
+    assert facts["pid"] != os.getpid() and facts["ppid"] != os.getpid()
+    assert Path(facts["package"]).resolve() == Path(il.__file__).resolve()
+    index = il.write_index(tmp_path / "pool").read_text()
+    assert "panel_effects-demo/" in index and "probe-simulated/" in index
+
+
+def test_a_start_method_the_platform_lacks_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from interviewlab.reporting.batch import start_method
+
+    monkeypatch.setenv("INTERVIEWLAB_START_METHOD", "teleport")
+    with pytest.raises(il.InterviewLabError, match=r"'teleport' is not a start method .*use one"):
+        start_method()
 
 
 @pytest.mark.slow
@@ -285,7 +275,7 @@ def test_report_all_runs_from_the_command(overview: Path, tmp_path: Path) -> Non
     import subprocess
     import sys
 
-    from interviewlab.reporting.runner import _notebook_path
+    from interviewlab.reporting.parameters import notebook_path as _notebook_path
 
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
@@ -321,7 +311,7 @@ def test_notebook_parameters_read_as_papermill_reads_them() -> None:
     import papermill
 
     from interviewlab.reporting import notebook_parameters
-    from interviewlab.reporting.runner import _notebook_path
+    from interviewlab.reporting.parameters import notebook_path as _notebook_path
 
     for name in il.available_reports():
         inspected = papermill.inspect_notebook(str(_notebook_path(name)))
@@ -338,7 +328,7 @@ def test_scrubbing_paths_leaves_images_intact(tmp_path: Path) -> None:
     # a short output folder such as "/o" occurs in base64 text by chance; images keep it
     import nbformat
 
-    from interviewlab.reporting.runner import _scrub_notebook
+    from interviewlab.reporting.export import scrub_notebook as _scrub_notebook
 
     png = "iVBORw0KGgo/oAAAA/o=="
     cell = nbformat.v4.new_code_cell(
@@ -356,18 +346,6 @@ def test_scrubbing_paths_leaves_images_intact(tmp_path: Path) -> None:
     data = nbformat.read(path, as_version=4).cells[0].outputs[0]["data"]
     assert data["image/png"] == png
     assert data["text/plain"] == "written to <out>/report"
-
-
-def test_only_this_plain_interpreter_forks_a_kernel() -> None:
-    # another interpreter, another kernel, or python -O/-W/-X dev: the kernel is launched
-    import sys
-
-    from interviewlab.reporting.kernels import _same_python
-
-    command = [sys.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"]
-    assert _same_python(command) == (not sys.warnoptions and not sys.flags.optimize)
-    assert not _same_python(["/usr/bin/python3.9", *command[1:]])
-    assert not _same_python([sys.executable, "-m", "other_kernel", "-f", "kernel.json"])
 
 
 @pytest.mark.slow

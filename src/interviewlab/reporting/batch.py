@@ -1,21 +1,24 @@
-"""Several reports at once: the longest first, each in a fresh process from a warm server.
+"""Several reports at once: the longest first, each in its own kernel, in a pool of workers.
 
-``interviewlab report all`` runs every notebook. Started from a bare interpreter, each
-report's worker spends about 2 s of CPU importing papermill, nbconvert and Typst, and each
-kernel about 1.5 s more importing pandas, SciPy, statsmodels, IPython and interviewlab:
-on a 2-core machine that was over a third of ``make report``. Here a fork server imports
-all of them once (:mod:`interviewlab.reporting._warm`) and forks one fresh worker per
-report; the worker forks the report's kernel from itself before papermill starts
-(:mod:`interviewlab.reporting.kernels`). Each notebook still runs in a kernel of its own.
+``interviewlab report all`` runs every notebook. With ``jobs`` above 1 a pool of ``jobs``
+worker processes runs them, the longest first, so that no long report starts last and
+runs alone on an idle machine (the order comes from the notebooks' ``expected_seconds``,
+metadata ``interviewlab.expected_seconds``, measured on the demo study). Each worker runs
+one report at a time with :func:`~interviewlab.reporting.runner.run_report`, whose
+papermill launches the report's Jupyter kernel the ordinary way: a new interpreter
+running ``ipykernel`` from the ``python3`` kernelspec of this environment. A worker is
+reused for the next report, so papermill and nbconvert are imported once per worker
+(once in all, by the fork server, where there is one).
 
-Every process of the batch ends with the process that runs it, however that ends
-(``kill -9`` included; :mod:`interviewlab._lifeline`): on Linux the fork server, each
-worker and each kernel are killed by the operating system when their parent ends, and a
-worker whose ``report all`` process has ended writes nothing into ``--out``.
+The pool's processes start by ``forkserver`` where the platform has it (Linux, the BSDs)
+and by ``spawn`` elsewhere (Windows, and macOS's default); ``INTERVIEWLAB_START_METHOD``
+chooses one of the platform's methods (e.g. ``spawn``, to run as on Windows).
 
-The reports start in the order of their notebooks' ``expected_seconds`` (metadata
-``interviewlab.expected_seconds``, measured on the demo study), the longest first, so
-that no long report starts last and runs alone on an idle machine.
+No process of the batch outlives it, however it ends (``kill -9`` included): each worker
+ends within a quarter of a second of the batch's process (a watchdog thread;
+:mod:`interviewlab._lifeline`), a worker whose batch has ended writes nothing into
+``--out``, each kernel ends within a second of its worker (ipykernel watches the process
+that launched it), and the fork server once its workers have ended.
 """
 
 from __future__ import annotations
@@ -32,13 +35,16 @@ from typing import Any, Literal
 
 from interviewlab._lifeline import parent_death_signal, watch
 from interviewlab.errors import InterviewLabError, ReportNotApplicable
-from interviewlab.reporting.runner import _notebook_path, run_report
+from interviewlab.reporting.parameters import notebook_path
+from interviewlab.reporting.runner import run_report
 
-__all__ = ["ReportOutcome", "expected_seconds", "run_reports"]
+__all__ = ["ReportOutcome", "expected_seconds", "run_reports", "start_method"]
 
-#: the modules the fork server imports once: its lifeline, then papermill, nbconvert, Typst
-#: and the kernel's libraries
-PRELOAD = ("interviewlab.reporting._forkserver", "interviewlab.reporting._warm")
+#: the environment variable that chooses the pool's start method
+START_METHOD_VARIABLE = "INTERVIEWLAB_START_METHOD"
+
+#: what a fork server imports once for all its workers: the runner, papermill, nbconvert
+PRELOAD = ("interviewlab.reporting.runner", "papermill", "nbconvert")
 
 
 def expected_seconds(name: str) -> float:
@@ -49,9 +55,36 @@ def expected_seconds(name: str) -> float:
     >>> expected_seconds("reliability") > expected_seconds("study_overview")
     True
     """
-    notebook = json.loads(_notebook_path(name).read_text(encoding="utf-8"))
+    notebook = json.loads(notebook_path(name).read_text(encoding="utf-8"))
     hint = notebook.get("metadata", {}).get("interviewlab", {}).get("expected_seconds", 0)
     return float(hint) if isinstance(hint, int | float) else 0.0
+
+
+def start_method() -> str:
+    """How the pool's workers start: ``forkserver`` where available, else ``spawn``.
+
+    ``INTERVIEWLAB_START_METHOD`` chooses another of the platform's methods.
+
+    Raises
+    ------
+    InterviewLabError
+        When ``INTERVIEWLAB_START_METHOD`` names a method this platform does not have.
+
+    Examples
+    --------
+    >>> start_method() in ("forkserver", "spawn")
+    True
+    """
+    available = multiprocessing.get_all_start_methods()
+    chosen = os.environ.get(START_METHOD_VARIABLE, "").strip()
+    if chosen:
+        if chosen not in available:
+            raise InterviewLabError(
+                f"{START_METHOD_VARIABLE}={chosen!r} is not a start method of this platform; "
+                f"use one of {', '.join(available)} (or unset it)."
+            )
+        return chosen
+    return "forkserver" if "forkserver" in available else "spawn"
 
 
 @dataclass(frozen=True)
@@ -102,9 +135,10 @@ def run_reports(
     """Run the reports, ``jobs`` at a time; returns their outcomes in the tasks' order.
 
     Each task is a notebook name and the keyword arguments of :func:`run_report`. With
-    ``jobs == 1`` (or one task) the reports run one after another in this process, each
-    with a kernel papermill starts. A report that fails or does not apply does not stop
-    the others: every report runs, and its outcome says what became of it.
+    ``jobs == 1`` (or one task) the reports run one after another in this process; else
+    in a pool of ``min(jobs, len(tasks))`` workers started by :func:`start_method`. Every
+    report runs in a kernel of its own either way. A report that fails or does not apply
+    does not stop the others: every report runs, and its outcome says what became of it.
     """
     if jobs == 1 or len(tasks) == 1:
         outcomes = []
@@ -120,17 +154,20 @@ def run_reports(
 
     print(f"Running {len(tasks)} reports, {jobs} at a time ...", flush=True)
     order = sorted(range(len(tasks)), key=lambda i: -expected_seconds(tasks[i][0]))
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD))
+    method = start_method()
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":  # the workers are forked with the runner already imported
+        context.set_forkserver_preload(list(PRELOAD))
     done: dict[int, ReportOutcome] = {}
-    # one fresh worker per report (max_tasks_per_child=1), so that each can fork its kernel
     with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, max_tasks_per_child=1, initializer=_start_worker
+        max_workers=min(jobs, len(tasks)),
+        mp_context=context,
+        initializer=_start_worker,
+        # a fork server keeps the folder and environment it started with (an earlier
+        # batch's): each worker takes this process's (relative paths, INTERVIEWLAB_*)
+        initargs=(os.getcwd(), dict(os.environ)),
     ) as pool:
-        # a fork server keeps the folder and environment it started with; each worker
-        # takes this process's (relative paths, INTERVIEWLAB_* settings)
-        here = (os.getcwd(), dict(os.environ))
-        futures = {pool.submit(_report_in_worker, *tasks[i], here): i for i in order}
+        futures = {pool.submit(_report_in_worker, *tasks[i]): i for i in order}
         with tqdm(total=len(tasks), desc="reports", unit="report", disable=not progress) as bar:
             for future in as_completed(futures):
                 i = futures[future]
@@ -140,33 +177,26 @@ def run_reports(
     return [done[i] for i in range(len(tasks))]
 
 
-def _start_worker() -> None:
-    """Each worker, first: end with the process that runs the batch, however it ends.
+def _start_worker(folder: str, environment: dict[str, str]) -> None:
+    """Each worker, first: take the batch's folder and environment, and end with the batch.
 
-    On Linux the worker is killed when its parent, the fork server, ends, and the fork
-    server when the batch's process ends (:mod:`interviewlab.reporting._forkserver`);
-    the batch's process may have ended already, before this request. Elsewhere a watchdog
-    thread ends the worker when the batch's process has ended (a kernel can still be
-    forked: the watchdog holds no lock).
+    A watchdog thread ends the worker as soon as the batch's process has ended (it may
+    have ended already, before this worker started). On Linux the worker also asks to be
+    killed at once when its parent ends: the batch's process under ``spawn`` (under
+    ``forkserver`` the parent is the fork server, which stays while a worker lives).
     """
-    batch = multiprocessing.parent_process()
-    if batch is None:  # not a worker (a test calls it directly)
-        return
-    if not parent_death_signal():
-        watch(batch.is_alive)
-    elif not batch.is_alive():
-        os._exit(1)
-
-
-def _report_in_worker(
-    name: str, options: Mapping[str, Any], here: tuple[str, dict[str, str]]
-) -> Path:
-    """One report in a fresh worker, its kernel forked from the worker before papermill runs."""
-    from interviewlab.reporting.kernels import KernelInWaiting
-
-    folder, environment = here
     os.chdir(folder)
     os.environ.clear()
     os.environ.update(environment)
-    with KernelInWaiting() as kernel:
-        return run_report(name, progress=False, kernel=kernel, **options)
+    batch = multiprocessing.parent_process()
+    if batch is None:  # not a worker (a test calls it directly)
+        return
+    parent_death_signal()
+    if not batch.is_alive():
+        os._exit(1)
+    watch(batch.is_alive)
+
+
+def _report_in_worker(name: str, options: Mapping[str, Any]) -> Path:
+    """One report in a worker of the pool; papermill launches its kernel."""
+    return run_report(name, progress=False, **options)

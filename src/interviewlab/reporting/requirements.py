@@ -134,9 +134,9 @@ def report_requirements(name: str) -> list[str]:
     >>> report_requirements("study_overview")
     []
     """
-    from interviewlab.reporting.runner import _notebook_path
+    from interviewlab.reporting.parameters import notebook_path
 
-    notebook = json.loads(_notebook_path(name).read_text(encoding="utf-8"))
+    notebook = json.loads(notebook_path(name).read_text(encoding="utf-8"))
     codes = notebook.get("metadata", {}).get("interviewlab", {}).get("requires", [])
     unknown = sorted(set(codes) - set(REQUIREMENTS))
     if unknown:
@@ -158,9 +158,9 @@ def is_demonstration(name: str) -> bool:
     >>> is_demonstration("panel_training"), is_demonstration("reliability")
     (True, False)
     """
-    from interviewlab.reporting.runner import _notebook_path
+    from interviewlab.reporting.parameters import notebook_path
 
-    notebook = json.loads(_notebook_path(name).read_text(encoding="utf-8"))
+    notebook = json.loads(notebook_path(name).read_text(encoding="utf-8"))
     return bool(notebook.get("metadata", {}).get("interviewlab", {}).get("simulated", False))
 
 
