@@ -258,7 +258,8 @@ def _choose_reference(
     """Choose each cell's reference and the counts every row is compared with."""
     size, x, n = counts.size, counts.x, counts.n
     no_reference = np.zeros(size, dtype=bool)
-    name, notes = str(options.reference), ()
+    name = str(options.reference)
+    notes: tuple[str, ...] = ()
     if options.overall:
         x_ref = counts.cell_sum(x, eligibility.eligible)
         n_ref = counts.cell_sum(n, eligibility.eligible)
