@@ -12,6 +12,9 @@ Conventions (used by every public function of :mod:`interviewlab.impact`):
   ``min_count`` applicants stay in the table with ``role == "excluded"`` and the reason;
   they are never used as the reference.
 - ``role`` is one of ``"reference"``, ``"compared"``, ``"excluded"``, ``"unknown"``.
+
+The engine that turns a counts table into the impact table, ``_impact_core``, and its
+phases are in :mod:`interviewlab.impact._phases`; the intervals and tests they use are here.
 """
 
 from __future__ import annotations
@@ -244,7 +247,7 @@ def _reference_label(reference: Reference) -> str:
     return str(reference)
 
 
-# ------------------------------------------------------------------ the shared core
+# --------------------------------------------------------- intervals and tests
 
 
 def _z_crit(confidence: float) -> float:
