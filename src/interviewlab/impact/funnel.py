@@ -23,9 +23,9 @@ from interviewlab.impact._core import (
     _check_options,
     _check_weight,
     _counts,
-    _impact_core,
     _join_reasons,
 )
+from interviewlab.impact._phases import _impact_core
 
 # ------------------------------------------------------------------ funnels
 

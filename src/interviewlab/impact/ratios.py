@@ -26,10 +26,10 @@ from interviewlab.impact._core import (
     _check_names,
     _check_options,
     _counts,
-    _impact_core,
     _small_sample_warning,
     _wilson,
 )
+from interviewlab.impact._phases import _impact_core
 
 # ------------------------------------------------------------------ public functions
 
