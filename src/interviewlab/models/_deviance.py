@@ -34,6 +34,12 @@ _MAX_DENSE_C = 20_000_000
 _MAX_PAIRS = 15_000_000
 #: how far inside its bound of 0 a theta is moved to test the criterion's slope there
 BOUNDARY_PROBE = 1e-3
+#: Largest relative standard deviation (random effect SD over residual SD) a search may
+#: reach. Beyond it the residual is practically 0 (the fixed and random effects fit the
+#: scores exactly, as in a tiny study where each rater gives one score throughout) and
+#: 1 + theta^2 n no longer holds the 1, so the system stops being positive definite in
+#: double precision; a fit that ends here has the residual on its bound instead.
+THETA_MAX = 1e4
 
 
 @dataclass(frozen=True)
@@ -594,8 +600,12 @@ def minimise(
     gtol: float = 1e-7,
     retry: bool = True,
     value_and_gradient: Any = None,
+    upper: float | None = None,
 ) -> tuple[np.ndarray, bool]:
     """Bounded L-BFGS-B; returns (x, converged).
+
+    ``upper`` bounds from above each parameter that has a lower bound (the relative
+    standard deviations, :data:`THETA_MAX`).
 
     ``value_and_gradient(x) -> (fun(x), gradient)`` supplies an analytic gradient;
     without it the gradient is a finite difference (:func:`_gradient`). With ``retry``,
@@ -614,7 +624,7 @@ def minimise(
             start,
             jac=jac,
             method="L-BFGS-B",
-            bounds=[(lo, None) for lo in lower],
+            bounds=[(lo, None if lo is None else upper) for lo in lower],
             options={"ftol": ftol, "gtol": gtol, "maxiter": 500},
         )
 

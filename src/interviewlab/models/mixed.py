@@ -47,6 +47,7 @@ from interviewlab.models._design import (
     single_threaded_blas,
 )
 from interviewlab.models._deviance import (
+    THETA_MAX,
     CholeskyFactor,
     Deviance,
     minimise,
@@ -543,7 +544,7 @@ def fit_design(
     dev = Deviance(design, reml=method == "reml")
     k = len(design.components)
     theta, converged = minimise(
-        dev.criterion, np.ones(k), [0.0] * k, value_and_gradient=dev.objective
+        dev.criterion, np.ones(k), [0.0] * k, value_and_gradient=dev.objective, upper=THETA_MAX
     )
     theta = np.abs(theta)
     f = dev.cholesky(theta)
