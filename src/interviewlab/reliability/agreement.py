@@ -11,6 +11,7 @@ import pandas as pd
 from interviewlab._checks import (
     check_choice,
 )
+from interviewlab._docs import fill_doc, grouping
 from interviewlab.errors import InterviewLabError, NotEstimableError
 from interviewlab.reliability._common import (
     WEIGHTS,
@@ -194,6 +195,7 @@ def _agreement(
     return _assemble(rows, by_cols, _AGREEMENT_COLUMNS)
 
 
+@fill_doc(grouping=grouping(statistic="kappa"))
 def fleiss_kappa(
     data: pd.DataFrame,
     *,
@@ -223,12 +225,7 @@ def fleiss_kappa(
         Agreement weights between categories (from their numeric values, else their order).
     categories : sequence, optional
         Declared categories (order used by the weights); scores outside raise an error.
-    by : str or list of str, optional
-        Compute kappa per value of these columns; the output then leads with them.
-    confidence : float, default 0.95
-        Confidence level of the interval.
-    min_n : int, default 20
-        Fewer units than this set ``small_sample``.
+    {grouping}
 
     Returns
     -------
@@ -294,6 +291,7 @@ def fleiss_kappa(
     )
 
 
+@fill_doc(grouping=grouping(statistic="the coefficient"))
 def gwet_ac(
     data: pd.DataFrame,
     *,
@@ -324,12 +322,7 @@ def gwet_ac(
     categories : sequence, optional
         Declared categories. AC1's chance agreement depends on how many categories there
         are, so declare the rubric's levels when some were not used.
-    by : str or list of str, optional
-        Compute the coefficient per value of these columns; the output leads with them.
-    confidence : float, default 0.95
-        Confidence level of the interval.
-    min_n : int, default 20
-        Fewer units than this set ``small_sample``.
+    {grouping}
 
     Returns
     -------
@@ -408,6 +401,7 @@ def _cohen_from_table(table: np.ndarray, wmat: np.ndarray) -> tuple[float, float
     return float(kappa), float(np.sqrt(max(variance, 0.0)))
 
 
+@fill_doc(grouping=grouping(statistic="kappa"))
 def cohen_kappa(
     data: pd.DataFrame,
     *,
@@ -437,12 +431,7 @@ def cohen_kappa(
         (quadratic), from the categories' numeric values, else their order.
     categories : sequence, optional
         Declared categories (they fix the table's rows/columns and the weights' range).
-    by : str or list of str, optional
-        Compute kappa per value of these columns; the output leads with them.
-    confidence : float, default 0.95
-        Confidence level of the interval.
-    min_n : int, default 20
-        Fewer units than this set ``small_sample``.
+    {grouping}
 
     Returns
     -------

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from interviewlab._docs import fill_doc, grouping
 from interviewlab.errors import InterviewLabError, NotEstimableError
 from interviewlab.reliability._common import (
     _assemble,
@@ -38,6 +39,7 @@ def _cronbach(matrix: np.ndarray) -> tuple[float, float]:
     return alpha, float(np.sqrt(max(q, 0.0) / n))
 
 
+@fill_doc(grouping=grouping(statistic="alpha", units="complete candidates"))
 def cronbach_alpha(
     data: pd.DataFrame,
     *,
@@ -62,12 +64,7 @@ def cronbach_alpha(
         Column identifying the question (item).
     score : str, default "score"
         Column with the numeric score.
-    by : str or list of str, optional
-        Compute alpha per value of these columns; the output leads with them.
-    confidence : float, default 0.95
-        Confidence level of the interval.
-    min_n : int, default 20
-        Fewer complete candidates than this set ``small_sample``.
+    {grouping}
 
     Returns
     -------

@@ -12,6 +12,7 @@ import pandas as pd
 from interviewlab._checks import (
     check_choice,
 )
+from interviewlab._docs import fill_doc, grouping
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, NotEstimableError
 from interviewlab.reliability._common import (
     LEVELS,
@@ -123,6 +124,9 @@ def _alpha_two_way_boot(
     return out
 
 
+@fill_doc(
+    grouping=grouping(statistic="alpha", interval="bootstrap interval", units="pairable units")
+)
 def krippendorff_alpha(
     data: pd.DataFrame,
     *,
@@ -163,12 +167,7 @@ def krippendorff_alpha(
         ``"units"``: resample units (candidates) with all their ratings; fast and
         vectorised. ``"units_raters"``: a two-way cluster bootstrap that also resamples the
         raters, so the interval reflects which raters happened to be on the panel (slower).
-    by : str or list of str, optional
-        Compute alpha per value of these columns; the output then leads with them.
-    confidence : float, default 0.95
-        Confidence level of the bootstrap interval.
-    min_n : int, default 20
-        Fewer pairable units than this set ``small_sample``.
+    {grouping}
 
     Returns
     -------
