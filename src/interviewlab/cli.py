@@ -125,8 +125,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
             warnings.simplefilter("ignore")
             loaded = load_study(resolve_study_path(study))
     skipped = _skipped_reports(uses_study, loaded)
-    # as many reports at once as cores (at most 4): with the workers forked from a warm
-    # server the kernels keep the cores busy
+    # as many reports at once as cores, at most 4 (the README's rule); each report's
+    # kernel is a process of its own, so more at once than cores only queues them
     cores = os.cpu_count() or 1
     jobs = args.jobs if args.jobs is not None else (min(cores, 4) if run_all else 1)
     if jobs < 1:
