@@ -208,12 +208,57 @@ def _prepare(
             f"formats={formats!r} must name two different formats: (focal, reference), "
             "e.g. ('async', 'live')."
         )
-    candidate, score, format_column = columns.candidate, columns.score, columns.format
+    candidate = columns.candidate
     require_columns(ratings, columns.all() + ([panel] if panel else []), "ratings")
     needed = [c for c in [group, *covariates] if c]
     if order and (order in ratings.columns or (candidates is not None and order in candidates)):
         needed.append(order)
-    data = _candidate_columns(ratings, candidates, needed, candidate)
+    data = _rating_data(
+        _candidate_columns(ratings, candidates, needed, candidate), formats, columns
+    )
+    if group is not None:
+        data = _known_group(data, group, unknown, candidate)
+    frame = pd.DataFrame(
+        {
+            "y": data[columns.score].to_numpy(dtype=float),
+            "fa": (data[columns.format] == formats[0]).to_numpy(dtype=float),
+            "cand": data[candidate].to_numpy(),
+            "rater": data[columns.rater].to_numpy(),
+            "question": pd.factorize(data[columns.question], sort=True)[0],
+        }
+    )
+    if panel:
+        frame["panel"] = data[panel].to_numpy()
+    levels: list[Hashable] = []
+    ref: Hashable | None = None
+    if group is not None:
+        levels = _group_levels(data, group, reference, candidate)
+        ref = levels[0]
+        frame["grp"] = data[group].to_numpy()
+    cov_terms: list[str] = []
+    for i, name in enumerate(covariates):
+        frame[f"c{i}"], term = _covariate_column(data[name], name, f"c{i}")
+        cov_terms.append(term)
+    has_order = order is not None and order in data.columns
+    detected = _detect_design(frame, design, order, has_order, formats)
+    if detected == "within" and order is not None:
+        frame["order"] = data[order].to_numpy()
+        frame = _order_terms(frame, "order", formats).drop(columns=["order"])
+    return _ModelFrame(
+        frame=frame,
+        design=detected,
+        levels=levels,
+        reference=ref,
+        covariate_terms=cov_terms,
+        formats=formats,
+    )
+
+
+def _rating_data(
+    data: pd.DataFrame, formats: tuple[str, str], columns: RatingColumns
+) -> pd.DataFrame:
+    """The ratings with a numeric score, checked: every format one of ``formats``."""
+    score, format_column = columns.score, columns.format
     fmt = data[format_column]
     other = sorted(map(str, fmt[~fmt.isin(formats)].unique()))
     if other:
@@ -228,85 +273,70 @@ def _prepare(
             f"Column {score!r} has {int(scores.isna().sum())} missing or non-numeric "
             f"value(s) (first at row {first}); every rating needs a numeric score."
         )
-    data = data.assign(**{score: scores})
-    if group is not None:
-        is_unknown = data[group].isna() | data[group].isin(list(unknown))
-        if is_unknown.any():
-            n_unknown = int(data.loc[is_unknown, candidate].nunique())
-            warnings.warn(
-                f"{n_unknown} candidate(s) with an unknown {group!r} "
-                f"({', '.join(map(repr, unknown))} or missing) are left out of the format "
-                "model; their ratings are not used.",
-                InterviewLabWarning,
-                stacklevel=4,
-            )
-            data = data.loc[~is_unknown.to_numpy()].reset_index(drop=True)
-        if data.empty:
-            raise InterviewLabError(
-                f"No ratings left to model: every candidate's {group!r} is unknown."
-            )
-    frame = pd.DataFrame(
-        {
-            "y": data[score].to_numpy(dtype=float),
-            "fa": (data[format_column] == formats[0]).to_numpy(dtype=float),
-            "cand": data[candidate].to_numpy(),
-            "rater": data[columns.rater].to_numpy(),
-            "question": pd.factorize(data[columns.question], sort=True)[0],
-        }
-    )
-    if panel:
-        frame["panel"] = data[panel].to_numpy()
-    levels: list[Hashable] = []
-    ref: Hashable | None = None
-    if group is not None:
-        per_candidate = data.groupby(candidate, sort=False)[group].nunique()
-        if (per_candidate > 1).any():
-            first = per_candidate.index[per_candidate > 1][0]
-            raise InterviewLabError(
-                f"{group!r} changes within candidate {first!r}; "
-                "a candidate's group must be the same in all their ratings."
-            )
-        counts = data.drop_duplicates(candidate)[group].value_counts()
-        if reference is None:
-            ref = counts.index[0]
-        elif reference not in counts.index:
-            raise InterviewLabError(
-                f"reference={reference!r} is not a value of {group!r}; its values are: "
-                f"{', '.join(map(repr, counts.index))}."
-            )
-        else:
-            ref = reference
-        levels = [ref, *sorted((v for v in counts.index if v != ref), key=str)]
-        frame["grp"] = data[group].to_numpy()
-    cov_terms: list[str] = []
-    for i, name in enumerate(covariates):
-        col = f"c{i}"
-        values = data[name]
-        if values.isna().any():
-            raise InterviewLabError(
-                f"Covariate {name!r} has {int(values.isna().sum())} missing value(s); fill "
-                "them or leave the covariate out."
-            )
-        numeric = pd.to_numeric(values, errors="coerce")
-        if pd.api.types.is_bool_dtype(values) or numeric.isna().any():
-            frame[col] = values.astype(str).to_numpy()
-            cov_terms.append(f"C({col})")
-        else:
-            frame[col] = numeric.to_numpy(dtype=float)
-            cov_terms.append(col)
-    has_order = order is not None and order in data.columns
-    detected = _detect_design(frame, design, order, has_order, formats)
-    if detected == "within" and order is not None:
-        frame["order"] = data[order].to_numpy()
-        frame = _order_terms(frame, "order", formats).drop(columns=["order"])
-    return _ModelFrame(
-        frame=frame,
-        design=detected,
-        levels=levels,
-        reference=ref,
-        covariate_terms=cov_terms,
-        formats=formats,
-    )
+    return data.assign(**{score: scores})
+
+
+def _known_group(
+    data: pd.DataFrame, group: str, unknown: Sequence[str], candidate: str
+) -> pd.DataFrame:
+    """The ratings of candidates whose ``group`` is known (the others left out, with a warning)."""
+    is_unknown = data[group].isna() | data[group].isin(list(unknown))
+    if is_unknown.any():
+        n_unknown = int(data.loc[is_unknown, candidate].nunique())
+        warnings.warn(
+            f"{n_unknown} candidate(s) with an unknown {group!r} "
+            f"({', '.join(map(repr, unknown))} or missing) are left out of the format "
+            "model; their ratings are not used.",
+            InterviewLabWarning,
+            stacklevel=5,
+        )
+        data = data.loc[~is_unknown.to_numpy()].reset_index(drop=True)
+    if data.empty:
+        raise InterviewLabError(
+            f"No ratings left to model: every candidate's {group!r} is unknown."
+        )
+    return data
+
+
+def _group_levels(
+    data: pd.DataFrame, group: str, reference: Hashable | None, candidate: str
+) -> list[Hashable]:
+    """The groups, reference first (the largest by candidates unless ``reference`` is given).
+
+    Raises when a candidate's group changes between their ratings or ``reference`` is not
+    a value of ``group``; the other groups follow in the order of their labels.
+    """
+    per_candidate = data.groupby(candidate, sort=False)[group].nunique()
+    if (per_candidate > 1).any():
+        first = per_candidate.index[per_candidate > 1][0]
+        raise InterviewLabError(
+            f"{group!r} changes within candidate {first!r}; "
+            "a candidate's group must be the same in all their ratings."
+        )
+    counts = data.drop_duplicates(candidate)[group].value_counts()
+    if reference is None:
+        ref = counts.index[0]
+    elif reference not in counts.index:
+        raise InterviewLabError(
+            f"reference={reference!r} is not a value of {group!r}; its values are: "
+            f"{', '.join(map(repr, counts.index))}."
+        )
+    else:
+        ref = reference
+    return [ref, *sorted((v for v in counts.index if v != ref), key=str)]
+
+
+def _covariate_column(values: pd.Series, name: str, col: str) -> tuple[np.ndarray, str]:
+    """A covariate's model column and formula term: numeric as is, otherwise ``C(col)``."""
+    if values.isna().any():
+        raise InterviewLabError(
+            f"Covariate {name!r} has {int(values.isna().sum())} missing value(s); fill "
+            "them or leave the covariate out."
+        )
+    numeric = pd.to_numeric(values, errors="coerce")
+    if pd.api.types.is_bool_dtype(values) or numeric.isna().any():
+        return values.astype(str).to_numpy(), f"C({col})"
+    return numeric.to_numpy(dtype=float), col
 
 
 @dataclass(frozen=True)
