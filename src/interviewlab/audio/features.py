@@ -8,7 +8,7 @@ import math
 import os
 import tempfile
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -360,22 +360,7 @@ def audio_features(
     >>> feats.loc[1, "error"]
     'empty file (0 bytes): record or export the answer again'
     """
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
-        raise InterviewLabError(
-            f"n_jobs must be a non-zero integer (-1 = all cores), got {n_jobs!r}"
-        )
-    if not isinstance(progress, bool):
-        raise InterviewLabError(f"progress must be True or False, got {progress!r}")
-    if (
-        isinstance(max_duration_s, bool)
-        or not isinstance(max_duration_s, int | float)
-        or not 0 < max_duration_s < math.inf
-    ):
-        raise InterviewLabError(
-            f"max_duration_s must be a positive number of seconds, got {max_duration_s!r}"
-        )
-    if isinstance(paths, str | os.PathLike):
-        raise InterviewLabError("paths must be a list of files; wrap a single path in a list")
+    _check_options(paths, n_jobs=n_jobs, progress=progress, max_duration_s=max_duration_s)
     items = [os.fspath(p) for p in paths]
     if items and loudness_library() is None:
         warnings.warn(
@@ -419,6 +404,41 @@ def audio_features(
                 rows[i] = row
                 bar.update()
     bar.close()
+    return _feature_frame(rows)
+
+
+def _check_options(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    n_jobs: int,
+    progress: bool,
+    max_duration_s: float,
+) -> None:
+    """Raise on an option of :func:`audio_features` outside its allowed values."""
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
+        raise InterviewLabError(
+            f"n_jobs must be a non-zero integer (-1 = all cores), got {n_jobs!r}"
+        )
+    if not isinstance(progress, bool):
+        raise InterviewLabError(f"progress must be True or False, got {progress!r}")
+    if (
+        isinstance(max_duration_s, bool)
+        or not isinstance(max_duration_s, int | float)
+        or not 0 < max_duration_s < math.inf
+    ):
+        raise InterviewLabError(
+            f"max_duration_s must be a positive number of seconds, got {max_duration_s!r}"
+        )
+    if isinstance(paths, str | os.PathLike):
+        raise InterviewLabError("paths must be a list of files; wrap a single path in a list")
+
+
+def _feature_frame(rows: Sequence[dict[str, Any] | None]) -> pd.DataFrame:
+    """The rows as a frame of ``FEATURE_COLUMNS``, each column in its documented type.
+
+    Figures are float64 (NaN for missing), ``n_pauses`` is Int64 and the text columns hold
+    ``None`` for missing.
+    """
     out = pd.DataFrame(rows, columns=FEATURE_COLUMNS)
     for col in FEATURE_COLUMNS:
         if col not in ("path", "codec", "snr_note", "error", "n_pauses"):

@@ -208,12 +208,57 @@ def _prepare(
             f"formats={formats!r} must name two different formats: (focal, reference), "
             "e.g. ('async', 'live')."
         )
-    candidate, score, format_column = columns.candidate, columns.score, columns.format
+    candidate = columns.candidate
     require_columns(ratings, columns.all() + ([panel] if panel else []), "ratings")
     needed = [c for c in [group, *covariates] if c]
     if order and (order in ratings.columns or (candidates is not None and order in candidates)):
         needed.append(order)
-    data = _candidate_columns(ratings, candidates, needed, candidate)
+    data = _rating_data(
+        _candidate_columns(ratings, candidates, needed, candidate), formats, columns
+    )
+    if group is not None:
+        data = _known_group(data, group, unknown, candidate)
+    frame = pd.DataFrame(
+        {
+            "y": data[columns.score].to_numpy(dtype=float),
+            "fa": (data[columns.format] == formats[0]).to_numpy(dtype=float),
+            "cand": data[candidate].to_numpy(),
+            "rater": data[columns.rater].to_numpy(),
+            "question": pd.factorize(data[columns.question], sort=True)[0],
+        }
+    )
+    if panel:
+        frame["panel"] = data[panel].to_numpy()
+    levels: list[Hashable] = []
+    ref: Hashable | None = None
+    if group is not None:
+        levels = _group_levels(data, group, reference, candidate)
+        ref = levels[0]
+        frame["grp"] = data[group].to_numpy()
+    cov_terms: list[str] = []
+    for i, name in enumerate(covariates):
+        frame[f"c{i}"], term = _covariate_column(data[name], name, f"c{i}")
+        cov_terms.append(term)
+    has_order = order is not None and order in data.columns
+    detected = _detect_design(frame, design, order, has_order, formats)
+    if detected == "within" and order is not None:
+        frame["order"] = data[order].to_numpy()
+        frame = _order_terms(frame, "order", formats).drop(columns=["order"])
+    return _ModelFrame(
+        frame=frame,
+        design=detected,
+        levels=levels,
+        reference=ref,
+        covariate_terms=cov_terms,
+        formats=formats,
+    )
+
+
+def _rating_data(
+    data: pd.DataFrame, formats: tuple[str, str], columns: RatingColumns
+) -> pd.DataFrame:
+    """The ratings with a numeric score, checked: every format one of ``formats``."""
+    score, format_column = columns.score, columns.format
     fmt = data[format_column]
     other = sorted(map(str, fmt[~fmt.isin(formats)].unique()))
     if other:
@@ -228,85 +273,70 @@ def _prepare(
             f"Column {score!r} has {int(scores.isna().sum())} missing or non-numeric "
             f"value(s) (first at row {first}); every rating needs a numeric score."
         )
-    data = data.assign(**{score: scores})
-    if group is not None:
-        is_unknown = data[group].isna() | data[group].isin(list(unknown))
-        if is_unknown.any():
-            n_unknown = int(data.loc[is_unknown, candidate].nunique())
-            warnings.warn(
-                f"{n_unknown} candidate(s) with an unknown {group!r} "
-                f"({', '.join(map(repr, unknown))} or missing) are left out of the format "
-                "model; their ratings are not used.",
-                InterviewLabWarning,
-                stacklevel=4,
-            )
-            data = data.loc[~is_unknown.to_numpy()].reset_index(drop=True)
-        if data.empty:
-            raise InterviewLabError(
-                f"No ratings left to model: every candidate's {group!r} is unknown."
-            )
-    frame = pd.DataFrame(
-        {
-            "y": data[score].to_numpy(dtype=float),
-            "fa": (data[format_column] == formats[0]).to_numpy(dtype=float),
-            "cand": data[candidate].to_numpy(),
-            "rater": data[columns.rater].to_numpy(),
-            "question": pd.factorize(data[columns.question], sort=True)[0],
-        }
-    )
-    if panel:
-        frame["panel"] = data[panel].to_numpy()
-    levels: list[Hashable] = []
-    ref: Hashable | None = None
-    if group is not None:
-        per_candidate = data.groupby(candidate, sort=False)[group].nunique()
-        if (per_candidate > 1).any():
-            first = per_candidate.index[per_candidate > 1][0]
-            raise InterviewLabError(
-                f"{group!r} changes within candidate {first!r}; "
-                "a candidate's group must be the same in all their ratings."
-            )
-        counts = data.drop_duplicates(candidate)[group].value_counts()
-        if reference is None:
-            ref = counts.index[0]
-        elif reference not in counts.index:
-            raise InterviewLabError(
-                f"reference={reference!r} is not a value of {group!r}; its values are: "
-                f"{', '.join(map(repr, counts.index))}."
-            )
-        else:
-            ref = reference
-        levels = [ref, *sorted((v for v in counts.index if v != ref), key=str)]
-        frame["grp"] = data[group].to_numpy()
-    cov_terms: list[str] = []
-    for i, name in enumerate(covariates):
-        col = f"c{i}"
-        values = data[name]
-        if values.isna().any():
-            raise InterviewLabError(
-                f"Covariate {name!r} has {int(values.isna().sum())} missing value(s); fill "
-                "them or leave the covariate out."
-            )
-        numeric = pd.to_numeric(values, errors="coerce")
-        if pd.api.types.is_bool_dtype(values) or numeric.isna().any():
-            frame[col] = values.astype(str).to_numpy()
-            cov_terms.append(f"C({col})")
-        else:
-            frame[col] = numeric.to_numpy(dtype=float)
-            cov_terms.append(col)
-    has_order = order is not None and order in data.columns
-    detected = _detect_design(frame, design, order, has_order, formats)
-    if detected == "within" and order is not None:
-        frame["order"] = data[order].to_numpy()
-        frame = _order_terms(frame, "order", formats).drop(columns=["order"])
-    return _ModelFrame(
-        frame=frame,
-        design=detected,
-        levels=levels,
-        reference=ref,
-        covariate_terms=cov_terms,
-        formats=formats,
-    )
+    return data.assign(**{score: scores})
+
+
+def _known_group(
+    data: pd.DataFrame, group: str, unknown: Sequence[str], candidate: str
+) -> pd.DataFrame:
+    """The ratings of candidates whose ``group`` is known (the others left out, with a warning)."""
+    is_unknown = data[group].isna() | data[group].isin(list(unknown))
+    if is_unknown.any():
+        n_unknown = int(data.loc[is_unknown, candidate].nunique())
+        warnings.warn(
+            f"{n_unknown} candidate(s) with an unknown {group!r} "
+            f"({', '.join(map(repr, unknown))} or missing) are left out of the format "
+            "model; their ratings are not used.",
+            InterviewLabWarning,
+            stacklevel=5,
+        )
+        data = data.loc[~is_unknown.to_numpy()].reset_index(drop=True)
+    if data.empty:
+        raise InterviewLabError(
+            f"No ratings left to model: every candidate's {group!r} is unknown."
+        )
+    return data
+
+
+def _group_levels(
+    data: pd.DataFrame, group: str, reference: Hashable | None, candidate: str
+) -> list[Hashable]:
+    """The groups, reference first (the largest by candidates unless ``reference`` is given).
+
+    Raises when a candidate's group changes between their ratings or ``reference`` is not
+    a value of ``group``; the other groups follow in the order of their labels.
+    """
+    per_candidate = data.groupby(candidate, sort=False)[group].nunique()
+    if (per_candidate > 1).any():
+        first = per_candidate.index[per_candidate > 1][0]
+        raise InterviewLabError(
+            f"{group!r} changes within candidate {first!r}; "
+            "a candidate's group must be the same in all their ratings."
+        )
+    counts = data.drop_duplicates(candidate)[group].value_counts()
+    if reference is None:
+        ref = counts.index[0]
+    elif reference not in counts.index:
+        raise InterviewLabError(
+            f"reference={reference!r} is not a value of {group!r}; its values are: "
+            f"{', '.join(map(repr, counts.index))}."
+        )
+    else:
+        ref = reference
+    return [ref, *sorted((v for v in counts.index if v != ref), key=str)]
+
+
+def _covariate_column(values: pd.Series, name: str, col: str) -> tuple[np.ndarray, str]:
+    """A covariate's model column and formula term: numeric as is, otherwise ``C(col)``."""
+    if values.isna().any():
+        raise InterviewLabError(
+            f"Covariate {name!r} has {int(values.isna().sum())} missing value(s); fill "
+            "them or leave the covariate out."
+        )
+    numeric = pd.to_numeric(values, errors="coerce")
+    if pd.api.types.is_bool_dtype(values) or numeric.isna().any():
+        return values.astype(str).to_numpy(), f"C({col})"
+    return numeric.to_numpy(dtype=float), col
 
 
 @dataclass(frozen=True)
@@ -453,44 +483,15 @@ def _fit_formats(
     prepared: _ModelFrame, *, confidence: float, ddf: str = "satterthwaite"
 ) -> _FormatModel:
     """Fit ``y ~ format x group + question [+ order] [+ covariates]`` and list the effects."""
-    design, levels, reference = prepared.design, prepared.levels, prepared.reference
-    formats = prepared.formats
+    design, levels, formats = prepared.design, prepared.levels, prepared.formats
     focal, ref_format = formats
     frame = prepared.frame.copy()
     in_focal = frame["fa"].to_numpy() == 1.0
     cand = frame["cand"].to_numpy()
     everyone = np.ones(len(frame), dtype=bool)
-
-    def n_cands(mask: np.ndarray) -> int:
-        return int(pd.unique(cand[mask]).size)
-
-    confounded = design == "between" and not (
-        set(frame.loc[in_focal, "rater"]) & set(frame.loc[~in_focal, "rater"])
-    )
-    why_confounded = (
-        f"not estimable: no rater rated in both formats and each candidate took one "
-        f"format, so the {focal} - {ref_format} difference cannot be told apart from a "
-        "difference between the two rater pools. Have some raters rate both formats (or "
-        "rate some recordings of live interviews) to separate them."
-    )
     terms = ["fa"]
-    effects: list[_Effect] = []
-    group_masks: dict[int, np.ndarray] = {}
-    shares: dict[int, float] = {}
-    interacting: list[int] = []
-    if levels:
-        grp = frame["grp"].to_numpy()
-        n_total = n_cands(everyone)
-        for k, level in enumerate(levels[1:], start=1):
-            mask = grp == level
-            frame[f"g{k}"] = mask.astype(float)
-            group_masks[k] = mask
-            shares[k] = n_cands(mask) / n_total
-            terms.append(f"g{k}")
-            if n_cands(mask & in_focal) and n_cands(mask & ~in_focal):
-                interacting.append(k)
-                terms.append(f"fa:g{k}")
-        ref_mask = grp == reference
+    groups = _add_group_columns(frame, levels, in_focal)
+    terms += groups.terms
     if frame["question"].nunique() > 1:
         terms.append("C(question)")
     if design == "within":
@@ -503,8 +504,9 @@ def _fit_formats(
         random.append("panel")
     fit, alias = _fit_without_aliased(frame, terms, random=random, confidence=confidence, ddf=ddf)
     sd_total = float(np.sqrt(fit.variances["variance"].sum()))
-    format_counts = (n_cands(in_focal), n_cands(~in_focal))
+    format_counts = (_n_cands(cand, in_focal), _n_cands(cand, ~in_focal))
     label = f"format effect ({focal} - {ref_format})"
+    effects: list[_Effect] = []
     if not levels:
         effects.append(
             _Effect(
@@ -518,119 +520,18 @@ def _fit_formats(
             )
         )
     else:
-        average = {"fa": 1.0} | {f"fa:g{k}": shares[k] for k in interacting}
-        complete = len(interacting) == len(levels) - 1
-        effects.append(
-            _Effect(
-                effect=f"{label}, all candidates",
-                kind="format",
-                group="",
-                format="",
-                weights=average,
-                candidates=everyone,
-                focal_counts=format_counts,
-                estimable=complete,
-                reason="" if complete else "not estimable: some group was rated in one format only",
-            )
-        )
-        effects.append(
-            _Effect(
-                effect=f"{label}, {reference}",
-                kind="format",
-                group=str(reference),
-                format="",
-                weights={"fa": 1.0},
-                candidates=ref_mask,
-                focal_counts=(n_cands(ref_mask & in_focal), n_cands(ref_mask & ~in_focal)),
-            )
-        )
-        for k, level in enumerate(levels[1:], start=1):
-            mask = group_masks[k]
-            counts = (n_cands(mask & in_focal), n_cands(mask & ~in_focal))
-            ok = k in interacting
-            missing = (
-                ""
-                if ok
-                else (
-                    f"not estimable: no {level} candidate was rated in "
-                    f"{focal if counts[0] == 0 else ref_format}"
-                )
-            )
-            effects.append(
-                _Effect(
-                    effect=f"{label}, {level}",
-                    kind="format",
-                    group=str(level),
-                    format="",
-                    weights={"fa": 1.0, f"fa:g{k}": 1.0} if ok else {},
-                    candidates=mask,
-                    focal_counts=counts,
-                    estimable=ok,
-                    reason=missing,
-                )
-            )
-            for fmt_label, in_format, is_focal in (
-                (ref_format, ~in_focal, False),
-                (focal, in_focal, True),
-            ):
-                n_focal = n_cands(mask & in_format)
-                n_ref = n_cands(ref_mask & in_format)
-                usable = n_focal > 0 and n_ref > 0
-                weights = {f"g{k}": 1.0} | ({f"fa:g{k}": 1.0} if is_focal and ok else {})
-                effects.append(
-                    _Effect(
-                        effect=f"group gap ({level} - {reference}), {fmt_label}",
-                        kind="gap",
-                        group=str(level),
-                        format=fmt_label,
-                        weights=weights if usable else {},
-                        candidates=(mask | ref_mask) & in_format,
-                        focal_counts=(n_focal, n_ref),
-                        estimable=usable,
-                        reason=""
-                        if usable
-                        else f"not estimable: no {level} or no {reference} candidate was "
-                        f"rated in {fmt_label}",
-                    )
-                )
-            effects.append(
-                _Effect(
-                    effect=f"format x group interaction ({level}): gap in {focal} minus gap "
-                    f"in {ref_format}",
-                    kind="interaction",
-                    group=str(level),
-                    format="",
-                    weights={f"fa:g{k}": 1.0} if ok else {},
-                    candidates=mask | ref_mask,
-                    focal_counts=counts,
-                    estimable=ok,
-                    reason=missing,
-                )
-            )
+        effects += _group_effects(groups, cand, in_focal, levels, formats)
     if design == "within":
-        effects.append(
-            _Effect(
-                effect="period: second interview minus first",
-                kind="period",
-                group="",
-                format="",
-                weights={"per": 1.0},
-                candidates=everyone,
-                focal_counts=format_counts,
-            )
+        effects += _crossover_effects(everyone, format_counts, formats)
+    if design == "between" and not (
+        set(frame.loc[in_focal, "rater"]) & set(frame.loc[~in_focal, "rater"])
+    ):
+        why_confounded = (
+            f"not estimable: no rater rated in both formats and each candidate took one "
+            f"format, so the {focal} - {ref_format} difference cannot be told apart from a "
+            "difference between the two rater pools. Have some raters rate both formats (or "
+            "rate some recordings of live interviews) to separate them."
         )
-        effects.append(
-            _Effect(
-                effect=f"sequence (carry-over): {focal} first minus {ref_format} first",
-                kind="carryover",
-                group="",
-                format="",
-                weights={"seq": 1.0},
-                candidates=everyone,
-                focal_counts=format_counts,
-            )
-        )
-    if confounded:
         effects = [
             e
             if e.kind not in ("format", "interaction")
@@ -638,17 +539,7 @@ def _fit_formats(
             for e in effects
         ]
     if alias.dropped:
-        why_aliased = _why_aliased(frame, alias, levels, formats)
-        effects = [
-            e
-            if not e.estimable
-            else (
-                replace(e, weights=alias.restricted(e.weights))
-                if alias.estimable(e.weights)
-                else replace(e, weights={}, estimable=False, reason=why_aliased)
-            )
-            for e in effects
-        ]
+        effects = _without_aliased(effects, alias, _why_aliased(frame, alias, levels, formats))
     return _FormatModel(
         design=design,
         frame=frame,
@@ -658,3 +549,223 @@ def _fit_formats(
         formats=formats,
         aliased=alias.dropped,
     )
+
+
+def _n_cands(cand: np.ndarray, mask: np.ndarray) -> int:
+    """Number of distinct candidates in the rows of ``mask``."""
+    return int(pd.unique(cand[mask]).size)
+
+
+@dataclass(frozen=True)
+class _GroupColumns:
+    """The group indicator columns ``g1..`` of the model frame and what they rest on.
+
+    ``masks[k]`` marks the rows of group ``levels[k]``, ``shares[k]`` is its share of the
+    candidates, ``interacting`` lists the groups rated in both formats (those with an
+    ``fa:gk`` term), ``terms`` the formula terms and ``reference`` the reference's rows.
+    """
+
+    masks: dict[int, np.ndarray]
+    shares: dict[int, float]
+    interacting: list[int]
+    terms: list[str]
+    reference: np.ndarray
+
+
+def _add_group_columns(
+    frame: pd.DataFrame, levels: list[Hashable], in_focal: np.ndarray
+) -> _GroupColumns:
+    """Add a 0/1 column ``gk`` to ``frame`` for each non-reference group; list their terms.
+
+    Without groups (``levels`` empty) nothing is added and the record is empty.
+    """
+    masks: dict[int, np.ndarray] = {}
+    shares: dict[int, float] = {}
+    interacting: list[int] = []
+    terms: list[str] = []
+    if not levels:
+        return _GroupColumns(masks, shares, interacting, terms, np.zeros(0, dtype=bool))
+    cand = frame["cand"].to_numpy()
+    grp = frame["grp"].to_numpy()
+    n_total = _n_cands(cand, np.ones(len(frame), dtype=bool))
+    for k, level in enumerate(levels[1:], start=1):
+        mask = grp == level
+        frame[f"g{k}"] = mask.astype(float)
+        masks[k] = mask
+        shares[k] = _n_cands(cand, mask) / n_total
+        terms.append(f"g{k}")
+        if _n_cands(cand, mask & in_focal) and _n_cands(cand, mask & ~in_focal):
+            interacting.append(k)
+            terms.append(f"fa:g{k}")
+    return _GroupColumns(
+        masks=masks,
+        shares=shares,
+        interacting=interacting,
+        terms=terms,
+        reference=grp == levels[0],
+    )
+
+
+def _group_effects(
+    groups: _GroupColumns,
+    cand: np.ndarray,
+    in_focal: np.ndarray,
+    levels: list[Hashable],
+    formats: tuple[str, str],
+) -> list[_Effect]:
+    """The format effect over everyone and in the reference, then each group's effects."""
+    focal, ref_format = formats
+    reference, ref_mask = levels[0], groups.reference
+    everyone = np.ones(len(cand), dtype=bool)
+    label = f"format effect ({focal} - {ref_format})"
+    average = {"fa": 1.0} | {f"fa:g{k}": groups.shares[k] for k in groups.interacting}
+    complete = len(groups.interacting) == len(levels) - 1
+    effects = [
+        _Effect(
+            effect=f"{label}, all candidates",
+            kind="format",
+            group="",
+            format="",
+            weights=average,
+            candidates=everyone,
+            focal_counts=(_n_cands(cand, in_focal), _n_cands(cand, ~in_focal)),
+            estimable=complete,
+            reason="" if complete else "not estimable: some group was rated in one format only",
+        ),
+        _Effect(
+            effect=f"{label}, {reference}",
+            kind="format",
+            group=str(reference),
+            format="",
+            weights={"fa": 1.0},
+            candidates=ref_mask,
+            focal_counts=(
+                _n_cands(cand, ref_mask & in_focal),
+                _n_cands(cand, ref_mask & ~in_focal),
+            ),
+        ),
+    ]
+    for k, level in enumerate(levels[1:], start=1):
+        effects += _one_group_effects(groups, k, level, cand, in_focal, reference, formats)
+    return effects
+
+
+def _one_group_effects(
+    groups: _GroupColumns,
+    k: int,
+    level: Hashable,
+    cand: np.ndarray,
+    in_focal: np.ndarray,
+    reference: Hashable,
+    formats: tuple[str, str],
+) -> list[_Effect]:
+    """Group ``level``'s format effect, its gaps to the reference and their interaction.
+
+    The gaps are taken in each format; the interaction is the gap's change between them.
+    """
+    focal, ref_format = formats
+    mask, ref_mask = groups.masks[k], groups.reference
+    label = f"format effect ({focal} - {ref_format})"
+    counts = (_n_cands(cand, mask & in_focal), _n_cands(cand, mask & ~in_focal))
+    ok = k in groups.interacting
+    missing = (
+        ""
+        if ok
+        else (
+            f"not estimable: no {level} candidate was rated in "
+            f"{focal if counts[0] == 0 else ref_format}"
+        )
+    )
+    effects = [
+        _Effect(
+            effect=f"{label}, {level}",
+            kind="format",
+            group=str(level),
+            format="",
+            weights={"fa": 1.0, f"fa:g{k}": 1.0} if ok else {},
+            candidates=mask,
+            focal_counts=counts,
+            estimable=ok,
+            reason=missing,
+        )
+    ]
+    for fmt_label, in_format, is_focal in (
+        (ref_format, ~in_focal, False),
+        (focal, in_focal, True),
+    ):
+        n_focal = _n_cands(cand, mask & in_format)
+        n_ref = _n_cands(cand, ref_mask & in_format)
+        usable = n_focal > 0 and n_ref > 0
+        weights = {f"g{k}": 1.0} | ({f"fa:g{k}": 1.0} if is_focal and ok else {})
+        effects.append(
+            _Effect(
+                effect=f"group gap ({level} - {reference}), {fmt_label}",
+                kind="gap",
+                group=str(level),
+                format=fmt_label,
+                weights=weights if usable else {},
+                candidates=(mask | ref_mask) & in_format,
+                focal_counts=(n_focal, n_ref),
+                estimable=usable,
+                reason=""
+                if usable
+                else f"not estimable: no {level} or no {reference} candidate was "
+                f"rated in {fmt_label}",
+            )
+        )
+    effects.append(
+        _Effect(
+            effect=f"format x group interaction ({level}): gap in {focal} minus gap "
+            f"in {ref_format}",
+            kind="interaction",
+            group=str(level),
+            format="",
+            weights={f"fa:g{k}": 1.0} if ok else {},
+            candidates=mask | ref_mask,
+            focal_counts=counts,
+            estimable=ok,
+            reason=missing,
+        )
+    )
+    return effects
+
+
+def _crossover_effects(
+    everyone: np.ndarray, format_counts: tuple[int, int], formats: tuple[str, str]
+) -> list[_Effect]:
+    """The period and sequence (carry-over) effects of a within-candidate design."""
+    focal, ref_format = formats
+    return [
+        _Effect(
+            effect="period: second interview minus first",
+            kind="period",
+            group="",
+            format="",
+            weights={"per": 1.0},
+            candidates=everyone,
+            focal_counts=format_counts,
+        ),
+        _Effect(
+            effect=f"sequence (carry-over): {focal} first minus {ref_format} first",
+            kind="carryover",
+            group="",
+            format="",
+            weights={"seq": 1.0},
+            candidates=everyone,
+            focal_counts=format_counts,
+        ),
+    ]
+
+
+def _without_aliased(effects: list[_Effect], alias: _Aliasing, why: str) -> list[_Effect]:
+    """Effects restricted to the kept columns; those that need a dropped one not estimable."""
+    return [
+        e
+        if not e.estimable
+        else (
+            replace(e, weights=alias.restricted(e.weights))
+            if alias.estimable(e.weights)
+            else replace(e, weights={}, estimable=False, reason=why)
+        )
+        for e in effects
+    ]

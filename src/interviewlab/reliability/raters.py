@@ -24,7 +24,8 @@ from interviewlab._checks import (
     require_frame,
 )
 from interviewlab.errors import InterviewLabError, InterviewLabWarning, SmallSampleWarning
-from interviewlab.models.engine import build_design, fit_design, single_threaded_blas
+from interviewlab.models import MixedFit
+from interviewlab.models.engine import Design, build_design, fit_design, single_threaded_blas
 
 __all__ = ["rater_effects"]
 
@@ -188,72 +189,25 @@ def rater_effects(
     if len(set(columns)) != len(columns):
         raise InterviewLabError("rater, target, score, group, rated_at and covariates must differ.")
 
-    frame = pd.DataFrame({f"c{i}": data[c].to_numpy() for i, c in enumerate(columns)})
+    frame = _complete_ratings(data, columns)
     names = {c: f"c{i}" for i, c in enumerate(columns)}
-    incomplete = frame.isna().any(axis=1)
-    if incomplete.any():
-        warnings.warn(
-            f"{int(incomplete.sum())} of {len(frame)} ratings have a missing value in "
-            f"{', '.join(columns)} and were left out.",
-            InterviewLabWarning,
-            stacklevel=2,
-        )
-        frame = frame.loc[~incomplete].reset_index(drop=True)
     y_col, r_col, t_col = names[score], names[rater], names[target]
     if not pd.api.types.is_numeric_dtype(frame[y_col]):
         raise InterviewLabError(f"score column {score!r} must be numeric.")
     if frame[r_col].nunique() < 2:
         raise InterviewLabError("rater_effects needs at least 2 raters.")
 
-    terms = []
-    for c in extra:
-        col = frame[names[c]]
-        terms.append(names[c] if pd.api.types.is_numeric_dtype(col) else f"C({names[c]})")
-    if group is not None:
-        terms.append(f"C({names[group]})")
-    formula = f"{y_col} ~ " + (" + ".join(terms) if terms else "1")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", InterviewLabWarning)
-        design = build_design(frame, formula, [t_col, r_col])
-    with single_threaded_blas():
-        fit = fit_design(design, method="reml", confidence=confidence, variance_ci=False)
-    if fit.singular:
-        warnings.warn(
-            "The rater (or candidate) variance is estimated at zero: every severity is "
-            "shrunk to 0 and no rater can be flagged.",
-            InterviewLabWarning,
-            stacklevel=2,
-        )
+    fixed = [names[c] for c in extra] + ([names[group]] if group is not None else [])
+    design, fit = _fit_raters(frame, y_col, fixed, random=[t_col, r_col], confidence=confidence)
 
     blups = fit.blups(r_col)
-    cand_blups = fit.blups(t_col)
-    zcrit = float(stats.norm.ppf(0.5 + confidence / 2.0))
-    sev = blups["blup"].to_numpy()
-    se = blups["se"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2.0 * stats.norm.sf(np.abs(sev / se))
-    p = np.where(se > 0, p, 1.0)
+    out = _severities(blups, frame, rater=rater, r_col=r_col, t_col=t_col, confidence=confidence)
+    out["p_adjusted"] = _adjust(out["p_value"].to_numpy(), adjust)
     alpha = 1.0 - confidence
-    p_adj = _adjust(p, adjust)
-    n_targets = frame.groupby(r_col)[t_col].nunique().reindex(blups["level"]).to_numpy()
-    rater_var = float(fit.variances["variance"].to_numpy()[1])  # components: target, rater
-    out = pd.DataFrame(
-        {
-            rater: blups["level"].to_numpy(),
-            "n": blups["n"].to_numpy(),
-            "n_targets": n_targets,
-            "severity": sev,
-            "se": se,
-            "ci_low": sev - zcrit * se,
-            "ci_high": sev + zcrit * se,
-            "p_value": p,
-            "p_adjusted": p_adj,
-            "flag": p_adj < alpha,
-            "small_sample": blups["n"].to_numpy() < MIN_RATINGS,
-            "rater_variance": rater_var,
-            "adjust": adjust,
-        }
-    )
+    out["flag"] = out["p_adjusted"] < alpha
+    out["small_sample"] = blups["n"].to_numpy() < MIN_RATINGS
+    out["rater_variance"] = float(fit.variances["variance"].to_numpy()[1])  # target, rater
+    out["adjust"] = adjust
     if out["small_sample"].any():
         warnings.warn(
             f"{int(out['small_sample'].sum())} rater(s) have fewer than {MIN_RATINGS} "
@@ -265,16 +219,7 @@ def rater_effects(
     if rated_at is None and group is None:
         return out
 
-    # residuals after the fixed effects, the candidate and the rater effects
-    x_beta = design.X @ fit.fixed["estimate"].to_numpy()
-    cand_effect = cand_blups.set_index("level")["blup"]
-    rater_effect = blups.set_index("level")["blup"]
-    resid = (
-        design.y
-        - x_beta
-        - frame[t_col].map(cand_effect).to_numpy(dtype=float)
-        - frame[r_col].map(rater_effect).to_numpy(dtype=float)
-    )
+    resid = _residuals(design, fit, frame, t_col=t_col, r_col=r_col)
     order = blups["level"].tolist()
     if rated_at is not None:
         time, unit = _time_axis(frame[names[rated_at]])
@@ -289,6 +234,104 @@ def rater_effects(
         drf["drf_flag"] = drf["drf_p_adjusted"] < alpha
         out = pd.concat([out, drf.reset_index(drop=True)], axis=1)
     return out
+
+
+def _fit_raters(
+    frame: pd.DataFrame,
+    y_col: str,
+    fixed: list[str],
+    *,
+    random: list[str],
+    confidence: float,
+) -> tuple[Design, MixedFit]:
+    """REML fit of ``y ~ fixed + (1|target) + (1|rater)``, warning when it is singular.
+
+    A numeric fixed column enters as such, any other as categorical (``C(...)``);
+    ``random`` is ``[target, rater]``, in that order.
+    """
+    terms = [c if pd.api.types.is_numeric_dtype(frame[c]) else f"C({c})" for c in fixed]
+    formula = f"{y_col} ~ " + (" + ".join(terms) if terms else "1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InterviewLabWarning)
+        design = build_design(frame, formula, random)
+    with single_threaded_blas():
+        fit = fit_design(design, method="reml", confidence=confidence, variance_ci=False)
+    if fit.singular:
+        warnings.warn(
+            "The rater (or candidate) variance is estimated at zero: every severity is "
+            "shrunk to 0 and no rater can be flagged.",
+            InterviewLabWarning,
+            stacklevel=3,
+        )
+    return design, fit
+
+
+def _residuals(
+    design: Design, fit: MixedFit, frame: pd.DataFrame, *, t_col: str, r_col: str
+) -> np.ndarray:
+    """Residuals after the fixed effects, the candidate and the rater effects (BLUPs)."""
+    x_beta = design.X @ fit.fixed["estimate"].to_numpy()
+    cand_effect = fit.blups(t_col).set_index("level")["blup"]
+    rater_effect = fit.blups(r_col).set_index("level")["blup"]
+    return (
+        design.y
+        - x_beta
+        - frame[t_col].map(cand_effect).to_numpy(dtype=float)
+        - frame[r_col].map(rater_effect).to_numpy(dtype=float)
+    )
+
+
+def _complete_ratings(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The ``columns`` of ``data`` renamed ``c0, c1, ...``, without incomplete ratings.
+
+    Ratings with a missing value in any of the columns are left out, with a warning.
+    """
+    frame = pd.DataFrame({f"c{i}": data[c].to_numpy() for i, c in enumerate(columns)})
+    incomplete = frame.isna().any(axis=1)
+    if incomplete.any():
+        warnings.warn(
+            f"{int(incomplete.sum())} of {len(frame)} ratings have a missing value in "
+            f"{', '.join(columns)} and were left out.",
+            InterviewLabWarning,
+            stacklevel=3,
+        )
+        frame = frame.loc[~incomplete].reset_index(drop=True)
+    return frame
+
+
+def _severities(
+    blups: pd.DataFrame,
+    frame: pd.DataFrame,
+    *,
+    rater: str,
+    r_col: str,
+    t_col: str,
+    confidence: float,
+) -> pd.DataFrame:
+    """Each rater's ``n``, ``n_targets``, severity, SE, interval and z-test p-value.
+
+    ``blups`` are the rater BLUPs of the fit (``level``, ``n``, ``blup``, ``se``); the
+    interval is the unadjusted ``confidence`` interval of the z test.
+    """
+    zcrit = float(stats.norm.ppf(0.5 + confidence / 2.0))
+    sev = blups["blup"].to_numpy()
+    se = blups["se"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2.0 * stats.norm.sf(np.abs(sev / se))
+    p = np.where(se > 0, p, 1.0)
+    n_targets = frame.groupby(r_col)[t_col].nunique().reindex(blups["level"]).to_numpy()
+    return pd.DataFrame(
+        {
+            rater: blups["level"].to_numpy(),
+            "n": blups["n"].to_numpy(),
+            "n_targets": n_targets,
+            "severity": sev,
+            "se": se,
+            "ci_low": sev - zcrit * se,
+            "ci_high": sev + zcrit * se,
+            "p_value": p,
+        }
+    )
 
 
 def _drift(resid: np.ndarray, time: np.ndarray, raters: pd.Series, order: list) -> pd.DataFrame:

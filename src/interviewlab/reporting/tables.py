@@ -364,36 +364,7 @@ def reader_table(
             interval=interval,
             headers=headers,
         )
-    if not columns or not all(isinstance(c, Column) for c in columns):
-        raise InterviewLabError(
-            "Name at least one column for the reader table: Column(...) objects, or the "
-            "full table's column names (not a mix)."
-        )
-    columns = [c for c in columns if isinstance(c, Column)]
-    if full_table and not re.fullmatch(r"[A-Za-z0-9_\-]+", full_table):
-        raise InterviewLabError(
-            f"full_table={full_table!r} may only use letters, digits, _ and - (a table name)."
-        )
-    for col in columns:
-        if col.kind not in KINDS:
-            raise InterviewLabError(
-                f"Column {col.header!r} has kind={col.kind!r}; allowed kinds are {list(KINDS)}."
-            )
-        wanted = {"interval": 2, "estimate_ci": 3}.get(col.kind, 1)
-        if len(col.sources()) != wanted:
-            raise InterviewLabError(
-                f"Column {col.header!r} of kind {col.kind!r} needs {wanted} source column(s), "
-                f"got {col.sources()}."
-            )
-    shown_headers = [c.header for c in columns]
-    if len(set(shown_headers)) != len(shown_headers):
-        raise InterviewLabError(f"Reader table headers must be unique; got {shown_headers}.")
-    missing = sorted({s for c in columns for s in c.sources()} - set(map(str, table.columns)))
-    if missing:
-        raise InterviewLabError(
-            f"The table has no column(s) {missing} for the reader table {caption!r}; "
-            f"its columns are {list(map(str, table.columns))}."
-        )
+    shown = _checked_columns(table, columns, caption=caption, full_table=full_table)
     hidden = (
         table[suppressed].fillna(False).astype(bool).to_numpy()
         if suppressed in table.columns
@@ -409,13 +380,83 @@ def reader_table(
         if role in table.columns
         else np.zeros(len(table), dtype=bool)
     )
-    verdict_at = next((i for i, c in enumerate(columns) if c.kind == "verdict"), -1)
+    verdict_at = next((i for i, c in enumerate(shown) if c.kind == "verdict"), -1)
+    rows = _reader_rows(table, shown, hidden=hidden, not_compared=not_compared)
+    fills = [
+        VERDICT_COLOURS.get(cells[verdict_at], "") if verdict_at >= 0 else "" for cells in rows
+    ]
+    notes = []
+    if hidden.any():
+        notes.append(f"{SUPPRESSED} not shown: {_reason_words(reasons)}.")
+    if any(NOT_ESTIMABLE in r for r in rows):
+        notes.append(f"{NOT_ESTIMABLE}: not estimable here; the full table gives the reason.")
+    return ReaderTable(
+        caption=caption,
+        headers=tuple(c.header for c in shown),
+        rows=tuple(rows),
+        fills=tuple(fills),
+        verdict_column=verdict_at,
+        footnotes=tuple(notes),
+        full_table=full_table,
+        text_columns=tuple(i for i, c in enumerate(shown) if c.kind in ("text", "verdict")),
+        _uuid="t" + hashlib.sha256(caption.encode()).hexdigest()[:8],
+    )
+
+
+def _checked_columns(
+    table: pd.DataFrame,
+    columns: Sequence[Column] | Sequence[str],
+    *,
+    caption: str,
+    full_table: str,
+) -> list[Column]:
+    """The reader table's columns, checked: kinds, source counts, unique headers, sources."""
+    if not columns or not all(isinstance(c, Column) for c in columns):
+        raise InterviewLabError(
+            "Name at least one column for the reader table: Column(...) objects, or the "
+            "full table's column names (not a mix)."
+        )
+    shown = [c for c in columns if isinstance(c, Column)]
+    if full_table and not re.fullmatch(r"[A-Za-z0-9_\-]+", full_table):
+        raise InterviewLabError(
+            f"full_table={full_table!r} may only use letters, digits, _ and - (a table name)."
+        )
+    for col in shown:
+        if col.kind not in KINDS:
+            raise InterviewLabError(
+                f"Column {col.header!r} has kind={col.kind!r}; allowed kinds are {list(KINDS)}."
+            )
+        wanted = {"interval": 2, "estimate_ci": 3}.get(col.kind, 1)
+        if len(col.sources()) != wanted:
+            raise InterviewLabError(
+                f"Column {col.header!r} of kind {col.kind!r} needs {wanted} source column(s), "
+                f"got {col.sources()}."
+            )
+    shown_headers = [c.header for c in shown]
+    if len(set(shown_headers)) != len(shown_headers):
+        raise InterviewLabError(f"Reader table headers must be unique; got {shown_headers}.")
+    missing = sorted({s for c in shown for s in c.sources()} - set(map(str, table.columns)))
+    if missing:
+        raise InterviewLabError(
+            f"The table has no column(s) {missing} for the reader table {caption!r}; "
+            f"its columns are {list(map(str, table.columns))}."
+        )
+    return shown
+
+
+def _reader_rows(
+    table: pd.DataFrame,
+    columns: Sequence[Column],
+    *,
+    hidden: np.ndarray,
+    not_compared: np.ndarray,
+) -> list[tuple[str, ...]]:
+    """The formatted cells of each row: suppressed, blank (not compared) or the value."""
     # the leading text columns label the row and stay readable when it is suppressed; a
     # later text column blanked by suppression (e.g. the group a rater scored lower) is a
     # suppressed figure, not a missing label
     n_labels = next((i for i, c in enumerate(columns) if c.kind != "text"), len(columns))
     rows: list[tuple[str, ...]] = []
-    fills: list[str] = []
     for i, record in enumerate(table.reset_index(drop=True).to_dict("records")):
         cells = []
         for j, col in enumerate(columns):
@@ -427,23 +468,7 @@ def reader_table(
             else:
                 cells.append(_cell(values, col.kind, col.digits))
         rows.append(tuple(cells))
-        fills.append(VERDICT_COLOURS.get(cells[verdict_at], "") if verdict_at >= 0 else "")
-    notes = []
-    if hidden.any():
-        notes.append(f"{SUPPRESSED} not shown: {_reason_words(reasons)}.")
-    if any(NOT_ESTIMABLE in r for r in rows):
-        notes.append(f"{NOT_ESTIMABLE}: not estimable here; the full table gives the reason.")
-    return ReaderTable(
-        caption=caption,
-        headers=tuple(shown_headers),
-        rows=tuple(rows),
-        fills=tuple(fills),
-        verdict_column=verdict_at,
-        footnotes=tuple(notes),
-        full_table=full_table,
-        text_columns=tuple(i for i, c in enumerate(columns) if c.kind in ("text", "verdict")),
-        _uuid="t" + hashlib.sha256(caption.encode()).hexdigest()[:8],
-    )
+    return rows
 
 
 def _reason_words(reasons: set[str]) -> str:
