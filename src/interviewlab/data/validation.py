@@ -9,7 +9,7 @@ import itertools
 import math
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -45,6 +45,22 @@ from interviewlab.data.reaction_table import (
 from interviewlab.errors import InterviewLabWarning
 
 
+@dataclass(frozen=True)
+class ValidatedStudy:
+    """A study's checked and typed parts: what :class:`~interviewlab.data.Study` holds.
+
+    The attributes are those of ``Study`` (see its docstring for each table's columns).
+    """
+
+    meta: dict[str, Any]
+    candidates: pd.DataFrame
+    ratings: pd.DataFrame
+    files: dict[str, str]
+    raters: pd.DataFrame | None
+    reactions: pd.DataFrame | None
+    automated_scores: pd.DataFrame | None
+
+
 def _add_rows(
     problems: list[Problem],
     label: str,
@@ -76,6 +92,10 @@ _LISTS = (
 )
 
 
+#: adds one problem of study.toml: (message, dotted key whose line it names)
+_Add = Callable[[str, str], None]
+
+
 def _check_meta(
     meta: dict[str, Any],
     problems: list[Problem],
@@ -83,7 +103,11 @@ def _check_meta(
     label: str = "study.toml",
     lines: Mapping[str, int] | None = None,
 ) -> None:
-    """Check the study's metadata; each problem names the line of its key when known."""
+    """Check the study's metadata; each problem names the line of its key when known.
+
+    The checks run in a fixed order (name, reactions, periods, date format, tables,
+    rubric, lists of names, groups), so problems are listed in that order.
+    """
     found = lines or {}
 
     def add(message: str, key: str) -> None:
@@ -96,6 +120,20 @@ def _check_meta(
         add("has no 'name'; add a line such as name = \"my-study\".", "name")
     _check_reaction_meta(meta, add)
     _check_period_meta(meta, add)
+    _check_date_format(meta, add)
+    _check_tables_are_tables(meta, add)
+    _check_rubric_meta(meta, add)
+    _check_name_lists(meta, add)
+    groups = meta.get("groups")
+    if isinstance(groups, dict):
+        declared = groups.get("columns", [])
+        declared = declared if isinstance(declared, list) else []
+        _check_group_reference(groups.get("reference", {}), declared, add)
+        _check_group_columns(meta, declared, add)
+
+
+def _check_date_format(meta: dict[str, Any], add: _Add) -> None:
+    """``date_format``, when given, is a text of strftime codes."""
     date_format = meta.get("date_format")
     if date_format is not None and not (isinstance(date_format, str) and "%" in date_format):
         add(
@@ -103,6 +141,10 @@ def _check_meta(
             'date_format = "%d/%m/%Y" for dates such as 31/12/2026.',
             "date_format",
         )
+
+
+def _check_tables_are_tables(meta: dict[str, Any], add: _Add) -> None:
+    """Each known section ([rubric], [groups], ...) present is a table, not a value."""
     for table in _TABLES:
         if table in meta and not isinstance(meta[table], dict):
             add(
@@ -110,25 +152,33 @@ def _check_meta(
                 f'columns = ["sex"]), not the value {meta[table]!r}.',
                 table,
             )
+
+
+def _check_rubric_meta(meta: dict[str, Any], add: _Add) -> None:
+    """[rubric] has finite numbers ``min`` below ``max``."""
     rubric = meta.get("rubric")
     if not isinstance(rubric, dict) or "min" not in rubric or "max" not in rubric:
         add(
             "needs a [rubric] table with 'min' and 'max' scores, e.g. [rubric] min = 1, max = 5.",
             "rubric",
         )
-    else:
-        lo, hi = rubric["min"], rubric["max"]
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lo, hi)):
-            add("rubric 'min' and 'max' must be numbers.", "rubric.min")
-        elif not all(math.isfinite(v) for v in (lo, hi)):
-            bad = "min" if not math.isfinite(lo) else "max"
-            add(
-                f"rubric {bad} = {rubric[bad]} is not a finite number; give the lowest and "
-                "highest score of the rubric, e.g. min = 1, max = 5.",
-                f"rubric.{bad}",
-            )
-        elif lo >= hi:
-            add(f"rubric min ({lo}) must be below max ({hi}).", "rubric.min")
+        return
+    low, high = rubric["min"], rubric["max"]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high)):
+        add("rubric 'min' and 'max' must be numbers.", "rubric.min")
+    elif not all(math.isfinite(v) for v in (low, high)):
+        bad = "min" if not math.isfinite(low) else "max"
+        add(
+            f"rubric {bad} = {rubric[bad]} is not a finite number; give the lowest and "
+            "highest score of the rubric, e.g. min = 1, max = 5.",
+            f"rubric.{bad}",
+        )
+    elif low >= high:
+        add(f"rubric min ({low}) must be below max ({high}).", "rubric.min")
+
+
+def _check_name_lists(meta: dict[str, Any], add: _Add) -> None:
+    """Every list of names (group columns, stage order, format labels, ...) is a list of texts."""
     for section, key in _LISTS:
         part = meta.get(section)
         value = part.get(key) if isinstance(part, dict) else None
@@ -140,31 +190,33 @@ def _check_meta(
                 f"{value!r}.",
                 f"{section}.{key}",
             )
-    groups = meta.get("groups")
-    if not isinstance(groups, dict):
-        return
-    declared = groups.get("columns", [])
-    declared = declared if isinstance(declared, list) else []
-    reference = groups.get("reference", {})
+
+
+def _check_group_reference(reference: Any, declared: list[Any], add: _Add) -> None:
+    """[groups.reference] is a table of declared group columns -> a group label."""
     if not isinstance(reference, dict):
         add(
             f"[groups] reference = {reference!r} must name the group column it belongs to: "
             f'write [groups.reference] and below it a line such as ethnicity = "{reference}".',
             "groups.reference",
         )
-    else:
-        for col, value in reference.items():
-            if col not in declared:
-                add(
-                    f"[groups.reference] names {col!r}, which is not in [groups] columns "
-                    f"{declared}; fix the spelling or add the column.",
-                    f"groups.reference.{col}",
-                )
-            if not isinstance(value, str):
-                add(
-                    f"[groups.reference] {col} = {value!r} must be a group label in quotes.",
-                    f"groups.reference.{col}",
-                )
+        return
+    for col, value in reference.items():
+        if col not in declared:
+            add(
+                f"[groups.reference] names {col!r}, which is not in [groups] columns "
+                f"{declared}; fix the spelling or add the column.",
+                f"groups.reference.{col}",
+            )
+        if not isinstance(value, str):
+            add(
+                f"[groups.reference] {col} = {value!r} must be a group label in quotes.",
+                f"groups.reference.{col}",
+            )
+
+
+def _check_group_columns(meta: dict[str, Any], declared: list[Any], add: _Add) -> None:
+    """[groups] columns are each listed once and are not the id, ``internal`` or a stage."""
     stages = meta.get("stages", {}).get("order", []) if isinstance(meta.get("stages"), dict) else []
     reserved = {"candidate_id": "the candidate id column", "internal": "a 0/1 process column"}
     reserved.update({str(stage): "a stage in [stages] order" for stage in stages or []})
@@ -302,7 +354,7 @@ def _validate(
     meta_lines: Mapping[str, int] | None = None,
     recordings: Path | None = None,
     problems: list[Problem] | None = None,
-) -> dict[str, Any]:
+) -> ValidatedStudy:
     """Check a study's metadata and tables; return the typed tables, or raise every problem.
 
     Every check that can run does, so one round lists every problem of every kind: a
@@ -364,15 +416,15 @@ def _validate(
             usable, raw_raters, labels.get("raters", "raters.csv"), ratings, declared.unknown
         )
     )
-    return {
-        "meta": meta,
-        "candidates": candidates,
-        "ratings": ratings,
-        "files": dict(files),
-        "raters": raters,
-        "reactions": None if raw_reactions is None else _type_reactions(raw_reactions),
-        "automated_scores": automated,
-    }
+    return ValidatedStudy(
+        meta=meta,
+        candidates=candidates,
+        ratings=ratings,
+        files=dict(files),
+        raters=raters,
+        reactions=None if raw_reactions is None else _type_reactions(raw_reactions),
+        automated_scores=automated,
+    )
 
 
 def _check_candidate_columns(
