@@ -373,23 +373,17 @@ def _validate(
         for name in ("candidates", "ratings", "raters", "reactions")
         if name in tables
     }
-    cand, rat = parsed.get("candidates"), parsed.get("ratings")
-    cl, rl = labels.get("candidates", "candidates.csv"), labels.get("ratings", "ratings.csv")
-    declared_ok = meta is not None
-    stage_values: dict[str, pd.Series] = {}
-    if cand is not None:
-        _check_candidate_columns(cand, declared if declared_ok else None, cl, problems)
-        stage_values = _check_candidates(usable, cand, declared, cl, problems)
-        if declared_ok:
-            _check_periods(usable, cand, cl, problems, meta_label)
-    format_filled = False
-    scores = dates = None
-    if rat is not None:
-        rat, format_filled = _fill_single_format(rat, declared)
-        _check_rating_columns(rat, format_filled, rl, problems)
-        scores, dates = _check_ratings(rat, declared if declared_ok else None, rl, problems)
-    if cand is not None and rat is not None:
-        _check_across(usable, parsed, labels, cand, rat, recordings, problems)
+    checked = _check_tables(
+        usable,
+        parsed,
+        labels,
+        declared,
+        declared_ok=meta is not None,
+        recordings=recordings,
+        problems=problems,
+        meta_label=meta_label,
+    )
+    cand, rat, scores = checked.candidates, checked.ratings, checked.scores
     if problems or cand is None or rat is None or scores is None or meta is None:
         raise StudyError(problems, source)  # (a missing study.toml is among the problems)
     named = any(
@@ -398,22 +392,15 @@ def _validate(
     )
     if named and recordings is not None:
         files = {**files, "recordings/": str(recordings)}
-    candidates = _typed_candidates(usable, cand, declared, stage_values)
-    ratings = _as_text(rat)
-    ratings["score"] = scores.astype(float)
-    if dates is not None:
-        ratings["rated_at"] = dates
-    candidates = candidates.reset_index(drop=True)
-    ratings = ratings.reset_index(drop=True)
-    candidates = _with_format_order(candidates, ratings, declared, cl)
-    ratings, automated = _split_automated(ratings)
-    _warn_usable(usable, candidates, ratings, declared, cl, rl)
+    candidates, ratings, automated = _typed_tables(
+        meta, cand, rat, scores, checked, labels, declared
+    )
     raw_raters, raw_reactions = parsed.get("raters"), parsed.get("reactions")
     raters = (
         None
         if raw_raters is None
         else _type_raters(
-            usable, raw_raters, labels.get("raters", "raters.csv"), ratings, declared.unknown
+            meta, raw_raters, labels.get("raters", "raters.csv"), ratings, declared.unknown
         )
     )
     return ValidatedStudy(
@@ -425,6 +412,86 @@ def _validate(
         reactions=None if raw_reactions is None else _type_reactions(raw_reactions),
         automated_scores=automated,
     )
+
+
+@dataclass(frozen=True)
+class _CheckedTables:
+    """The parsed tables once checked, with the values the checks converted.
+
+    ``scores`` and ``dates`` are the ratings' scores as numbers and parsed ``rated_at``
+    (None when absent); ``stage_values`` the candidates' stage columns as 0/1.
+    """
+
+    candidates: pd.DataFrame | None
+    ratings: pd.DataFrame | None
+    scores: pd.Series | None
+    dates: pd.Series | None
+    stage_values: dict[str, pd.Series]
+
+
+def _check_tables(
+    meta: dict[str, Any],
+    parsed: dict[str, pd.DataFrame | None],
+    labels: dict[str, str],
+    declared: _Declared,
+    *,
+    declared_ok: bool,
+    recordings: Path | None,
+    problems: list[Problem],
+    meta_label: str,
+) -> _CheckedTables:
+    """Check the candidates, the ratings, then the tables against each other.
+
+    ``declared_ok`` is False when study.toml could not be read: then only the checks
+    that need no declaration run (``declared`` is then read from an empty study.toml).
+    """
+    trusted = declared if declared_ok else None
+    cand, rat = parsed.get("candidates"), parsed.get("ratings")
+    cand_label = labels.get("candidates", "candidates.csv")
+    rating_label = labels.get("ratings", "ratings.csv")
+    stage_values: dict[str, pd.Series] = {}
+    if cand is not None:
+        _check_candidate_columns(cand, trusted, cand_label, problems)
+        stage_values = _check_candidates(meta, cand, declared, cand_label, problems)
+        if declared_ok:
+            _check_periods(meta, cand, cand_label, problems, meta_label)
+    scores = dates = None
+    if rat is not None:
+        rat, format_filled = _fill_single_format(rat, declared)
+        _check_rating_columns(rat, format_filled, rating_label, problems)
+        scores, dates = _check_ratings(rat, trusted, rating_label, problems)
+    if cand is not None and rat is not None:
+        _check_across(meta, parsed, labels, cand, rat, recordings, problems)
+    return _CheckedTables(cand, rat, scores, dates, stage_values)
+
+
+def _typed_tables(
+    meta: dict[str, Any],
+    cand: pd.DataFrame,
+    rat: pd.DataFrame,
+    scores: pd.Series,
+    checked: _CheckedTables,
+    labels: dict[str, str],
+    declared: _Declared,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """The checked candidates, human ratings and machine scores, typed; warns of oddities.
+
+    Ids become text, scores numbers, stages 0/1, ``rated_at`` dates; rows of
+    ``rater_type`` automated move to the machine scores (None when there are none).
+    """
+    cand_label = labels.get("candidates", "candidates.csv")
+    candidates = _typed_candidates(meta, cand, declared, checked.stage_values)
+    ratings = _as_text(rat)
+    ratings["score"] = scores.astype(float)
+    if checked.dates is not None:
+        ratings["rated_at"] = checked.dates
+    candidates = candidates.reset_index(drop=True)
+    ratings = ratings.reset_index(drop=True)
+    candidates = _with_format_order(candidates, ratings, declared, cand_label)
+    ratings, automated = _split_automated(ratings)
+    rating_label = labels.get("ratings", "ratings.csv")
+    _warn_usable(meta, candidates, ratings, declared, cand_label, rating_label)
+    return candidates, ratings, automated
 
 
 def _check_candidate_columns(
