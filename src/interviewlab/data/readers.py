@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 
 from interviewlab._checks import sentence_end
+from interviewlab.data.meta_rules import _toml_key_lines
 from interviewlab.data.problems import (
     Problem,
     StudyError,
 )
 from interviewlab.data.validation import (
     ValidatedStudy,
-    _toml_key_lines,
     _validate,
 )
 from interviewlab.data.workbook_archive import (

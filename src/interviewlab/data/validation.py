@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,7 +20,8 @@ from interviewlab.data.automated_table import _check_rater_type, _split_automate
 from interviewlab.data.confusables import _warn_confusable_labels
 from interviewlab.data.csv_text import _as_text, _parse_csv
 from interviewlab.data.dates import parse_dates
-from interviewlab.data.periods import _check_period_meta, _check_periods, _type_periods
+from interviewlab.data.meta_rules import _check_meta
+from interviewlab.data.periods import _check_periods, _type_periods
 from interviewlab.data.problems import (
     DEFAULT_FORMATS,
     RATING_COLUMNS,
@@ -38,7 +38,6 @@ from interviewlab.data.rater_table import (
     _type_raters,
 )
 from interviewlab.data.reaction_table import (
-    _check_reaction_meta,
     _check_reactions,
     _type_reactions,
 )
@@ -78,178 +77,6 @@ def _add_rows(
     for position in np.flatnonzero(flags):
         text = message(int(position)) if callable(message) else message
         problems.append(Problem(label, text, line=int(lines[position]), column=column))
-
-
-_TABLES = ("rubric", "groups", "stages", "formats", "raters", "process", "reactions", "periods")
-_LISTS = (
-    ("groups", "columns"),
-    ("groups", "unknown"),
-    ("stages", "order"),
-    ("formats", "labels"),
-    ("rubric", "questions"),
-    ("raters", "columns"),
-    ("process", "columns"),
-)
-
-
-#: adds one problem of study.toml: (message, dotted key whose line it names)
-_Add = Callable[[str, str], None]
-
-
-def _check_meta(
-    meta: dict[str, Any],
-    problems: list[Problem],
-    *,
-    label: str = "study.toml",
-    lines: Mapping[str, int] | None = None,
-) -> None:
-    """Check the study's metadata; each problem names the line of its key when known.
-
-    The checks run in a fixed order (name, reactions, periods, date format, tables,
-    rubric, lists of names, groups), so problems are listed in that order.
-    """
-    found = lines or {}
-
-    def add(message: str, key: str) -> None:
-        line = found.get(key)
-        if line is None:  # the table's line, when the key itself is not written
-            line = found.get(key.split(".")[0])
-        problems.append(Problem(label, message, line=line))
-
-    if not str(meta.get("name", "")).strip():
-        add("has no 'name'; add a line such as name = \"my-study\".", "name")
-    _check_reaction_meta(meta, add)
-    _check_period_meta(meta, add)
-    _check_date_format(meta, add)
-    _check_tables_are_tables(meta, add)
-    _check_rubric_meta(meta, add)
-    _check_name_lists(meta, add)
-    groups = meta.get("groups")
-    if isinstance(groups, dict):
-        declared = groups.get("columns", [])
-        declared = declared if isinstance(declared, list) else []
-        _check_group_reference(groups.get("reference", {}), declared, add)
-        _check_group_columns(meta, declared, add)
-
-
-def _check_date_format(meta: dict[str, Any], add: _Add) -> None:
-    """``date_format``, when given, is a text of strftime codes."""
-    date_format = meta.get("date_format")
-    if date_format is not None and not (isinstance(date_format, str) and "%" in date_format):
-        add(
-            f"date_format = {date_format!r} must be a text in strftime codes, e.g. "
-            'date_format = "%d/%m/%Y" for dates such as 31/12/2026.',
-            "date_format",
-        )
-
-
-def _check_tables_are_tables(meta: dict[str, Any], add: _Add) -> None:
-    """Each known section ([rubric], [groups], ...) present is a table, not a value."""
-    for table in _TABLES:
-        if table in meta and not isinstance(meta[table], dict):
-            add(
-                f"{table!r} must be a table, e.g. [{table}] followed by its keys (such as "
-                f'columns = ["sex"]), not the value {meta[table]!r}.',
-                table,
-            )
-
-
-def _check_rubric_meta(meta: dict[str, Any], add: _Add) -> None:
-    """[rubric] has finite numbers ``min`` below ``max``."""
-    rubric = meta.get("rubric")
-    if not isinstance(rubric, dict) or "min" not in rubric or "max" not in rubric:
-        add(
-            "needs a [rubric] table with 'min' and 'max' scores, e.g. [rubric] min = 1, max = 5.",
-            "rubric",
-        )
-        return
-    low, high = rubric["min"], rubric["max"]
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high)):
-        add("rubric 'min' and 'max' must be numbers.", "rubric.min")
-    elif not all(math.isfinite(v) for v in (low, high)):
-        bad = "min" if not math.isfinite(low) else "max"
-        add(
-            f"rubric {bad} = {rubric[bad]} is not a finite number; give the lowest and "
-            "highest score of the rubric, e.g. min = 1, max = 5.",
-            f"rubric.{bad}",
-        )
-    elif low >= high:
-        add(f"rubric min ({low}) must be below max ({high}).", "rubric.min")
-
-
-def _check_name_lists(meta: dict[str, Any], add: _Add) -> None:
-    """Every list of names (group columns, stage order, format labels, ...) is a list of texts."""
-    for section, key in _LISTS:
-        part = meta.get(section)
-        value = part.get(key) if isinstance(part, dict) else None
-        if value is not None and not (
-            isinstance(value, list) and all(isinstance(v, str) for v in value)
-        ):
-            add(
-                f'[{section}] {key} must be a list of names, e.g. {key} = ["a", "b"], not '
-                f"{value!r}.",
-                f"{section}.{key}",
-            )
-
-
-def _check_group_reference(reference: Any, declared: list[Any], add: _Add) -> None:
-    """[groups.reference] is a table of declared group columns -> a group label."""
-    if not isinstance(reference, dict):
-        add(
-            f"[groups] reference = {reference!r} must name the group column it belongs to: "
-            f'write [groups.reference] and below it a line such as ethnicity = "{reference}".',
-            "groups.reference",
-        )
-        return
-    for col, value in reference.items():
-        if col not in declared:
-            add(
-                f"[groups.reference] names {col!r}, which is not in [groups] columns "
-                f"{declared}; fix the spelling or add the column.",
-                f"groups.reference.{col}",
-            )
-        if not isinstance(value, str):
-            add(
-                f"[groups.reference] {col} = {value!r} must be a group label in quotes.",
-                f"groups.reference.{col}",
-            )
-
-
-def _check_group_columns(meta: dict[str, Any], declared: list[Any], add: _Add) -> None:
-    """[groups] columns are each listed once and are not the id, ``internal`` or a stage."""
-    stages = meta.get("stages", {}).get("order", []) if isinstance(meta.get("stages"), dict) else []
-    reserved = {"candidate_id": "the candidate id column", "internal": "a 0/1 process column"}
-    reserved.update({str(stage): "a stage in [stages] order" for stage in stages or []})
-    for col in declared:
-        if col in reserved:
-            add(
-                f"[groups] columns names {col!r}, which is {reserved[col]}; a group column "
-                "must be a separate column of candidates.csv (e.g. sex or ethnicity).",
-                "groups.columns",
-            )
-    if len(set(declared)) != len(declared):
-        add("[groups] columns names a column twice; list each once.", "groups.columns")
-
-
-def _toml_key_lines(text: str) -> dict[str, int]:
-    """Line of each key of a TOML text, by its dotted path ('groups.reference.ethnicity').
-
-    Tables count as keys too ('groups'). A plain scan, enough to point at a key's line.
-    """
-    lines: dict[str, int] = {}
-    table = ""
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        header = re.fullmatch(r"\[\s*([A-Za-z0-9_.\- ]+?)\s*\]\s*(#.*)?", line)
-        if header:
-            table = header.group(1).replace(" ", "")
-            lines.setdefault(table, number)
-            continue
-        key = re.match(r"([A-Za-z0-9_.\-\"' ]+?)\s*=", line)
-        if key and not line.startswith("#"):
-            name = key.group(1).replace('"', "").replace("'", "").replace(" ", "")
-            lines.setdefault(f"{table}.{name}" if table else name, number)
-    return lines
 
 
 def _check_recordings(
@@ -592,21 +419,44 @@ def _check_candidates(
             ids.duplicated(keep="first") & (ids != ""),
             lambda i: f"candidate_id {ids.iat[i]!r} appears more than once.",
         )
+    stage_values = _check_stage_outcomes(cand, declared, label, problems)
+    if "internal" in cand.columns:
+        valid = cand["internal"].isin(["0", "1", ""])
+        _add_rows(
+            problems,
+            label,
+            "internal",
+            ~valid,
+            lambda i: f"internal must be 0 or 1, got {cand['internal'].iat[i]!r}.",
+        )
+    if "format_order" in cand.columns:
+        _check_format_order(cand, declared, label, problems)
+    _check_process(meta, cand, label, problems)
+    return stage_values
+
+
+def _check_stage_outcomes(
+    cand: pd.DataFrame, declared: _Declared, label: str, problems: list[Problem]
+) -> dict[str, pd.Series]:
+    """Stage outcomes are 0 or 1, and no one passes a stage without the earlier ones.
+
+    Returns each stage present as 0/1 (int8; a value other than 0 or 1 counts as 0).
+    """
     stage_values: dict[str, pd.Series] = {}
     stages = [s for s in declared.stages if s in cand.columns]
     for stage in stages:
-        ok = cand[stage].isin(["0", "1"])
+        valid = cand[stage].isin(["0", "1"])
         _add_rows(
             problems,
             label,
             stage,
-            ~ok,
+            ~valid,
             lambda i, s=stage: (
                 f"stage outcome {cand[s].iat[i]!r} is not 0 or 1 (use 0 "
                 "for candidates who did not reach or did not pass this stage)."
             ),
         )
-        stage_values[stage] = pd.to_numeric(cand[stage].where(ok, "0")).astype("int8")
+        stage_values[stage] = pd.to_numeric(cand[stage].where(valid, "0")).astype("int8")
     who = cand["candidate_id"] if "candidate_id" in cand.columns else pd.Series("", cand.index)
     for earlier, later in itertools.pairwise(stages):
         bad = (stage_values[later] == 1) & (stage_values[earlier] == 0)
@@ -615,22 +465,11 @@ def _check_candidates(
             label,
             later,
             bad,
-            lambda i, e=earlier, la=later: (
-                f"candidate {who.iat[i]!r} passed {la!r} without passing the earlier stage {e!r}."
+            lambda i, before=earlier, after=later: (
+                f"candidate {who.iat[i]!r} passed {after!r} without passing the earlier "
+                f"stage {before!r}."
             ),
         )
-    if "internal" in cand.columns:
-        ok = cand["internal"].isin(["0", "1", ""])
-        _add_rows(
-            problems,
-            label,
-            "internal",
-            ~ok,
-            lambda i: f"internal must be 0 or 1, got {cand['internal'].iat[i]!r}.",
-        )
-    if "format_order" in cand.columns:
-        _check_format_order(cand, declared, label, problems)
-    _check_process(meta, cand, label, problems)
     return stage_values
 
 
@@ -680,64 +519,10 @@ def _check_ratings(
     automated = _check_rater_type(rat, label, problems)
     scores = None
     if "score" in rat.columns:
-        scores = pd.to_numeric(rat["score"], errors="coerce")
-        not_number = scores.isna() | ~np.isfinite(scores.to_numpy(dtype=float, na_value=np.nan))
-        _add_rows(
-            problems,
-            label,
-            "score",
-            not_number,
-            lambda i: f"score {rat['score'].iat[i]!r} is not a number.",
-        )
-        if declared is not None and declared.scale is not None:
-            lo, hi = declared.scale
-            outside = ~not_number & ((scores < lo) | (scores > hi))
-            _add_rows(
-                problems,
-                label,
-                "score",
-                outside & ~automated,
-                lambda i: (
-                    f"score {rat['score'].iat[i]} is outside the rubric scale "
-                    f"{lo:g} to {hi:g} (study.toml [rubric])."
-                ),
-            )
-            _add_rows(
-                problems,
-                label,
-                "score",
-                outside & automated,
-                lambda i: (
-                    f"automated score {scores.iat[i]:g} is outside the rubric scale "
-                    f"{lo:g} to {hi:g} (study.toml [rubric]); put the machine's scores on "
-                    f"the rubric's scale before loading (e.g. a 0-100 score s as "
-                    f"{lo:g} + {hi - lo:g} * s / 100)."
-                ),
-            )
-    if declared is not None and "format" in rat.columns:
-        formats = declared.formats
-        _add_rows(
-            problems,
-            label,
-            "format",
-            ~rat["format"].isin(formats),
-            lambda i: (
-                f"format {rat['format'].iat[i]!r} is not one of the declared "
-                f"labels {formats} (study.toml [formats] labels)."
-            ),
-        )
-    if declared is not None and declared.questions is not None and "question_id" in rat:
-        questions = declared.questions
-        _add_rows(
-            problems,
-            label,
-            "question_id",
-            ~rat["question_id"].isin(questions),
-            lambda i: (
-                f"question {rat['question_id'].iat[i]!r} is not in study.toml "
-                f"[rubric] questions {questions}."
-            ),
-        )
+        scale = declared.scale if declared is not None else None
+        scores = _checked_scores(rat, automated, scale, label, problems)
+    if declared is not None:
+        _check_declared_labels(rat, declared, label, problems)
     if all(c in rat.columns for c in RATING_KEY):
         _add_rows(
             problems,
@@ -756,6 +541,85 @@ def _check_ratings(
         fmt = declared.date_format if declared is not None else None
         dates = parse_dates(rat["rated_at"], date_format=fmt, label=label, problems=problems)
     return scores, dates
+
+
+def _checked_scores(
+    rat: pd.DataFrame,
+    automated: pd.Series,
+    scale: tuple[float, float] | None,
+    label: str,
+    problems: list[Problem],
+) -> pd.Series:
+    """The scores as numbers: each is a finite number, on the rubric's ``scale`` if known.
+
+    A machine's score (``automated``) outside the scale gets its own message.
+    """
+    scores = pd.to_numeric(rat["score"], errors="coerce")
+    not_number = scores.isna() | ~np.isfinite(scores.to_numpy(dtype=float, na_value=np.nan))
+    _add_rows(
+        problems,
+        label,
+        "score",
+        not_number,
+        lambda i: f"score {rat['score'].iat[i]!r} is not a number.",
+    )
+    if scale is None:
+        return scores
+    low, high = scale
+    outside = ~not_number & ((scores < low) | (scores > high))
+    _add_rows(
+        problems,
+        label,
+        "score",
+        outside & ~automated,
+        lambda i: (
+            f"score {rat['score'].iat[i]} is outside the rubric scale "
+            f"{low:g} to {high:g} (study.toml [rubric])."
+        ),
+    )
+    _add_rows(
+        problems,
+        label,
+        "score",
+        outside & automated,
+        lambda i: (
+            f"automated score {scores.iat[i]:g} is outside the rubric scale "
+            f"{low:g} to {high:g} (study.toml [rubric]); put the machine's scores on "
+            f"the rubric's scale before loading (e.g. a 0-100 score s as "
+            f"{low:g} + {high - low:g} * s / 100)."
+        ),
+    )
+    return scores
+
+
+def _check_declared_labels(
+    rat: pd.DataFrame, declared: _Declared, label: str, problems: list[Problem]
+) -> None:
+    """The ratings' formats and questions are among those declared in study.toml."""
+    if "format" in rat.columns:
+        formats = declared.formats
+        _add_rows(
+            problems,
+            label,
+            "format",
+            ~rat["format"].isin(formats),
+            lambda i: (
+                f"format {rat['format'].iat[i]!r} is not one of the declared "
+                f"labels {formats} (study.toml [formats] labels)."
+            ),
+        )
+    if declared.questions is not None and "question_id" in rat:
+        questions = declared.questions
+        _add_rows(
+            problems,
+            label,
+            "question_id",
+            ~rat["question_id"].isin(questions),
+            lambda i: (
+                f"question {rat['question_id'].iat[i]!r} is not in study.toml "
+                f"[rubric] questions {questions}."
+            ),
+        )
 
 
 def _check_across(
