@@ -37,6 +37,9 @@ Stages are decided in order, within each requisition:
 
 A negative ``stage_bias`` plants adverse impact against the focal group at that stage
 beyond what its scores justify.
+
+The options are defined once, in :class:`~interviewlab.data.simulation_spec.SimulationSpec`
+(defaults, checks, and the ``[planted]`` record); the draws read it by attribute.
 """
 
 from __future__ import annotations
@@ -258,7 +261,7 @@ def _simulated_tables(
 
 
 def _with_process(
-    spec: SimulationSpec, rng: np.random.Generator, people: _Candidates, cand: pd.DataFrame
+    spec: SimulationSpec, rng: np.random.Generator, people: SimulatedCandidates, cand: pd.DataFrame
 ) -> pd.DataFrame:
     """The candidates with the planted process columns (0/1), drawn after everything else."""
     process = dict(spec.process_shares or {})
@@ -275,7 +278,7 @@ def _with_process(
     return cand
 
 
-def simulated_scores(spec: SimulationSpec) -> tuple[_Candidates, SimulatedScores]:
+def simulated_scores(spec: SimulationSpec) -> tuple[SimulatedCandidates, SimulatedScores]:
     """The candidates and scores of ``simulate_study`` with ``spec``, drawn the same way.
 
     The same seed gives the same scores, without the tables, stages and checks of a
@@ -290,7 +293,7 @@ class _Drawn:
     """A simulated study's random draws up to its scores (stages come after)."""
 
     rng: np.random.Generator
-    people: _Candidates
+    people: SimulatedCandidates
     panel: _Panel
     completed: np.ndarray
     scores: SimulatedScores
@@ -335,7 +338,7 @@ def _draw(spec: SimulationSpec) -> _Drawn:
 
 
 @dataclass
-class _Candidates:
+class SimulatedCandidates:
     """The simulated candidates: their table so far and their true latent traits."""
 
     frame: pd.DataFrame
@@ -397,7 +400,7 @@ def _draw_candidates(
     internal_share: float,
     ability_sd: float,
     focal_recording_gap: float,
-) -> _Candidates:
+) -> SimulatedCandidates:
     """Candidates' groups, requisitions, internal status, ability and recording quality."""
     cand_ids = np.array([f"C{i:05d}" for i in range(1, n_candidates + 1)])
     frame = pd.DataFrame({"candidate_id": cand_ids})
@@ -414,7 +417,7 @@ def _draw_candidates(
     ability = rng.normal(0.0, ability_sd, n_candidates)
     quality = rng.beta(4.0, 1.5, n_candidates) - focal_recording_gap * is_focal
     quality = np.clip(quality, 0.0, 1.0)
-    return _Candidates(frame, true_group, is_focal, internal, ability, quality)
+    return SimulatedCandidates(frame, true_group, is_focal, internal, ability, quality)
 
 
 def _draw_raters(
@@ -476,7 +479,7 @@ class SimulatedScores:
 
 def _draw_scores(
     rng: np.random.Generator,
-    people: _Candidates,
+    people: SimulatedCandidates,
     panel: _Panel,
     *,
     sessions: list[tuple[np.ndarray, str]],

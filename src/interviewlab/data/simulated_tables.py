@@ -19,7 +19,7 @@ from interviewlab._checks import check_choice
 from interviewlab.errors import InterviewLabError
 
 if TYPE_CHECKING:
-    from interviewlab.data.simulate import SimulatedScores, _Candidates, _Panel
+    from interviewlab.data.simulate import SimulatedCandidates, SimulatedScores, _Panel
     from interviewlab.data.simulation_spec import SimulationSpec
 
 STAGES = ("completed_async", "shortlisted", "appointed")
@@ -31,7 +31,9 @@ ENGINE = "engine"
 ROUND = "round"
 
 
-def _ratings_table(people: _Candidates, panel: _Panel, scores: SimulatedScores) -> pd.DataFrame:
+def _ratings_table(
+    people: SimulatedCandidates, panel: _Panel, scores: SimulatedScores
+) -> pd.DataFrame:
     """The ratings table, sorted by candidate, session, rater and question."""
     c, r = scores.candidate, scores.rater
     panel_names = np.array([f"P{p + 1}" for p in panel.panel_of_rater])
@@ -56,7 +58,7 @@ def _ratings_table(people: _Candidates, panel: _Panel, scores: SimulatedScores) 
 
 def _decide_stages(
     rng: np.random.Generator,
-    people: _Candidates,
+    people: SimulatedCandidates,
     ratings: pd.DataFrame,
     *,
     completed: np.ndarray,
@@ -95,7 +97,7 @@ def _top_share(
 
 def _machine_and_rounds(
     spec: SimulationSpec,
-    people: _Candidates,
+    people: SimulatedCandidates,
     panel: _Panel,
     scores: SimulatedScores,
     cand: pd.DataFrame,
@@ -129,7 +131,7 @@ def _machine_and_rounds(
 
 def _machine_scores(
     seed: int,
-    people: _Candidates,
+    people: SimulatedCandidates,
     panel: _Panel,
     scores: SimulatedScores,
     *,
