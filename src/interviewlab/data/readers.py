@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 
 from interviewlab._checks import sentence_end
+from interviewlab.data.meta_rules import _toml_key_lines
 from interviewlab.data.problems import (
     Problem,
     StudyError,
 )
 from interviewlab.data.validation import (
-    _toml_key_lines,
+    ValidatedStudy,
     _validate,
 )
 from interviewlab.data.workbook_archive import (
@@ -32,7 +33,7 @@ from interviewlab.errors import InterviewLabError, InterviewLabWarning
 
 
 # ---------------------------------------------------------------------- reading files
-def _load_folder(folder: Path) -> dict[str, Any]:
+def _load_folder(folder: Path) -> ValidatedStudy:
     problems: list[Problem] = []
     toml_path = folder / "study.toml"
     meta: dict[str, Any] | None = None
@@ -98,7 +99,7 @@ _NUMBER_KEYS = {"rubric.min", "rubric.max"}
 _CURLY = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 
 
-def _load_workbook(path: Path, limits: WorkbookLimits | None = None) -> dict[str, Any]:
+def _load_workbook(path: Path, limits: WorkbookLimits | None = None) -> ValidatedStudy:
     # the archive's declared sizes first: a zip bomb is refused before anything is unzipped
     check_workbook_archive(path, limits or WorkbookLimits())
     try:

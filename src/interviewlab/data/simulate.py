@@ -37,11 +37,13 @@ Stages are decided in order, within each requisition:
 
 A negative ``stage_bias`` plants adverse impact against the focal group at that stage
 beyond what its scores justify.
+
+The options are defined once, in :class:`~interviewlab.data.simulation_spec.SimulationSpec`
+(defaults, checks, and the ``[planted]`` record); the draws read it by attribute.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -49,7 +51,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from interviewlab._checks import check_choice, check_fraction
+from interviewlab._checks import check_fraction
 from interviewlab.data.simulated_tables import (
     ROUND,
     STAGES,
@@ -57,6 +59,7 @@ from interviewlab.data.simulated_tables import (
     _machine_and_rounds,
     _ratings_table,
 )
+from interviewlab.data.simulation_spec import DEFAULT_GROUPS, SimulationSpec
 from interviewlab.data.study import Study
 from interviewlab.errors import InterviewLabError
 
@@ -64,14 +67,6 @@ __all__ = ["DEFAULT_GROUPS", "simulate_study"]
 
 #: Roles given to the raters of each simulated panel, in turn.
 RATER_ROLES = ("hiring manager", "HR", "peer")
-
-#: Group columns and their population shares used when ``groups`` is not given.
-DEFAULT_GROUPS: dict[str, dict[str, float]] = {
-    "sex": {"female": 0.5, "male": 0.5},
-    "ethnicity": {"White": 0.62, "Asian": 0.14, "Black": 0.12, "Mixed": 0.07, "Other": 0.05},
-    "age_band": {"under 30": 0.35, "30-49": 0.45, "50 and over": 0.20},
-    "disability": {"no": 0.88, "yes": 0.12},
-}
 
 
 def simulate_study(
@@ -219,166 +214,77 @@ def simulate_study(
     >>> study.planted["similarity_bonus"]
     0.0
     """
-    # every argument, by name, to the function that draws the tables
-    meta, cand, ratings, raters = _simulated_tables(**locals())
+    # every argument, by name, into the one definition of the options (which checks them)
+    meta, cand, ratings, raters = _simulated_tables(SimulationSpec(**locals()))
     return Study.from_frames(
         meta, cand, ratings, raters=raters, source=f"simulate_study(seed={seed})"
     )
 
 
 def _simulated_tables(
-    *,
-    seed: int,
-    name: str = "simulated",
-    n_candidates: int = 600,
-    n_raters: int = 12,
-    n_questions: int = 5,
-    n_requisitions: int = 10,
-    panel_size: int = 3,
-    design: Literal["between", "within"] = "between",
-    scale: tuple[int, int] = (1, 5),
-    groups: Mapping[str, Mapping[str, float]] | None = None,
-    missing_group_rate: float = 0.0,
-    focal: tuple[str, str] = ("ethnicity", "Black"),
-    ability_sd: float = 0.8,
-    question_sd: float = 0.3,
-    rater_sd: float = 0.3,
-    noise_sd: float = 0.7,
-    format_effect: float = 0.0,
-    focal_format_effect: float = 0.0,
-    similarity_column: str = "ethnicity",
-    similarity_bonus: float = 0.0,
-    panel_share_bonus: float = 0.0,
-    rater_majority_share: float | None = None,
-    internal_share: float = 0.15,
-    internal_bonus: float = 0.0,
-    recording_penalty: float = 0.0,
-    focal_recording_gap: float = 0.0,
-    completion_rate: float = 0.9,
-    shortlist_rate: float = 0.3,
-    appoint_rate: float = 0.3,
-    stage_bias: Mapping[str, float] | None = None,
-    process_shares: Mapping[str, float] | None = None,
-    process_focal_ratio: float = 1.0,
-    automated_scores: bool = False,
-    automated_bias: float = 0.0,
-    automated_noise_sd: float = 0.5,
-    n_periods: int = 0,
-    period_change: float = 1.0,
-    period_stage: str = "shortlisted",
-    period_focal: tuple[str, str] | None = None,
-    change_after: int | None = None,
+    spec: SimulationSpec,
 ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The simulated study's metadata, candidates, ratings and raters, not yet checked.
 
     :func:`simulate_study` builds a :class:`Study` from them (checked like any study).
     """
-    drawn = _draw(dict(locals()))
+    drawn = _draw(spec)
     rng, people, panel = drawn.rng, drawn.people, drawn.panel
-    group_shares, stage_bias = drawn.group_shares, drawn.stage_bias
     ratings = _ratings_table(people, panel, drawn.scores)
     cand = _decide_stages(
         rng,
         people,
         ratings,
         completed=drawn.completed,
-        rates=(shortlist_rate, appoint_rate),
-        stage_bias=stage_bias,
+        rates=(spec.shortlist_rate, spec.appoint_rate),
+        stage_bias=spec.resolved_stage_bias,
     )
+    group_shares = spec.resolved_groups
     for col in group_shares:
         recorded = people.true_group[col].astype(object)
-        missing = rng.random(n_candidates) < missing_group_rate
+        missing = rng.random(spec.n_candidates) < spec.missing_group_rate
         recorded[missing] = "unknown"
         cand[col] = recorded
     cand = cand[
         ["candidate_id", *group_shares, "requisition_id", "internal", "format_order", *STAGES]
     ]
     cand["recording_quality"] = np.round(people.quality, 3)
-    process = dict(process_shares or {})
-    if process_focal_ratio < 0 or set(process) & set(cand.columns):
+    cand = _with_process(spec, rng, people, cand)
+    cand, ratings = _machine_and_rounds(spec, people, panel, drawn.scores, cand, ratings)
+    meta = _simulated_meta(spec, panel, planted=spec.planted(panel.planted()))
+    raters = panel.table(spec.similarity_column)
+    if spec.process_shares:
+        meta["process"] = {"columns": list(spec.process_shares)}
+    if spec.n_periods:
+        meta["periods"] = {"column": ROUND, "change_after": str(spec.resolved_change_after)}
+    return meta, cand, ratings, raters
+
+
+def _with_process(
+    spec: SimulationSpec, rng: np.random.Generator, people: SimulatedCandidates, cand: pd.DataFrame
+) -> pd.DataFrame:
+    """The candidates with the planted process columns (0/1), drawn after everything else."""
+    process = dict(spec.process_shares or {})
+    if spec.process_focal_ratio < 0 or set(process) & set(cand.columns):
         raise InterviewLabError(
             "process_focal_ratio must be 0 or more and process_shares must name new "
             f"columns (not {sorted(set(process) & set(cand.columns))})."
         )
     for column, share in process.items():
         check_fraction(f"process_shares[{column!r}]", float(share), open_interval=False)
-        chance = np.minimum(1.0, share * np.where(people.is_focal, process_focal_ratio, 1.0))
-        cand[column] = (rng.random(n_candidates) < chance).astype(int)
-    cand, ratings, extra = _machine_and_rounds(
-        seed, people, panel, drawn.scores, cand, ratings, dict(locals())
-    )
-
-    planted: dict[str, Any] = {
-        "seed": int(seed),
-        "design": design,
-        "n_candidates": n_candidates,
-        "n_raters": n_raters,
-        "n_questions": n_questions,
-        "n_requisitions": n_requisitions,
-        "panel_size": panel_size,
-        "scale": [scale[0], scale[1]],
-        "groups": {
-            col: {k: float(v) for k, v in shares.items()} for col, shares in group_shares.items()
-        },
-        "missing_group_rate": missing_group_rate,
-        "focal_column": focal[0],
-        "focal_value": focal[1],
-        "ability_sd": ability_sd,
-        "question_sd": question_sd,
-        "rater_sd": rater_sd,
-        "noise_sd": noise_sd,
-        "format_effect": format_effect,
-        "focal_format_effect": focal_format_effect,
-        "similarity_column": similarity_column,
-        "similarity_bonus": similarity_bonus,
-        "panel_share_bonus": panel_share_bonus,
-        "internal_bonus": internal_bonus,
-        "internal_share": internal_share,
-        "recording_penalty": recording_penalty,
-        "focal_recording_gap": focal_recording_gap,
-        "completion_rate": completion_rate,
-        "shortlist_rate": shortlist_rate,
-        "appoint_rate": appoint_rate,
-        "stage_bias": {s: float(stage_bias.get(s, 0.0)) for s in STAGES},
-        **panel.planted(),
-    }
-    if rater_majority_share is not None:
-        planted["rater_majority_share"] = rater_majority_share
-    if process:
-        planted["process_shares"] = {k: float(v) for k, v in process.items()}
-        planted["process_focal_ratio"] = float(process_focal_ratio)
-    planted.update(extra)
-    meta = _simulated_meta(
-        name=name,
-        seed=seed,
-        design=design,
-        scale=scale,
-        groups=group_shares,
-        panel=panel,
-        n_candidates=n_candidates,
-        panel_size=panel_size,
-        planted=planted,
-    )
-    raters = panel.table(similarity_column)
-    if process:
-        meta["process"] = {"columns": list(process)}
-    if n_periods:
-        meta["periods"] = {"column": ROUND, "change_after": str(extra["change_after"])}
-    return meta, cand, ratings, raters
+        ratio = np.where(people.is_focal, spec.process_focal_ratio, 1.0)
+        chance = np.minimum(1.0, share * ratio)
+        cand[column] = (rng.random(spec.n_candidates) < chance).astype(int)
+    return cand
 
 
-def _simulated_scores(**options: Any) -> tuple[_Candidates, _Scores]:
-    """The candidates and scores of ``simulate_study(**options)``, drawn the same way.
+def simulated_scores(spec: SimulationSpec) -> tuple[SimulatedCandidates, SimulatedScores]:
+    """The candidates and scores of ``simulate_study`` with ``spec``, drawn the same way.
 
     The same seed gives the same scores, without the tables, stages and checks of a
     study: what each power simulation needs (building the tables cost more than the fit).
     """
-    defaults = {
-        name: p.default
-        for name, p in inspect.signature(_simulated_tables).parameters.items()
-        if p.default is not p.empty
-    }
-    drawn = _draw({**defaults, **options})
+    drawn = _draw(spec)
     return drawn.people, drawn.scores
 
 
@@ -387,110 +293,52 @@ class _Drawn:
     """A simulated study's random draws up to its scores (stages come after)."""
 
     rng: np.random.Generator
-    people: _Candidates
+    people: SimulatedCandidates
     panel: _Panel
     completed: np.ndarray
-    scores: _Scores
-    group_shares: dict[str, dict[str, float]]
-    stage_bias: dict[str, float]
+    scores: SimulatedScores
 
 
-def _draw(o: dict[str, Any]) -> _Drawn:
-    """Check the options of :func:`_simulated_tables` and draw everything up to the scores.
+def _draw(spec: SimulationSpec) -> _Drawn:
+    """Draw everything of a (checked) simulation up to the scores.
 
     The draws happen in a fixed order (candidates, raters, completion, formats, scores;
     then, in the caller, stages and missing groups): the same seed gives the same study.
     """
-    check_choice("design", o["design"], ("between", "within"))
-    group_shares = {k: dict(v) for k, v in (o["groups"] or DEFAULT_GROUPS).items()}
-    stage_bias = dict(o["stage_bias"] or {})
-    n_candidates = o["n_candidates"]
-    _check_options(
-        n_candidates,
-        o["n_raters"],
-        o["n_questions"],
-        o["n_requisitions"],
-        o["panel_size"],
-        o["scale"],
-        group_shares,
-        o["focal"],
-        o["similarity_column"],
-        stage_bias,
-    )
-    _check_shares(
-        **{
-            key: o[key]
-            for key in (
-                "completion_rate",
-                "shortlist_rate",
-                "appoint_rate",
-                "missing_group_rate",
-                "internal_share",
-                "focal_recording_gap",
-                "rater_majority_share",
-            )
-        }
-    )
-    seed = o["seed"]
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise InterviewLabError(
-            f"seed={seed!r} must be a whole number, so that the study can be reproduced."
-        )
-    rng = np.random.default_rng(seed)
+    group_shares = spec.resolved_groups
+    rng = np.random.default_rng(spec.seed)
     people = _draw_candidates(
         rng,
-        n_candidates=n_candidates,
-        n_requisitions=o["n_requisitions"],
+        n_candidates=spec.n_candidates,
+        n_requisitions=spec.n_requisitions,
         groups=group_shares,
-        focal=o["focal"],
-        internal_share=o["internal_share"],
-        ability_sd=o["ability_sd"],
-        focal_recording_gap=o["focal_recording_gap"],
+        focal=spec.focal,
+        internal_share=spec.internal_share,
+        ability_sd=spec.ability_sd,
+        focal_recording_gap=spec.focal_recording_gap,
     )
     panel = _draw_raters(
         rng,
-        n_raters=o["n_raters"],
-        n_questions=o["n_questions"],
-        panel_size=o["panel_size"],
-        shares=group_shares[o["similarity_column"]],
-        rater_majority_share=o["rater_majority_share"],
-        rater_sd=o["rater_sd"],
-        question_sd=o["question_sd"],
+        n_raters=spec.n_raters,
+        n_questions=spec.n_questions,
+        panel_size=spec.panel_size,
+        shares=group_shares[spec.similarity_column],
+        rater_majority_share=spec.rater_majority_share,
+        rater_sd=spec.rater_sd,
+        question_sd=spec.question_sd,
     )
-    completion_rate = o["completion_rate"]
-    bias0 = stage_bias.get(STAGES[0], 0.0)
+    completion_rate = spec.completion_rate
+    bias0 = spec.resolved_stage_bias.get(STAGES[0], 0.0)
     logit = np.log(completion_rate / (1 - completion_rate)) + bias0 * people.is_focal
-    completed = (rng.random(n_candidates) < 1 / (1 + np.exp(-logit))).astype(int)
-    sessions, order = _assign_formats(rng, o["design"], n_candidates)
+    completed = (rng.random(spec.n_candidates) < 1 / (1 + np.exp(-logit))).astype(int)
+    sessions, order = _assign_formats(rng, spec.design, spec.n_candidates)
     people.frame["format_order"] = order
-    effects = {
-        key: o[key]
-        for key in (
-            "format_effect",
-            "focal_format_effect",
-            "similarity_bonus",
-            "panel_share_bonus",
-            "internal_bonus",
-            "recording_penalty",
-            "noise_sd",
-        )
-    }
-    scores = _draw_scores(
-        rng,
-        people,
-        panel,
-        sessions=sessions,
-        completed=completed,
-        design=o["design"],
-        scale=o["scale"],
-        similarity_column=o["similarity_column"],
-        effects=effects,
-    )
-    return _Drawn(rng, people, panel, completed, scores, group_shares, stage_bias)
+    scores = _draw_scores(rng, people, panel, sessions=sessions, completed=completed, spec=spec)
+    return _Drawn(rng, people, panel, completed, scores)
 
 
 @dataclass
-class _Candidates:
+class SimulatedCandidates:
     """The simulated candidates: their table so far and their true latent traits."""
 
     frame: pd.DataFrame
@@ -552,7 +400,7 @@ def _draw_candidates(
     internal_share: float,
     ability_sd: float,
     focal_recording_gap: float,
-) -> _Candidates:
+) -> SimulatedCandidates:
     """Candidates' groups, requisitions, internal status, ability and recording quality."""
     cand_ids = np.array([f"C{i:05d}" for i in range(1, n_candidates + 1)])
     frame = pd.DataFrame({"candidate_id": cand_ids})
@@ -569,7 +417,7 @@ def _draw_candidates(
     ability = rng.normal(0.0, ability_sd, n_candidates)
     quality = rng.beta(4.0, 1.5, n_candidates) - focal_recording_gap * is_focal
     quality = np.clip(quality, 0.0, 1.0)
-    return _Candidates(frame, true_group, is_focal, internal, ability, quality)
+    return SimulatedCandidates(frame, true_group, is_focal, internal, ability, quality)
 
 
 def _draw_raters(
@@ -618,7 +466,7 @@ def _assign_formats(
 
 
 @dataclass(frozen=True)
-class _Scores:
+class SimulatedScores:
     """Every simulated rating, by position: candidate, rater and question indices."""
 
     candidate: np.ndarray
@@ -631,18 +479,15 @@ class _Scores:
 
 def _draw_scores(
     rng: np.random.Generator,
-    people: _Candidates,
+    people: SimulatedCandidates,
     panel: _Panel,
     *,
     sessions: list[tuple[np.ndarray, str]],
     completed: np.ndarray,
-    design: str,
-    scale: tuple[int, int],
-    similarity_column: str,
-    effects: dict[str, float],
-) -> _Scores:
+    spec: SimulationSpec,
+) -> SimulatedScores:
     """Score every completer by one random panel per format, by the documented model."""
-    lo, hi = scale
+    lo, hi = spec.scale
     centre = (lo + hi) / 2
     n_raters = panel.rater_ids.size
     panel_size = int(np.sum(panel.panel_of_rater == 0))
@@ -655,7 +500,7 @@ def _draw_scores(
         if members.size == 0:
             continue
         assigned = rng.integers(0, n_panels, members.size)
-        if design == "within":
+        if spec.design == "within":
             second = (order[members] == "async first") == (fmt == "live")
             session_no = np.where(second, 2, 1)
         else:
@@ -666,7 +511,7 @@ def _draw_scores(
         r = np.repeat(raters_idx.ravel(), n_questions)
         q = np.tile(np.arange(n_questions), members.size * panel_size)
         is_async = fmt == "async"
-        same = (people.true_group[similarity_column][c] == panel.rater_group[r]).astype(float)
+        same = (people.true_group[spec.similarity_column][c] == panel.rater_group[r]).astype(float)
         share = same.reshape(members.size, -1).mean(axis=1)
         share = np.repeat(share, panel_size * n_questions)
         latent = (
@@ -674,45 +519,36 @@ def _draw_scores(
             + people.ability[c]
             - panel.difficulty[q]
             - panel.severity[r]
-            + (effects["format_effect"] + effects["focal_format_effect"] * people.is_focal[c])
-            * is_async
-            + effects["similarity_bonus"] * same
-            + effects["panel_share_bonus"] * share
-            + effects["internal_bonus"] * people.internal[c]
-            - effects["recording_penalty"] * is_async * (1 - people.quality[c])
-            + rng.normal(0.0, effects["noise_sd"], c.size)
+            + (spec.format_effect + spec.focal_format_effect * people.is_focal[c]) * is_async
+            + spec.similarity_bonus * same
+            + spec.panel_share_bonus * share
+            + spec.internal_bonus * people.internal[c]
+            - spec.recording_penalty * is_async * (1 - people.quality[c])
+            + rng.normal(0.0, spec.noise_sd, c.size)
         )
         score = np.clip(np.rint(latent), lo, hi).astype(int)
         session = np.repeat(session_no, panel_size * n_questions)
         blocks.append((c, r, q, np.full(c.size, is_async), session, score))
-    return _Scores(*(np.concatenate(parts) for parts in zip(*blocks, strict=True)))
+    return SimulatedScores(*(np.concatenate(parts) for parts in zip(*blocks, strict=True)))
 
 
 def _simulated_meta(
-    *,
-    name: str,
-    seed: int,
-    design: str,
-    scale: tuple[int, int],
-    groups: dict[str, dict[str, float]],
-    panel: _Panel,
-    n_candidates: int,
-    panel_size: int,
-    planted: dict[str, Any],
+    spec: SimulationSpec, panel: _Panel, *, planted: dict[str, Any]
 ) -> dict[str, Any]:
     """study.toml of a simulated study, with the planted true values under [planted]."""
+    groups = spec.resolved_groups
     return {
-        "name": name,
+        "name": spec.name,
         "description": (
-            f"Simulated study (seed {seed}): {n_candidates} candidates, "
-            f"{panel.rater_ids.size} raters in panels of {panel_size}, "
-            f"{panel.questions.size} questions, {design}-candidate formats."
+            f"Simulated study (seed {spec.seed}): {spec.n_candidates} candidates, "
+            f"{panel.rater_ids.size} raters in panels of {spec.panel_size}, "
+            f"{panel.questions.size} questions, {spec.design}-candidate formats."
         ),
         "source": "interviewlab.simulate_study; the planted true values are under [planted].",
         "licence": "CC0-1.0",
         "rubric": {
-            "min": scale[0],
-            "max": scale[1],
+            "min": spec.scale[0],
+            "max": spec.scale[1],
             "questions": [str(q) for q in panel.questions],
         },
         "groups": {
@@ -727,63 +563,3 @@ def _simulated_meta(
         "raters": {"columns": [str(planted["similarity_column"])]},
         "planted": planted,
     }
-
-
-def _check_shares(**shares: float | None) -> None:
-    """Pass rates must lie strictly between 0 and 1; the other shares in [0, 1]."""
-    for label in ("completion_rate", "shortlist_rate", "appoint_rate"):
-        check_fraction(label, float(shares[label]))  # type: ignore[arg-type]
-    for label in ("missing_group_rate", "internal_share", "focal_recording_gap"):
-        check_fraction(label, float(shares[label]), open_interval=False)  # type: ignore[arg-type]
-    majority = shares["rater_majority_share"]
-    if majority is not None:
-        check_fraction("rater_majority_share", majority, open_interval=False)
-
-
-def _check_options(
-    n_candidates: int,
-    n_raters: int,
-    n_questions: int,
-    n_requisitions: int,
-    panel_size: int,
-    scale: tuple[int, int],
-    groups: dict[str, dict[str, float]],
-    focal: tuple[str, str],
-    similarity_column: str,
-    stage_bias: dict[str, float],
-) -> None:
-    for label, value in (
-        ("n_candidates", n_candidates),
-        ("n_raters", n_raters),
-        ("n_questions", n_questions),
-        ("n_requisitions", n_requisitions),
-        ("panel_size", panel_size),
-    ):
-        if not isinstance(value, int | np.integer) or value < 1:
-            raise InterviewLabError(f"{label} must be a positive whole number, got {value!r}.")
-    if n_raters % panel_size:
-        raise InterviewLabError(
-            f"n_raters={n_raters} is not a multiple of "
-            f"panel_size={panel_size}; raters sit in whole panels."
-        )
-    if scale[0] >= scale[1]:
-        raise InterviewLabError(f"scale={scale!r} must be (min, max) with min < max.")
-    if focal[0] not in groups or focal[1] not in groups[focal[0]]:
-        raise InterviewLabError(
-            f"focal={focal!r} must name a group column and one of its "
-            f"values; the groups are {groups}."
-        )
-    if similarity_column not in groups:
-        raise InterviewLabError(
-            f"similarity_column={similarity_column!r} is not one of the "
-            f"group columns {list(groups)}."
-        )
-    for col, shares in groups.items():
-        if not shares or any(v < 0 for v in shares.values()) or sum(shares.values()) <= 0:
-            raise InterviewLabError(f"groups[{col!r}] must map values to positive shares.")
-    unknown_stages = set(stage_bias) - set(STAGES)
-    if unknown_stages:
-        raise InterviewLabError(
-            f"stage_bias names unknown stage(s) {sorted(unknown_stages)}; "
-            f"the stages are {list(STAGES)}."
-        )

@@ -10,7 +10,7 @@ value of it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,8 @@ from interviewlab._checks import check_choice
 from interviewlab.errors import InterviewLabError
 
 if TYPE_CHECKING:
-    from interviewlab.data.simulate import _Candidates, _Panel, _Scores
+    from interviewlab.data.simulate import SimulatedCandidates, SimulatedScores, _Panel
+    from interviewlab.data.simulation_spec import SimulationSpec
 
 STAGES = ("completed_async", "shortlisted", "appointed")
 
@@ -30,7 +31,9 @@ ENGINE = "engine"
 ROUND = "round"
 
 
-def _ratings_table(people: _Candidates, panel: _Panel, scores: _Scores) -> pd.DataFrame:
+def _ratings_table(
+    people: SimulatedCandidates, panel: _Panel, scores: SimulatedScores
+) -> pd.DataFrame:
     """The ratings table, sorted by candidate, session, rater and question."""
     c, r = scores.candidate, scores.rater
     panel_names = np.array([f"P{p + 1}" for p in panel.panel_of_rater])
@@ -55,7 +58,7 @@ def _ratings_table(people: _Candidates, panel: _Panel, scores: _Scores) -> pd.Da
 
 def _decide_stages(
     rng: np.random.Generator,
-    people: _Candidates,
+    people: SimulatedCandidates,
     ratings: pd.DataFrame,
     *,
     completed: np.ndarray,
@@ -93,74 +96,44 @@ def _top_share(
 
 
 def _machine_and_rounds(
-    seed: int,
-    people: _Candidates,
+    spec: SimulationSpec,
+    people: SimulatedCandidates,
     panel: _Panel,
-    scores: _Scores,
+    scores: SimulatedScores,
     cand: pd.DataFrame,
     ratings: pd.DataFrame,
-    options: dict[str, Any],
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """The candidates and ratings with the planted rounds and machine scores, if asked.
-
-    Returns them with the planted values to record (empty when neither is asked).
-    """
-    planted: dict[str, Any] = {}
-    if options["automated_scores"]:
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The candidates and ratings with the planted rounds and machine scores, if asked."""
+    if spec.automated_scores:
         machine = _machine_scores(
-            seed,
+            spec.seed,
             people,
             panel,
             scores,
-            scale=options["scale"],
-            bias=float(options["automated_bias"]),
-            noise_sd=float(options["automated_noise_sd"]),
+            scale=spec.scale,
+            bias=float(spec.automated_bias),
+            noise_sd=float(spec.automated_noise_sd),
         )
         ratings = _with_machine_scores(ratings, machine)
-        planted["automated_bias"] = float(options["automated_bias"])
-        planted["automated_noise_sd"] = float(options["automated_noise_sd"])
-    elif options["automated_bias"]:
-        raise InterviewLabError("automated_bias needs automated_scores=True.")
-    n_periods = options["n_periods"]
-    if n_periods:
-        stage = options["period_stage"]
-        after = _check_rounds(n_periods, options["change_after"], options["period_change"], stage)
-        column, value = options["period_focal"] or options["focal"]
-        if column not in people.true_group:
-            raise InterviewLabError(
-                f"period_focal={options['period_focal']!r} must name a group column and one of "
-                f"its values; the group columns are {sorted(people.true_group)}."
-            )
-        is_focal = people.true_group[column] == value
-        cand = cand.assign(
-            **{
-                ROUND: _assign_periods(
-                    seed,
-                    cand[stage].to_numpy(),
-                    is_focal,
-                    n_periods=n_periods,
-                    change_after=after,
-                    odds_ratio=float(options["period_change"]),
-                )
-            }
+    if spec.n_periods:
+        column, value = spec.resolved_period_focal
+        rounds = _assign_periods(
+            spec.seed,
+            cand[spec.period_stage].to_numpy(),
+            people.true_group[column] == value,
+            n_periods=spec.n_periods,
+            change_after=spec.resolved_change_after,
+            odds_ratio=float(spec.period_change),
         )
-        planted.update(
-            n_periods=int(n_periods),
-            period_change=float(options["period_change"]),
-            period_stage=stage,
-            period_focal=[column, value],
-            change_after=int(after),
-        )
-    elif options["period_change"] != 1.0:
-        raise InterviewLabError("period_change needs n_periods of at least 2.")
-    return cand, ratings, planted
+        cand = cand.assign(**{ROUND: rounds})
+    return cand, ratings
 
 
 def _machine_scores(
     seed: int,
-    people: _Candidates,
+    people: SimulatedCandidates,
     panel: _Panel,
-    scores: _Scores,
+    scores: SimulatedScores,
     *,
     scale: tuple[int, int],
     bias: float,

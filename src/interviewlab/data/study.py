@@ -78,9 +78,7 @@ from interviewlab.data.readers import (
     _load_workbook,
     _toml_value,
 )
-from interviewlab.data.validation import (
-    _validate,
-)
+from interviewlab.data.validation import ValidatedStudy, _validate
 from interviewlab.data.workbook_archive import check_limit_arguments, workbook_limits
 
 
@@ -268,14 +266,21 @@ class Study:
             if table is not None:
                 tables[name] = _frame_as_text(table)
                 labels[name] = name
-        fields = _validate(
-            meta_copy,
-            tables,
-            labels,
-            source=source,
-            files={},
+        validated = _validate(meta_copy, tables, labels, source=source, files={})
+        return cls._from_validated(validated)
+
+    @classmethod
+    def _from_validated(cls, parts: ValidatedStudy) -> Study:
+        """The study of checked and typed parts, attribute by attribute."""
+        return cls(
+            meta=parts.meta,
+            candidates=parts.candidates,
+            ratings=parts.ratings,
+            files=parts.files,
+            raters=parts.raters,
+            reactions=parts.reactions,
+            automated_scores=parts.automated_scores,
         )
-        return cls(**fields)
 
     @classmethod
     def load(
@@ -321,10 +326,10 @@ class Study:
         if not path.exists():
             raise StudyError([Problem(str(path), "does not exist; check the path.")], str(path))
         if path.is_dir():
-            return cls(**_load_folder(path))
+            return cls._from_validated(_load_folder(path))
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             limits = workbook_limits(max_workbook_bytes, max_workbook_ratio)
-            return cls(**_load_workbook(path, limits))
+            return cls._from_validated(_load_workbook(path, limits))
         raise StudyError(
             [Problem(str(path), "is neither a study folder nor an .xlsx workbook.")], str(path)
         )

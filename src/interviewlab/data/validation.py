@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ from interviewlab.data.automated_table import _check_rater_type, _split_automate
 from interviewlab.data.confusables import _warn_confusable_labels
 from interviewlab.data.csv_text import _as_text, _parse_csv
 from interviewlab.data.dates import parse_dates
-from interviewlab.data.periods import _check_period_meta, _check_periods, _type_periods
+from interviewlab.data.meta_rules import _check_meta
+from interviewlab.data.periods import _check_periods, _type_periods
 from interviewlab.data.problems import (
     DEFAULT_FORMATS,
     RATING_COLUMNS,
@@ -38,11 +38,26 @@ from interviewlab.data.rater_table import (
     _type_raters,
 )
 from interviewlab.data.reaction_table import (
-    _check_reaction_meta,
     _check_reactions,
     _type_reactions,
 )
 from interviewlab.errors import InterviewLabWarning
+
+
+@dataclass(frozen=True)
+class ValidatedStudy:
+    """A study's checked and typed parts: what :class:`~interviewlab.data.Study` holds.
+
+    The attributes are those of ``Study`` (see its docstring for each table's columns).
+    """
+
+    meta: dict[str, Any]
+    candidates: pd.DataFrame
+    ratings: pd.DataFrame
+    files: dict[str, str]
+    raters: pd.DataFrame | None
+    reactions: pd.DataFrame | None
+    automated_scores: pd.DataFrame | None
 
 
 def _add_rows(
@@ -62,142 +77,6 @@ def _add_rows(
     for position in np.flatnonzero(flags):
         text = message(int(position)) if callable(message) else message
         problems.append(Problem(label, text, line=int(lines[position]), column=column))
-
-
-_TABLES = ("rubric", "groups", "stages", "formats", "raters", "process", "reactions", "periods")
-_LISTS = (
-    ("groups", "columns"),
-    ("groups", "unknown"),
-    ("stages", "order"),
-    ("formats", "labels"),
-    ("rubric", "questions"),
-    ("raters", "columns"),
-    ("process", "columns"),
-)
-
-
-def _check_meta(
-    meta: dict[str, Any],
-    problems: list[Problem],
-    *,
-    label: str = "study.toml",
-    lines: Mapping[str, int] | None = None,
-) -> None:
-    """Check the study's metadata; each problem names the line of its key when known."""
-    found = lines or {}
-
-    def add(message: str, key: str) -> None:
-        line = found.get(key)
-        if line is None:  # the table's line, when the key itself is not written
-            line = found.get(key.split(".")[0])
-        problems.append(Problem(label, message, line=line))
-
-    if not str(meta.get("name", "")).strip():
-        add("has no 'name'; add a line such as name = \"my-study\".", "name")
-    _check_reaction_meta(meta, add)
-    _check_period_meta(meta, add)
-    date_format = meta.get("date_format")
-    if date_format is not None and not (isinstance(date_format, str) and "%" in date_format):
-        add(
-            f"date_format = {date_format!r} must be a text in strftime codes, e.g. "
-            'date_format = "%d/%m/%Y" for dates such as 31/12/2026.',
-            "date_format",
-        )
-    for table in _TABLES:
-        if table in meta and not isinstance(meta[table], dict):
-            add(
-                f"{table!r} must be a table, e.g. [{table}] followed by its keys (such as "
-                f'columns = ["sex"]), not the value {meta[table]!r}.',
-                table,
-            )
-    rubric = meta.get("rubric")
-    if not isinstance(rubric, dict) or "min" not in rubric or "max" not in rubric:
-        add(
-            "needs a [rubric] table with 'min' and 'max' scores, e.g. [rubric] min = 1, max = 5.",
-            "rubric",
-        )
-    else:
-        lo, hi = rubric["min"], rubric["max"]
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lo, hi)):
-            add("rubric 'min' and 'max' must be numbers.", "rubric.min")
-        elif not all(math.isfinite(v) for v in (lo, hi)):
-            bad = "min" if not math.isfinite(lo) else "max"
-            add(
-                f"rubric {bad} = {rubric[bad]} is not a finite number; give the lowest and "
-                "highest score of the rubric, e.g. min = 1, max = 5.",
-                f"rubric.{bad}",
-            )
-        elif lo >= hi:
-            add(f"rubric min ({lo}) must be below max ({hi}).", "rubric.min")
-    for section, key in _LISTS:
-        part = meta.get(section)
-        value = part.get(key) if isinstance(part, dict) else None
-        if value is not None and not (
-            isinstance(value, list) and all(isinstance(v, str) for v in value)
-        ):
-            add(
-                f'[{section}] {key} must be a list of names, e.g. {key} = ["a", "b"], not '
-                f"{value!r}.",
-                f"{section}.{key}",
-            )
-    groups = meta.get("groups")
-    if not isinstance(groups, dict):
-        return
-    declared = groups.get("columns", [])
-    declared = declared if isinstance(declared, list) else []
-    reference = groups.get("reference", {})
-    if not isinstance(reference, dict):
-        add(
-            f"[groups] reference = {reference!r} must name the group column it belongs to: "
-            f'write [groups.reference] and below it a line such as ethnicity = "{reference}".',
-            "groups.reference",
-        )
-    else:
-        for col, value in reference.items():
-            if col not in declared:
-                add(
-                    f"[groups.reference] names {col!r}, which is not in [groups] columns "
-                    f"{declared}; fix the spelling or add the column.",
-                    f"groups.reference.{col}",
-                )
-            if not isinstance(value, str):
-                add(
-                    f"[groups.reference] {col} = {value!r} must be a group label in quotes.",
-                    f"groups.reference.{col}",
-                )
-    stages = meta.get("stages", {}).get("order", []) if isinstance(meta.get("stages"), dict) else []
-    reserved = {"candidate_id": "the candidate id column", "internal": "a 0/1 process column"}
-    reserved.update({str(stage): "a stage in [stages] order" for stage in stages or []})
-    for col in declared:
-        if col in reserved:
-            add(
-                f"[groups] columns names {col!r}, which is {reserved[col]}; a group column "
-                "must be a separate column of candidates.csv (e.g. sex or ethnicity).",
-                "groups.columns",
-            )
-    if len(set(declared)) != len(declared):
-        add("[groups] columns names a column twice; list each once.", "groups.columns")
-
-
-def _toml_key_lines(text: str) -> dict[str, int]:
-    """Line of each key of a TOML text, by its dotted path ('groups.reference.ethnicity').
-
-    Tables count as keys too ('groups'). A plain scan, enough to point at a key's line.
-    """
-    lines: dict[str, int] = {}
-    table = ""
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        header = re.fullmatch(r"\[\s*([A-Za-z0-9_.\- ]+?)\s*\]\s*(#.*)?", line)
-        if header:
-            table = header.group(1).replace(" ", "")
-            lines.setdefault(table, number)
-            continue
-        key = re.match(r"([A-Za-z0-9_.\-\"' ]+?)\s*=", line)
-        if key and not line.startswith("#"):
-            name = key.group(1).replace('"', "").replace("'", "").replace(" ", "")
-            lines.setdefault(f"{table}.{name}" if table else name, number)
-    return lines
 
 
 def _check_recordings(
@@ -302,7 +181,7 @@ def _validate(
     meta_lines: Mapping[str, int] | None = None,
     recordings: Path | None = None,
     problems: list[Problem] | None = None,
-) -> dict[str, Any]:
+) -> ValidatedStudy:
     """Check a study's metadata and tables; return the typed tables, or raise every problem.
 
     Every check that can run does, so one round lists every problem of every kind: a
@@ -321,23 +200,17 @@ def _validate(
         for name in ("candidates", "ratings", "raters", "reactions")
         if name in tables
     }
-    cand, rat = parsed.get("candidates"), parsed.get("ratings")
-    cl, rl = labels.get("candidates", "candidates.csv"), labels.get("ratings", "ratings.csv")
-    declared_ok = meta is not None
-    stage_values: dict[str, pd.Series] = {}
-    if cand is not None:
-        _check_candidate_columns(cand, declared if declared_ok else None, cl, problems)
-        stage_values = _check_candidates(usable, cand, declared, cl, problems)
-        if declared_ok:
-            _check_periods(usable, cand, cl, problems, meta_label)
-    format_filled = False
-    scores = dates = None
-    if rat is not None:
-        rat, format_filled = _fill_single_format(rat, declared)
-        _check_rating_columns(rat, format_filled, rl, problems)
-        scores, dates = _check_ratings(rat, declared if declared_ok else None, rl, problems)
-    if cand is not None and rat is not None:
-        _check_across(usable, parsed, labels, cand, rat, recordings, problems)
+    checked = _check_tables(
+        usable,
+        parsed,
+        labels,
+        declared,
+        declared_ok=meta is not None,
+        recordings=recordings,
+        problems=problems,
+        meta_label=meta_label,
+    )
+    cand, rat, scores = checked.candidates, checked.ratings, checked.scores
     if problems or cand is None or rat is None or scores is None or meta is None:
         raise StudyError(problems, source)  # (a missing study.toml is among the problems)
     named = any(
@@ -346,33 +219,106 @@ def _validate(
     )
     if named and recordings is not None:
         files = {**files, "recordings/": str(recordings)}
-    candidates = _typed_candidates(usable, cand, declared, stage_values)
-    ratings = _as_text(rat)
-    ratings["score"] = scores.astype(float)
-    if dates is not None:
-        ratings["rated_at"] = dates
-    candidates = candidates.reset_index(drop=True)
-    ratings = ratings.reset_index(drop=True)
-    candidates = _with_format_order(candidates, ratings, declared, cl)
-    ratings, automated = _split_automated(ratings)
-    _warn_usable(usable, candidates, ratings, declared, cl, rl)
+    candidates, ratings, automated = _typed_tables(
+        meta, cand, rat, scores, checked, labels, declared
+    )
     raw_raters, raw_reactions = parsed.get("raters"), parsed.get("reactions")
     raters = (
         None
         if raw_raters is None
         else _type_raters(
-            usable, raw_raters, labels.get("raters", "raters.csv"), ratings, declared.unknown
+            meta, raw_raters, labels.get("raters", "raters.csv"), ratings, declared.unknown
         )
     )
-    return {
-        "meta": meta,
-        "candidates": candidates,
-        "ratings": ratings,
-        "files": dict(files),
-        "raters": raters,
-        "reactions": None if raw_reactions is None else _type_reactions(raw_reactions),
-        "automated_scores": automated,
-    }
+    return ValidatedStudy(
+        meta=meta,
+        candidates=candidates,
+        ratings=ratings,
+        files=dict(files),
+        raters=raters,
+        reactions=None if raw_reactions is None else _type_reactions(raw_reactions),
+        automated_scores=automated,
+    )
+
+
+@dataclass(frozen=True)
+class _CheckedTables:
+    """The parsed tables once checked, with the values the checks converted.
+
+    ``scores`` and ``dates`` are the ratings' scores as numbers and parsed ``rated_at``
+    (None when absent); ``stage_values`` the candidates' stage columns as 0/1.
+    """
+
+    candidates: pd.DataFrame | None
+    ratings: pd.DataFrame | None
+    scores: pd.Series | None
+    dates: pd.Series | None
+    stage_values: dict[str, pd.Series]
+
+
+def _check_tables(
+    meta: dict[str, Any],
+    parsed: dict[str, pd.DataFrame | None],
+    labels: dict[str, str],
+    declared: _Declared,
+    *,
+    declared_ok: bool,
+    recordings: Path | None,
+    problems: list[Problem],
+    meta_label: str,
+) -> _CheckedTables:
+    """Check the candidates, the ratings, then the tables against each other.
+
+    ``declared_ok`` is False when study.toml could not be read: then only the checks
+    that need no declaration run (``declared`` is then read from an empty study.toml).
+    """
+    trusted = declared if declared_ok else None
+    cand, rat = parsed.get("candidates"), parsed.get("ratings")
+    cand_label = labels.get("candidates", "candidates.csv")
+    rating_label = labels.get("ratings", "ratings.csv")
+    stage_values: dict[str, pd.Series] = {}
+    if cand is not None:
+        _check_candidate_columns(cand, trusted, cand_label, problems)
+        stage_values = _check_candidates(meta, cand, declared, cand_label, problems)
+        if declared_ok:
+            _check_periods(meta, cand, cand_label, problems, meta_label)
+    scores = dates = None
+    if rat is not None:
+        rat, format_filled = _fill_single_format(rat, declared)
+        _check_rating_columns(rat, format_filled, rating_label, problems)
+        scores, dates = _check_ratings(rat, trusted, rating_label, problems)
+    if cand is not None and rat is not None:
+        _check_across(meta, parsed, labels, cand, rat, recordings, problems)
+    return _CheckedTables(cand, rat, scores, dates, stage_values)
+
+
+def _typed_tables(
+    meta: dict[str, Any],
+    cand: pd.DataFrame,
+    rat: pd.DataFrame,
+    scores: pd.Series,
+    checked: _CheckedTables,
+    labels: dict[str, str],
+    declared: _Declared,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """The checked candidates, human ratings and machine scores, typed; warns of oddities.
+
+    Ids become text, scores numbers, stages 0/1, ``rated_at`` dates; rows of
+    ``rater_type`` automated move to the machine scores (None when there are none).
+    """
+    cand_label = labels.get("candidates", "candidates.csv")
+    candidates = _typed_candidates(meta, cand, declared, checked.stage_values)
+    ratings = _as_text(rat)
+    ratings["score"] = scores.astype(float)
+    if checked.dates is not None:
+        ratings["rated_at"] = checked.dates
+    candidates = candidates.reset_index(drop=True)
+    ratings = ratings.reset_index(drop=True)
+    candidates = _with_format_order(candidates, ratings, declared, cand_label)
+    ratings, automated = _split_automated(ratings)
+    rating_label = labels.get("ratings", "ratings.csv")
+    _warn_usable(meta, candidates, ratings, declared, cand_label, rating_label)
+    return candidates, ratings, automated
 
 
 def _check_candidate_columns(
@@ -473,21 +419,44 @@ def _check_candidates(
             ids.duplicated(keep="first") & (ids != ""),
             lambda i: f"candidate_id {ids.iat[i]!r} appears more than once.",
         )
+    stage_values = _check_stage_outcomes(cand, declared, label, problems)
+    if "internal" in cand.columns:
+        valid = cand["internal"].isin(["0", "1", ""])
+        _add_rows(
+            problems,
+            label,
+            "internal",
+            ~valid,
+            lambda i: f"internal must be 0 or 1, got {cand['internal'].iat[i]!r}.",
+        )
+    if "format_order" in cand.columns:
+        _check_format_order(cand, declared, label, problems)
+    _check_process(meta, cand, label, problems)
+    return stage_values
+
+
+def _check_stage_outcomes(
+    cand: pd.DataFrame, declared: _Declared, label: str, problems: list[Problem]
+) -> dict[str, pd.Series]:
+    """Stage outcomes are 0 or 1, and no one passes a stage without the earlier ones.
+
+    Returns each stage present as 0/1 (int8; a value other than 0 or 1 counts as 0).
+    """
     stage_values: dict[str, pd.Series] = {}
     stages = [s for s in declared.stages if s in cand.columns]
     for stage in stages:
-        ok = cand[stage].isin(["0", "1"])
+        valid = cand[stage].isin(["0", "1"])
         _add_rows(
             problems,
             label,
             stage,
-            ~ok,
+            ~valid,
             lambda i, s=stage: (
                 f"stage outcome {cand[s].iat[i]!r} is not 0 or 1 (use 0 "
                 "for candidates who did not reach or did not pass this stage)."
             ),
         )
-        stage_values[stage] = pd.to_numeric(cand[stage].where(ok, "0")).astype("int8")
+        stage_values[stage] = pd.to_numeric(cand[stage].where(valid, "0")).astype("int8")
     who = cand["candidate_id"] if "candidate_id" in cand.columns else pd.Series("", cand.index)
     for earlier, later in itertools.pairwise(stages):
         bad = (stage_values[later] == 1) & (stage_values[earlier] == 0)
@@ -496,22 +465,11 @@ def _check_candidates(
             label,
             later,
             bad,
-            lambda i, e=earlier, la=later: (
-                f"candidate {who.iat[i]!r} passed {la!r} without passing the earlier stage {e!r}."
+            lambda i, before=earlier, after=later: (
+                f"candidate {who.iat[i]!r} passed {after!r} without passing the earlier "
+                f"stage {before!r}."
             ),
         )
-    if "internal" in cand.columns:
-        ok = cand["internal"].isin(["0", "1", ""])
-        _add_rows(
-            problems,
-            label,
-            "internal",
-            ~ok,
-            lambda i: f"internal must be 0 or 1, got {cand['internal'].iat[i]!r}.",
-        )
-    if "format_order" in cand.columns:
-        _check_format_order(cand, declared, label, problems)
-    _check_process(meta, cand, label, problems)
     return stage_values
 
 
@@ -561,64 +519,10 @@ def _check_ratings(
     automated = _check_rater_type(rat, label, problems)
     scores = None
     if "score" in rat.columns:
-        scores = pd.to_numeric(rat["score"], errors="coerce")
-        not_number = scores.isna() | ~np.isfinite(scores.to_numpy(dtype=float, na_value=np.nan))
-        _add_rows(
-            problems,
-            label,
-            "score",
-            not_number,
-            lambda i: f"score {rat['score'].iat[i]!r} is not a number.",
-        )
-        if declared is not None and declared.scale is not None:
-            lo, hi = declared.scale
-            outside = ~not_number & ((scores < lo) | (scores > hi))
-            _add_rows(
-                problems,
-                label,
-                "score",
-                outside & ~automated,
-                lambda i: (
-                    f"score {rat['score'].iat[i]} is outside the rubric scale "
-                    f"{lo:g} to {hi:g} (study.toml [rubric])."
-                ),
-            )
-            _add_rows(
-                problems,
-                label,
-                "score",
-                outside & automated,
-                lambda i: (
-                    f"automated score {scores.iat[i]:g} is outside the rubric scale "
-                    f"{lo:g} to {hi:g} (study.toml [rubric]); put the machine's scores on "
-                    f"the rubric's scale before loading (e.g. a 0-100 score s as "
-                    f"{lo:g} + {hi - lo:g} * s / 100)."
-                ),
-            )
-    if declared is not None and "format" in rat.columns:
-        formats = declared.formats
-        _add_rows(
-            problems,
-            label,
-            "format",
-            ~rat["format"].isin(formats),
-            lambda i: (
-                f"format {rat['format'].iat[i]!r} is not one of the declared "
-                f"labels {formats} (study.toml [formats] labels)."
-            ),
-        )
-    if declared is not None and declared.questions is not None and "question_id" in rat:
-        questions = declared.questions
-        _add_rows(
-            problems,
-            label,
-            "question_id",
-            ~rat["question_id"].isin(questions),
-            lambda i: (
-                f"question {rat['question_id'].iat[i]!r} is not in study.toml "
-                f"[rubric] questions {questions}."
-            ),
-        )
+        scale = declared.scale if declared is not None else None
+        scores = _checked_scores(rat, automated, scale, label, problems)
+    if declared is not None:
+        _check_declared_labels(rat, declared, label, problems)
     if all(c in rat.columns for c in RATING_KEY):
         _add_rows(
             problems,
@@ -637,6 +541,85 @@ def _check_ratings(
         fmt = declared.date_format if declared is not None else None
         dates = parse_dates(rat["rated_at"], date_format=fmt, label=label, problems=problems)
     return scores, dates
+
+
+def _checked_scores(
+    rat: pd.DataFrame,
+    automated: pd.Series,
+    scale: tuple[float, float] | None,
+    label: str,
+    problems: list[Problem],
+) -> pd.Series:
+    """The scores as numbers: each is a finite number, on the rubric's ``scale`` if known.
+
+    A machine's score (``automated``) outside the scale gets its own message.
+    """
+    scores = pd.to_numeric(rat["score"], errors="coerce")
+    not_number = scores.isna() | ~np.isfinite(scores.to_numpy(dtype=float, na_value=np.nan))
+    _add_rows(
+        problems,
+        label,
+        "score",
+        not_number,
+        lambda i: f"score {rat['score'].iat[i]!r} is not a number.",
+    )
+    if scale is None:
+        return scores
+    low, high = scale
+    outside = ~not_number & ((scores < low) | (scores > high))
+    _add_rows(
+        problems,
+        label,
+        "score",
+        outside & ~automated,
+        lambda i: (
+            f"score {rat['score'].iat[i]} is outside the rubric scale "
+            f"{low:g} to {high:g} (study.toml [rubric])."
+        ),
+    )
+    _add_rows(
+        problems,
+        label,
+        "score",
+        outside & automated,
+        lambda i: (
+            f"automated score {scores.iat[i]:g} is outside the rubric scale "
+            f"{low:g} to {high:g} (study.toml [rubric]); put the machine's scores on "
+            f"the rubric's scale before loading (e.g. a 0-100 score s as "
+            f"{low:g} + {high - low:g} * s / 100)."
+        ),
+    )
+    return scores
+
+
+def _check_declared_labels(
+    rat: pd.DataFrame, declared: _Declared, label: str, problems: list[Problem]
+) -> None:
+    """The ratings' formats and questions are among those declared in study.toml."""
+    if "format" in rat.columns:
+        formats = declared.formats
+        _add_rows(
+            problems,
+            label,
+            "format",
+            ~rat["format"].isin(formats),
+            lambda i: (
+                f"format {rat['format'].iat[i]!r} is not one of the declared "
+                f"labels {formats} (study.toml [formats] labels)."
+            ),
+        )
+    if declared.questions is not None and "question_id" in rat:
+        questions = declared.questions
+        _add_rows(
+            problems,
+            label,
+            "question_id",
+            ~rat["question_id"].isin(questions),
+            lambda i: (
+                f"question {rat['question_id'].iat[i]!r} is not in study.toml "
+                f"[rubric] questions {questions}."
+            ),
+        )
 
 
 def _check_across(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -12,7 +12,8 @@ from tqdm.auto import tqdm
 
 from interviewlab._checks import check_choice, check_fraction
 from interviewlab._lifeline import joblib_lifeline
-from interviewlab.data.simulate import _Scores, _simulated_scores
+from interviewlab.data.simulate import SimulatedScores, simulated_scores
+from interviewlab.data.simulation_spec import SimulationSpec
 from interviewlab.errors import InterviewLabError
 from interviewlab.models import MixedFit
 from interviewlab.models.engine import Design, fit_design, single_threaded_blas
@@ -65,7 +66,7 @@ def _sds(variances: Mapping[str, float] | MixedFit | None) -> dict[str, float]:
     return out
 
 
-def _design_from(scores: _Scores, focal: np.ndarray | None, design: str) -> Design:
+def _design_from(scores: SimulatedScores, focal: np.ndarray | None, design: str) -> Design:
     """The format model's matrices built from the simulated scores (no tables, no formula).
 
     The same model as ``fit_mixed(ratings, "score ~ fa * g1 + C(question_id)",
@@ -108,7 +109,7 @@ def _design_from(scores: _Scores, focal: np.ndarray | None, design: str) -> Desi
 def _one_simulation(
     seed: int,
     *,
-    design: str,
+    design: Literal["between", "within"],
     n_candidates: int,
     n_raters: int,
     effect: float,
@@ -118,7 +119,7 @@ def _one_simulation(
     options: dict[str, Any],
 ) -> tuple[float, float, bool]:
     """Simulate one study and test the target effect: (estimate, p_value, failed)."""
-    people, scores = _simulated_scores(
+    spec = SimulationSpec(
         seed=seed,
         focal=_FOCAL,
         n_candidates=n_candidates,
@@ -134,6 +135,7 @@ def _one_simulation(
         panel_size=options["panel_size"],
         scale=options["scale"],
     )
+    people, scores = simulated_scores(spec)
     focal = people.is_focal[scores.candidate].astype(float) if target == "interaction" else None
     term = "fa" if target == "format" else "fa:g1"
     try:
