@@ -36,7 +36,7 @@ DEMO_OPTIONS = {
     "process_focal_ratio": 0.6,
     # added later, from random streams of their own: every earlier column is unchanged
     "automated_scores": True,
-    "automated_bias": -1.0,
+    "automated_bias": -1.5,
     "n_periods": 4,
     "period_change": 3.0,
     "period_stage": "shortlisted",
@@ -59,7 +59,7 @@ def build(folder: Path) -> Path:
         "for Black candidates to an informal visit and a pre-interview call (60% of the "
         "others' chance; access does not change scores). Added later, without changing "
         "any of the above: a scoring engine's score of every recorded (async) answer, "
-        "1 point lower for Black candidates than their ability warrants (the human panel "
+        "1.5 points lower for Black candidates than their ability warrants (the human panel "
         "itself scores them lower in async interviews); and four hiring rounds, with "
         "structured interview training after round 2, after which women's odds of being "
         "shortlisted rose threefold relative to men's."

@@ -47,7 +47,7 @@ def test_page_is_complete_and_private(reports: dict[str, Path], name: str) -> No
 def test_automated_scores_finds_the_planted_machine_bias(reports: dict[str, Path]) -> None:
     folder = reports["automated_scores"]
     headline = json.loads((folder / "provenance.json").read_text())["headline"]
-    # study.toml [planted]: automated_bias = -1.0 for Black candidates, against a human
+    # study.toml [planted]: automated_bias = -1.5 for Black candidates, against a human
     # panel that already scores them lower in async interviews: lower than the humans
     assert headline.startswith("At the same human score, the machine scores Black candidates")
     assert "lower than White candidates" in headline
