@@ -13,8 +13,7 @@ from pandas.testing import assert_frame_equal
 from interviewlab.cli import main
 from interviewlab.errors import InterviewLabError
 from interviewlab.impact import count_applicant_files, funnel, stage_audit
-from interviewlab.reporting import ReportWriter, audit_tables
-from interviewlab.reporting import Disclosure
+from interviewlab.reporting import Disclosure, ReportWriter, audit_tables
 
 pytest.importorskip("dask.dataframe")
 

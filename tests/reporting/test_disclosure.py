@@ -95,7 +95,9 @@ def test_linked_formats_are_protected_together() -> None:
     # would leave z in f1 = 12 - (z in f2) once z's f2 cell is shown: the plan hides a
     # cycle across the formats instead.
     g = ["x"] * 60 + ["y"] * 40 + ["z"] * 12
-    f1 = np.array([True] * 30 + [False] * 30 + [True] * 20 + [False] * 20 + [True] * 4 + [False] * 8)
+    f1 = np.array(
+        [True] * 30 + [False] * 30 + [True] * 20 + [False] * 20 + [True] * 4 + [False] * 8
+    )
     labels = pd.DataFrame({"g": g})
     masks = {"rated": np.ones(len(g), dtype=bool), "f1": f1, "f2": ~f1}
     atoms = Atoms.build(labels, masks)

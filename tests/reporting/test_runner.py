@@ -60,9 +60,11 @@ def test_tables_are_suppressed_and_anonymous(overview: Path) -> None:
     assert by_eth["ethnicity"].notna().all() and not by_eth["suppressed"].any()
     assert set(by_eth["ethnicity"]) == {"Asian", "Black", "Mixed", "Other or not stated", "White"}
     plan = json.loads((overview / "disclosure.json").read_text())
-    assert {"column": "ethnicity", "label": "(missing)", "combined_into": "Other or not stated"} in (
-        plan["combined"]
-    )
+    assert {
+        "column": "ethnicity",
+        "label": "(missing)",
+        "combined_into": "Other or not stated",
+    } in (plan["combined"])
 
 
 def test_provenance(overview: Path) -> None:

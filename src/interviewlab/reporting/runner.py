@@ -462,7 +462,7 @@ def _write_report_files(
     disclosure = staging / "disclosure.json"  # written by the report's ReportWriter
     if disclosure.is_file():
         loss = json.loads(disclosure.read_text(encoding="utf-8"))["information_loss"]
-        provenance["information_loss"] = {k: v for k, v in loss.items() if k != "tables"}
+        everything["information_loss"] = {k: v for k, v in loss.items() if k != "tables"}
     (staging / "provenance.json").write_text(
         json.dumps(everything, indent=2, default=str) + "\n", encoding="utf-8"
     )
