@@ -12,24 +12,27 @@ The rule, in order (see the README's "Suppression rules" for the reader's versio
 
 1. *Combine before suppressing.* Missing group values (including those declared
    "unknown" or "prefer not to say", read as missing) form one "not stated" category.
-   Where it has 1 to N-1 people in some margin, it is combined, in every table, with a
-   named category: the column's residual category when it has one ("Other ..."), else
-   its largest, into "<category> or not stated". Table redesign (combining categories)
-   before cell suppression is the order the SDC literature recommends (e.g. the
-   OECD/Eurostat Glossary of Statistical Disclosure Control, "threshold rule"; ONS's
-   statistical disclosure control policy: "making the categories coarser"); the
-   largest or residual category is chosen because it changes least: the combined row
-   differs from the named one by at most the not-stated share, and stays above N.
+   Where it has 1 to N-1 people in some margin, it is combined, in every table, with the
+   named category that leaves the fewest people who stated their group hidden (so that
+   it joins a small group when that spares hiding a larger one); among equals the
+   column's residual category ("Other ..."), else its largest (the one whose figures it
+   changes least); it stays apart only when that hides fewer (two small cells protect
+   each other). Table redesign (combining categories) before cell suppression is the
+   order the SDC literature gives (the OECD/Eurostat Glossary of Statistical Disclosure
+   Control, "threshold rule": restructure tables and combine categories, or suppress).
 2. *Primary suppression.* A category with 1 to N-1 people in a margin is hidden there.
 3. *Secondary suppression over linked margins.* The margins are linked (the passers
    of one stage are the entrants of the next; formats add up to the candidates rated;
    crossed categories add up to single ones), so they are protected together, as
-   statistical offices protect linked tables ("global protection" in Statistics
-   Norway's GaussSuppression; sdcTable's ``protectLinkedTables`` and tau-ARGUS require
-   common cells to share one suppression status). A hidden small cell must not be a
-   linear combination of the published cells and totals; while one is, the shown cell
-   with the fewest people whose hiding protects it is hidden too (complementary
-   suppression takes the cells that lose least). Reference groups are hidden last.
+   statistical offices protect linked tables (common cells share one suppression status
+   in sdcTable's ``protectLinkedTables`` and tau-ARGUS; Statistics Norway's
+   GaussSuppression protects them as one system, "global protection"). No small cell
+   may be a linear combination of the published cells and totals; for each one that is,
+   a linear program finds the cheapest change of the counts that keeps every published
+   figure and moves it by one person, and the shown cells that change are hidden as
+   complements (:func:`interviewlab.reporting._protect.protect`). A cell costs its
+   people, plus the previous stage's row it hides, plus its margin for a reference
+   group, so complementary suppression takes the cells that lose least.
 
 Every table row that shows a hidden cell is hidden: a row at a stage shows its entrants
 and those who passed (the next stage's entrants), so it is hidden when either is.
