@@ -177,37 +177,7 @@ class ReportWriter:
         name = file_name(name)
         shown = table.reset_index() if index else table
         if counts is not None:
-            plan = self.disclosure
-            before = shown  # suppression blanks some label columns; the plan reads them
-            keys = [counts] if isinstance(counts, str) else list(counts)
-            reasons = plan.row_reasons(shown, keys) if plan is not None else np.full(len(shown), "")
-            people = _people(shown, counts)
-            not_stated = (
-                plan.not_stated_people(shown, keys) if plan is not None else np.zeros(len(shown))
-            )
-            if plan is not None and "n_unknown" in shown.columns and plan.hides_missing(shown):
-                # it would print a hidden cell in every row
-                shown = shown.assign(n_unknown=pd.array([pd.NA] * len(shown), dtype="Int64"))
-            shown = suppress_small_cells(
-                shown,
-                counts=counts,
-                min_cell_size=self.min_cell_size,
-                within=within,
-                hide=reasons == "own",
-                hide_reference=reasons == "reference",
-            )
-            if shown["suppressed"].any():
-                self.suppressed_tables.append(name)
-                if plan is not None:
-                    rows = shown["suppressed"].to_numpy(dtype=bool)
-                    self._hidden |= plan.hidden_categories(before, rows)
-            self._loss[name] = _table_loss(
-                shown,
-                self._combined_labels(),
-                plan.groups if plan is not None else (),
-                people=people,
-                not_stated=not_stated,
-            )
+            shown = self._protect(shown, name, counts=counts, within=within)
         check_no_identifiers(shown, identifiers=self._identifiers, where=f"table {name!r}")
         self.tables.append(name)
         if self.output_dir is not None:
@@ -218,6 +188,48 @@ class ReportWriter:
             )
             if counts is not None:
                 self._write_disclosure()
+        return shown
+
+    def _protect(
+        self,
+        shown: pd.DataFrame,
+        name: str,
+        *,
+        counts: str | Sequence[str],
+        within: str | Sequence[str] | None,
+    ) -> pd.DataFrame:
+        """The table with the plan's hidden rows and its own small cells suppressed."""
+        plan = self.disclosure
+        keys = [counts] if isinstance(counts, str) else list(counts)
+        reasons = plan.row_reasons(shown, keys) if plan is not None else np.full(len(shown), "")
+        people = _people(shown, counts)
+        not_stated = (
+            plan.not_stated_people(shown, keys) if plan is not None else np.zeros(len(shown))
+        )
+        before = shown  # suppression blanks some label columns; the plan reads them
+        if plan is not None and "n_unknown" in shown.columns and plan.hides_missing(shown):
+            # it would print a hidden cell in every row
+            shown = shown.assign(n_unknown=pd.array([pd.NA] * len(shown), dtype="Int64"))
+        shown = suppress_small_cells(
+            shown,
+            counts=counts,
+            min_cell_size=self.min_cell_size,
+            within=within,
+            hide=reasons == "own",
+            hide_reference=reasons == "reference",
+        )
+        if shown["suppressed"].any():
+            self.suppressed_tables.append(name)
+            if plan is not None:
+                rows = shown["suppressed"].to_numpy(dtype=bool)
+                self._hidden |= plan.hidden_categories(before, rows)
+        self._loss[name] = _table_loss(
+            shown,
+            self._combined_labels(),
+            plan.groups if plan is not None else (),
+            people=people,
+            not_stated=not_stated,
+        )
         return shown
 
     def _combined_labels(self) -> set[str]:
