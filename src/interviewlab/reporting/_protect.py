@@ -8,9 +8,14 @@ A hidden cell is disclosed exactly when its row is a linear combination of the
 published rows: subtracting the shown categories from a total, following the chain of
 stages, or adding two formats are all such combinations. This is the criterion of the
 Gaussian-elimination method of Statistics Norway's ``GaussSuppression`` (Langsrud 2024)
-for linked tables protected together ("global protection"); like it, secondary cells
-are chosen greedily, cheapest first (fewest people), and only the primary cells (those
-with fewer than the minimum) must stay underivable.
+for linked tables protected together ("global protection"), and like it only the
+primary cells (those with fewer than the minimum, and the ``targets`` given) must stay
+underivable. The secondary cells are chosen differently: not by walking the cells in
+order of cost, but, for each primary cell still derivable, by a linear program (the
+attacker's problem of Fischetti & Salazar 2001, one unit of protection) that finds the
+cheapest set of shown cells whose change lets the primary cell move by one person while
+every published total and cell stays the same. The cost of a cell is its people (see
+:func:`protect`), so the complements are the cells that lose least.
 """
 
 from __future__ import annotations

@@ -364,11 +364,11 @@ class Disclosure:
         stage's (those who passed), and the applicants when the table has an
         ``applicants`` column; with per-format counts (``n_<format>``), the same within
         each format; with a ``format`` column, the candidates rated in that format; with
-        a ``rater_<group>`` column, those rated by raters of that group; otherwise the
-        margins whose counts of the row's category equal the row's ``counts`` columns
-        (and its ``selected`` column), or, when none does (a population no margin
-        covers, e.g. candidates with a measured recording), every margin that is not a
-        stage or a rater group.
+        a ``rater_<group>`` column, the candidates rated and those rated by raters of
+        that group; otherwise the margins whose counts of the row's category equal the
+        row's ``counts`` columns (and its ``selected`` column), or, when none does (a
+        population no margin covers, e.g. candidates with a measured recording), every
+        margin that is not a stage or a rater group.
         """
         out = np.full(len(table), "", dtype=object)
         if not self.hidden or table.empty:
@@ -597,10 +597,6 @@ class Disclosure:
 def _check_size(min_cell_size: int) -> None:
     if not isinstance(min_cell_size, int | np.integer) or min_cell_size < 1:
         raise InterviewLabError(f"min_cell_size={min_cell_size!r} must be a whole number >= 1.")
-
-
-def _short(reason: str) -> str:
-    return "complementary" if reason == "complementary" else reason
 
 
 def _value(value: Any) -> str:
