@@ -92,6 +92,13 @@ STUDIES = {
     "csv_messy": lambda tmp: str(CORPUS / "csv_messy"),
     "other_groups": lambda tmp: str(CORPUS / "other_groups"),
 }
+#: the rest of the corpus (tests/test_corpus.py), attacked when INTERVIEWLAB_ATTACK_CORPUS=1:
+#: each study costs a ``report all`` run
+REST_OF_CORPUS = ("workbook/workbook.xlsx", "live_only", "async_only", "minimal", "recordings",
+                  "requisitions")  # fmt: skip
+if os.environ.get("INTERVIEWLAB_ATTACK_CORPUS") == "1":
+    for _name in REST_OF_CORPUS:
+        STUDIES[_name.split("/")[0]] = lambda tmp, _name=_name: str(CORPUS / _name)
 
 
 @pytest.fixture(scope="module", params=list(STUDIES))
