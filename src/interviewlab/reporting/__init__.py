@@ -4,6 +4,7 @@ Statistics are not computed here: this layer presents what the analysis layers r
 """
 
 from interviewlab.reporting.bulk_audit import audit_tables
+from interviewlab.reporting.disclosure import Disclosure
 from interviewlab.reporting.pages import headline, write_index
 from interviewlab.reporting.pdf import write_pdf
 from interviewlab.reporting.plots import (
@@ -13,7 +14,7 @@ from interviewlab.reporting.plots import (
     plot_funnel,
     plot_over_time,
 )
-from interviewlab.reporting.privacy import Disclosure, check_no_identifiers, suppress_small_cells
+from interviewlab.reporting.privacy import check_no_identifiers, suppress_small_cells
 from interviewlab.reporting.runner import (
     available_reports,
     notebook_parameters,

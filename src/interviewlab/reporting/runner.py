@@ -459,6 +459,10 @@ def _write_report_files(
         "tables": sorted(p.name for p in (staging / "tables").glob("*.csv")),
         "figures": sorted(p.name for p in (staging / "figures").glob("*.png")),
     }
+    disclosure = staging / "disclosure.json"  # written by the report's ReportWriter
+    if disclosure.is_file():
+        loss = json.loads(disclosure.read_text(encoding="utf-8"))["information_loss"]
+        everything["information_loss"] = {k: v for k, v in loss.items() if k != "tables"}
     (staging / "provenance.json").write_text(
         json.dumps(everything, indent=2, default=str) + "\n", encoding="utf-8"
     )
