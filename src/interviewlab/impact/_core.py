@@ -17,7 +17,7 @@ Conventions (used by every public function of :mod:`interviewlab.impact`):
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Hashable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -418,8 +418,12 @@ def _impact_core(
     min_count: int,
     small_n: int,
     what: str = "selection",
+    not_reference: Collection[Hashable] = (),
 ) -> pd.DataFrame:
-    """Impact-ratio columns for a counts table (one row per cell x category)."""
+    """Impact-ratio columns for a counts table (one row per cell x category).
+
+    ``not_reference``: categories never chosen as the ``"highest"`` reference.
+    """
     t = table.reset_index(drop=True)
     size = len(t)
     cells = t.groupby(by_cols, sort=False).ngroup().to_numpy() if by_cols else np.zeros(size, int)
@@ -460,9 +464,11 @@ def _impact_core(
     ref_name = str(reference)
     overall = reference == "overall"
     if reference == "highest":
-        masked = np.where(eligible, rate, -np.inf)
+        barred = t["category"].astype(str).isin([str(v) for v in not_reference]).to_numpy()
+        allowed = eligible & ~barred
+        masked = np.where(allowed, rate, -np.inf)
         best = pd.Series(masked).groupby(cells).transform("max").to_numpy()
-        candidate = eligible & (masked == best)
+        candidate = allowed & (masked == best)
         first = pd.Series(candidate).groupby(cells).cumsum().to_numpy() == 1
         is_ref = candidate & first
     elif not overall:

@@ -433,6 +433,40 @@ class Disclosure:
                 out[i] = "reference"
         return out
 
+    def not_reference(self, group: str | Sequence[str]) -> dict[str, set[str]]:
+        """Per stage: the categories of ``group`` the plan hides in a margin its row shows.
+
+        A stage's row shows its entrants and its passers (the next stage's entrants), so
+        a category hidden in either may not be the stage's reference: every ratio
+        against it would be hidden too. Pass the result to
+        :func:`interviewlab.stage_audit` (``not_reference``), so that the comparison
+        group is one the plan shows. ``group`` is a group column or two crossed ones
+        (labels ``"female × Asian"``).
+
+        Examples
+        --------
+        >>> import interviewlab as il
+        >>> plan = Disclosure.from_study(il.load_study("demo"))
+        >>> sorted(plan.not_reference("ethnicity")["shortlisted"])
+        ['Black', 'Mixed']
+        """
+        columns = as_list(group)
+        key = pair_name(*columns[:2]) if len(columns) >= 2 else columns[0]
+        swap = False
+        if key not in self.hidden and len(columns) >= 2:
+            key, swap = pair_name(columns[1], columns[0]), True
+        plan = self.hidden.get(key, {})
+        names = stage_names(list(self.stages))
+        out: dict[str, set[str]] = {}
+        for k, stage in enumerate(self.stages):
+            labels: set[str] = set()
+            for margin in names[k : k + 2]:
+                labels |= set(plan.get(self._canonical(margin), {}))
+            if swap:
+                labels = {SEPARATOR.join(reversed(v.split(SEPARATOR))) for v in labels}
+            out[stage] = labels - {MISSING}
+        return out
+
     def hides_missing(self, table: pd.DataFrame) -> bool:
         """Whether the group of ``table`` has its not-stated category hidden somewhere.
 
