@@ -58,7 +58,9 @@ MISSING = "(missing)"
 
 # a cell: (population, classification, category); a population is ("stage", k) for the
 # entrants of stage k (0: the applicants; len(stages): those who passed the last stage),
-# ("rated",), ("format", f), ("format_stage", f, k), ("rater", label)
+# ("rated",), ("format", f), ("format_stage", f, k), ("rater", label); in a study with
+# periods, ("period", p, k) for the entrants of stage k within period p and
+# ("periods", "before" or "after", k) for those of the periods up to the change or after
 Cell = tuple[tuple, tuple[str, ...], tuple[str, ...]]
 
 
@@ -142,6 +144,18 @@ def _truth(study: il.Study) -> dict[Cell, float]:
         pops[("stage", k)] = entering.copy()
         entering = entering & (cand[stage].to_numpy() == 1)
     pops[("stage", len(stages))] = entering.copy()
+    period = study.period_column
+    if period is not None and period in cand.columns:
+        values = cand[period].astype(object).astype(str).to_numpy()
+        order = [str(p) for p in study.periods]
+        cut = order.index(str(study.change_after)) if study.change_after in order else None
+        for k in range(len(stages) + 1):
+            for p in order:
+                pops[("period", p, k)] = pops[("stage", k)] & (values == p)
+            if cut is not None:
+                before = np.isin(values, order[: cut + 1])
+                pops[("periods", "before", k)] = pops[("stage", k)] & before
+                pops[("periods", "after", k)] = pops[("stage", k)] & ~before
     ids = cand["candidate_id"].astype(str)
     r = study.ratings
     pops[("rated",)] = ids.isin(r["candidate_id"].astype(str)).to_numpy()
@@ -268,6 +282,7 @@ class _Row:
     cls: tuple[str, ...]
     stages: list[str]
     formats: list[str]
+    period: str | None = None
 
 
 def _read(published: dict) -> Published:
@@ -275,13 +290,14 @@ def _read(published: dict) -> Published:
     study = published["study"]
     groups = [g for g in study.group_columns if g in study.candidates.columns]
     stages, formats = list(study.stages), list(study.formats)
+    period = study.period_column
     pub = Published()
     for name, t in _tables(published["folders"]).items():
         table = name.split("/")[1]
         hidden = t.get("suppressed", pd.Series("False", index=t.index)).str.strip() == "True"
         cls = _classification(table, t, groups)
         for i, row in t.iterrows():
-            r = _Row(name, table, t, row, bool(hidden[i]), cls, stages, formats)
+            r = _Row(name, table, t, row, bool(hidden[i]), cls, stages, formats, period)
             if r.hidden:
                 pub.hidden_rows.append((name, dict(row)))
             for reader in _READERS:
@@ -289,6 +305,33 @@ def _read(published: dict) -> Published:
                     break
     _sentences(pub, published, stages, groups)
     return pub
+
+
+def _period_row(pub: Published, r: _Row) -> bool:
+    """Reports over time: a stage's passers per period among the period's applicants
+    (rates), pooled over the periods (trend) or before and after the change (change)."""
+    row, period = r.row, r.period
+    if "stage" not in r.frame.columns or row["stage"] not in r.stages or not r.cls:
+        return False
+    k = r.stages.index(row["stage"])
+    if period and period in r.frame.columns:
+        p = str(row[period]).lstrip("'")
+        cat = _row_category(row, r.cls, "category")
+        pub.add((("period", p, 0), r.cls, cat), _num(row["n"]), r.name, r.hidden)
+        pub.add((("period", p, k + 1), r.cls, cat), _num(row["selected"]), r.name, r.hidden)
+        return True
+    if r.table.startswith("trend_"):
+        cat = (_label(row["category"]),)
+        pub.add((("stage", 0), r.cls, cat), _num(row["n"]), r.name, r.hidden)
+        return True
+    if r.table.startswith("change_"):
+        cat = (_label(row["category"]),)
+        for side in ("before", "after"):
+            n, x = _num(row[f"n_{side}"]), _num(row[f"selected_{side}"])
+            pub.add((("periods", side, 0), r.cls, cat), n, r.name, r.hidden)
+            pub.add((("periods", side, k + 1), r.cls, cat), x, r.name, r.hidden)
+        return True
+    return False
 
 
 def _stage_row(pub: Published, r: _Row) -> bool:
@@ -411,7 +454,15 @@ def _applicants_row(pub: Published, r: _Row) -> bool:
     return False
 
 
-_READERS = (_format_stage_row, _stage_row, _totals_row, _format_row, _rated_row, _applicants_row)
+_READERS = (
+    _period_row,
+    _format_stage_row,
+    _stage_row,
+    _totals_row,
+    _format_row,
+    _rated_row,
+    _applicants_row,
+)
 
 
 def _reference_of(table: pd.DataFrame, cls: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -469,6 +520,8 @@ def _is_margin(pop: tuple, n_stages: int) -> bool:
     are the outcome of its entrants, shown when their row rests on N or more)."""
     if pop[0] in ("stage", "format_stage"):
         return pop[-1] != n_stages
+    if pop[0] == "period":  # a period's applicants are the base of its rates
+        return pop[-1] == 0
     return pop[0] in _BASES
 
 
@@ -527,6 +580,16 @@ def _system(pub: Published, truth: dict[Cell, float], design_between: bool):
                     ]
                     if parts and (pop, single, cat) in index:
                         equation({(pop, single, cat): -1.0, **dict.fromkeys(parts, 1.0)}, 0.0)
+    # the periods add up to the stage, and so do the periods before and after a change
+    for c in cells:
+        pop, cls, cat = c
+        if pop[0] != "stage" or len(cls) != 1:
+            continue
+        for kind in ("period", "periods"):
+            parts = [d for d in index if d[0][0] == kind and (d[0][-1], *d[1:]) == (pop[1], *c[1:])]
+            total = sum(truth.get(d, 0.0) for d in parts)
+            if parts and total == truth.get(c, 0.0):  # every candidate has a period
+                equation({c: -1.0, **dict.fromkeys(parts, 1.0)}, 0.0)
     a = np.vstack(rows) if rows else np.zeros((0, len(cells)))
     return cells, index, a, np.array(values)
 
@@ -551,6 +614,10 @@ def _parents(cell: Cell) -> list[Cell]:
             out.append((("format_stage", pop[1], pop[2] - 1), cls, cat))
     if pop[0] in ("format", "rater"):
         out.append((("rated",), cls, cat))
+    if pop[0] in ("period", "periods"):
+        out.append((("stage", pop[-1]), cls, cat))
+        if pop[-1] > 0:
+            out.append(((*pop[:-1], pop[-1] - 1), cls, cat))
     if len(cls) == 2 and MISSING not in cat:
         out += [(pop, (cls[0],), (cat[0],)), (pop, (cls[1],), (cat[1],))]
     return out

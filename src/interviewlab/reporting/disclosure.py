@@ -6,10 +6,11 @@ without analytic meaning are first combined with a named one. A *margin* is a se
 candidates whose counts by group some report publishes: the applicants, the entrants
 of each stage, the candidates rated (in each format), the candidates of each format
 (by stage), those rated by raters of each group and, in a study with periods, each
-period's applicants and each stage's entrants within each period (the latter *linked*
-margins: no figure is a share of them, so they have no minimum, but they add up to the
-stages' and the plan keeps every small cell underivable from them). The same categories are hidden in
-every table of every report of the study, whichever reports run and in which order.
+period's applicants and each stage's entrants within each period (the latter are
+*linked* margins: no figure is a share of them, so they have no minimum, but they add
+up to the stages' and the plan keeps every small cell underivable from them). The same
+categories are hidden in every table of every report of the study, whichever reports run
+and in which order.
 
 The rule, in order (see the README's "Suppression rules" for the reader's version):
 
