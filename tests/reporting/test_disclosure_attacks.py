@@ -5,7 +5,8 @@ as a user runs it); then the attacker reads ALL the CSV tables of ALL the report
 the sentences of the audit's executive summary, and tries to work out the count (and
 mean score) of every small cell: a group with 1 to N-1 people among the applicants, the
 entrants of a stage, the candidates rated (in a format), the candidates of a format at a
-stage, or those rated by raters of a group. The attacks:
+stage, those rated by raters of a group, or a period's applicants (the reports over
+time). The attacks:
 
 1. *direct and chain*: the cell printed in some row of some table (a stage's "passed"
    is the next stage's entrants; a funnel's "applicants" the first stage's entrants);
@@ -15,7 +16,8 @@ stage, or those rated by raters of a group. The attacks:
 3. *subtraction* from any published total or margin, and every linear combination of
    them: stage totals, format totals, groups over formats (formats add up to the
    candidates rated), formats over a stage, crossed groups adding up to single groups,
-   pairs of groups (a gap's candidates are the group's plus the reference's);
+   pairs of groups (a gap's candidates are the group's plus the reference's), and the
+   periods (or those before and after a change) adding up to a stage;
 4. *bounds*: the same equations with counts never negative and nested (a stage's
    entrants are among the previous stage's), by linear programming: the cell's smallest
    and largest possible values must differ;
@@ -24,7 +26,8 @@ stage, or those rated by raters of a group. The attacks:
 
 The attacker's reading of each table is written here from the tables' columns, not
 taken from the library's disclosure plan. Run on the demo, on a hostile study (a
-3-person and a 12-person group, built from a corpus study) and on two corpus studies.
+3-person and a 12-person group, built from a corpus study) and on two corpus studies;
+with ``INTERVIEWLAB_ATTACK_CORPUS=1`` on the rest of the corpus too.
 The proportionality checks are at the end.
 """
 
