@@ -212,6 +212,7 @@ class Published:
     rates: dict[Cell, float] = field(default_factory=dict)
     hidden: set[Cell] = field(default_factory=set)
     hidden_rows: list[tuple[str, dict]] = field(default_factory=list)
+    partial_rows: list[tuple[str, dict]] = field(default_factory=list)
     references: list[tuple[str, Cell]] = field(default_factory=list)
     categories: dict[tuple[str, ...], set[tuple[str, ...]]] = field(
         default_factory=lambda: defaultdict(set)
@@ -298,6 +299,11 @@ def _read(published: dict) -> Published:
     for name, t in _tables(published["folders"]).items():
         table = name.split("/")[1]
         hidden = t.get("suppressed", pd.Series("False", index=t.index)).str.strip() == "True"
+        # a row whose passers alone are hidden shows its entrants: read as shown
+        partly = t.get("suppression", pd.Series("", index=t.index)).str.strip() == "passers hidden"
+        for i in t.index[partly]:
+            pub.partial_rows.append((name, dict(t.loc[i])))
+        hidden &= ~partly
         cls = _classification(table, t, groups)
         for i, row in t.iterrows():
             r = _Row(name, table, t, row, bool(hidden[i]), cls, stages, formats, period)
@@ -677,9 +683,15 @@ def test_hidden_rows_show_no_figure(published: dict) -> None:
                "mean", "n_focal", "n_reference", "reference_rate", "crude_impact_ratio",
                "crude_odds_ratio", "odds_ratio", "estimate", "n_candidates", "n_units",
                "d", "stage_rate", "cumulative_rate", "share", "p_value", "p_fisher")  # fmt: skip
-    for name, row in _read(published).hidden_rows:
+    pub = _read(published)
+    for name, row in pub.hidden_rows:
         shown = {k: v for k, v in row.items() if k in figures and v.strip()}
         assert not shown, (name, shown)
+    # a row whose passers are hidden shows its entrants' counts and nothing else
+    counts = {"n", "entered", "applicants", "n_focal", "n_reference", "n_before", "n_after"}
+    for name, row in pub.partial_rows:
+        shown = {k: v for k, v in row.items() if k in figures and v.strip()}
+        assert set(shown) <= counts | {k for k in row if k.startswith("n_")}, (name, shown)
 
 
 def test_no_comparison_with_a_small_hidden_group(published: dict) -> None:

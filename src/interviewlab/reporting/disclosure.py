@@ -395,7 +395,10 @@ class Disclosure:
         """Per row: why the study's plan hides it, or ``""``.
 
         ``"own"``: the row's category is hidden in a margin the row shows;
-        ``"reference"``: the category it is compared with is.
+        ``"passers"``: only in the margin of those who passed the row's stage (the next
+        stage's entrants), so the row's own entrants may be shown and the figures
+        resting on its passers are hidden; ``"reference"``: the category it is
+        compared with is hidden.
 
         Notes
         -----
@@ -424,14 +427,45 @@ class Disclosure:
         out = np.full(len(table), "", dtype=object)
         if not self.hidden or table.empty:
             return out
+        passers = self._passer_margins(table) if not across_periods else None
         for i, (key, own, margins, refs) in enumerate(
             self._rows(table, counts, across_periods=across_periods)
         ):
             plan = self.hidden.get(key, {}) if key else {}
-            if own is not None and any(own in plan.get(m, {}) for m in margins):
+            hiding = [m for m in margins if own is not None and own in plan.get(m, {})]
+            if hiding and passers is not None and set(hiding) <= passers[i]:
+                out[i] = "passers"
+            elif hiding:
                 out[i] = "own"
             elif any(r in plan.get(m, {}) for r in refs for m in margins):
                 out[i] = "reference"
+        return out
+
+    def _passer_margins(self, table: pd.DataFrame) -> list[set[str]]:
+        """Per row at a stage: the margins of those who passed it (canonical names).
+
+        The next stage's entrants, in each format too, or in the row's period.
+        """
+        frame = table.reset_index(drop=True)
+        out: list[set[str]] = [set() for _ in range(len(frame))]
+        if "stage" not in frame.columns:
+            return out
+        names = stage_names(list(self.stages))
+        per_format = [f for f in self.formats if f"n_{f}" in frame.columns]
+        period = self.period if self.period in frame.columns else None
+        periods = (
+            [None if pd.isna(v) else str(v) for v in frame[period].astype(object)]
+            if period is not None
+            else [None] * len(frame)
+        )
+        for i, stage in enumerate(frame["stage"]):
+            if stage not in self.stages or list(self.stages).index(stage) + 1 >= len(names):
+                continue
+            after = names[list(self.stages).index(stage) + 1]
+            found = {after, *(f"{after} in {f}" for f in per_format)}
+            if period is not None and periods[i] is not None:
+                found.add(period_margin(period, str(periods[i]), after))
+            out[i] = {self._canonical(m) for m in found}
         return out
 
     def not_reference(self, group: str | Sequence[str]) -> dict[str, set[str]]:

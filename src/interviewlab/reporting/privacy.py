@@ -45,7 +45,7 @@ __all__ = [
 DEFAULT_MIN_CELL_SIZE = 10
 
 #: The reasons a row is suppressed (``suppression`` column); "fewer than N" names N.
-REASONS = ("fewer than N", "complementary", "reference suppressed")
+REASONS = ("fewer than N", "complementary", "reference suppressed", "passers hidden")
 
 #: Column names that identify a person and may never appear in a report table.
 IDENTIFIER_COLUMNS = ("candidate_id", "recording", "name", "email")
@@ -107,6 +107,7 @@ def suppress_small_cells(
     labels: str | Sequence[str] | None = None,
     hide: Sequence[bool] | np.ndarray | None = None,
     hide_reference: Sequence[bool] | np.ndarray | None = None,
+    hide_passers: Sequence[bool] | np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Blank the figures of rows that rest on fewer than ``min_cell_size`` people.
 
@@ -134,6 +135,12 @@ def suppress_small_cells(
         as hidden.
     hide_reference : sequence of bool, optional
         Rows compared with a category the plan hides: ``"reference suppressed"``.
+    hide_passers : sequence of bool, optional
+        Rows at a stage whose passers the plan hides (they are the next stage's
+        entrants) but not their own entrants: ``"passers hidden"``. Such a row keeps its
+        labels and ``counts`` columns and loses every other figure; it is
+        ``suppressed`` (no figure of it is drawn or said) but counts as shown for the
+        complementary suppression of its table, unless it is the reference.
 
     Returns
     -------
@@ -171,6 +178,16 @@ def suppress_small_cells(
             raise InterviewLabError(f"hide has {forced.size} values for {primary.size} rows.")
         reason[forced & ~primary] = why
         primary |= forced
+    partial = np.zeros(len(out), dtype=bool)
+    if hide_passers is not None:
+        partial = np.asarray(hide_passers, dtype=bool) & ~primary
+        if partial.shape != primary.shape:
+            raise InterviewLabError(f"hide has {partial.size} values for {primary.size} rows.")
+    roles_all = out["role"].astype(str).to_numpy() if "role" in out.columns else None
+    if roles_all is not None:  # a reference whose rate is hidden hides every ratio
+        primary |= partial & (roles_all == "reference")
+        reason[partial & (roles_all == "reference")] = "complementary"
+        partial &= roles_all != "reference"
     margins = (
         out.groupby(margin_cols, dropna=False, sort=False).indices.values()
         if margin_cols
@@ -217,7 +234,23 @@ def suppress_small_cells(
             out[col] = values.astype(float).mask(primary)
         else:
             out[col] = values.astype(object).mask(primary)
-    out["suppressed"] = primary
+    partial &= ~primary
+    if partial.any():
+        shown_counts = set(count_cols) | keep
+        for col in out.columns:
+            if col in shown_counts:
+                continue
+            values = out[col]
+            if pd.api.types.is_bool_dtype(values) or str(values.dtype) == "boolean":
+                out[col] = values.astype("boolean").mask(partial)
+            elif pd.api.types.is_integer_dtype(values):
+                out[col] = values.astype("Int64").mask(partial)
+            elif pd.api.types.is_numeric_dtype(values):
+                out[col] = values.astype(float).mask(partial)
+            else:
+                out[col] = values.astype(object).mask(partial)
+        reason[partial] = "passers hidden"
+    out["suppressed"] = primary | partial
     out["suppression"] = reason
     return out
 

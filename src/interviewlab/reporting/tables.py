@@ -44,7 +44,12 @@ SUPPRESSED = "–"
 
 #: The symbol after the first suppressed cell of a row, one per reason (the footnote
 #: under the table explains the symbols present in it).
-REASON_MARKS = {"fewer": "*", "complementary": "†", "reference suppressed": "‡"}
+REASON_MARKS = {
+    "fewer": "*",
+    "complementary": "†",
+    "reference suppressed": "‡",
+    "passers hidden": "◊",
+}
 
 #: The symbol after a label that combines not-stated people with a named group.
 COMBINED_MARK = "§"
@@ -348,7 +353,8 @@ def reader_table(
         Every cell of a suppressed row except its label columns (``kind="text"``) shows
         ``–``, the first of them followed by the symbol of the row's reason
         (:data:`REASON_MARKS`: ``*`` fewer than N people, ``†`` hidden to protect
-        another hidden figure, ``‡`` compared with a hidden group); a label combining
+        another hidden figure, ``‡`` compared with a hidden group, ``◊`` those who
+        passed hidden: the row's entrants stay shown); a label combining
         not-stated people with a named group ends in ``§``; a figure that is missing in
         a row that was not suppressed shows ``n/a``. The footnote under the table
         explains each symbol present in it, and only those.
@@ -437,9 +443,13 @@ def reader_table(
     for i, record in enumerate(table.reset_index(drop=True).to_dict("records")):
         cells = []
         mark = _mark(why[i]) if hidden[i] else ""
+        partly = hidden[i] and why[i] == "passers hidden"
         for j, col in enumerate(columns):
             values = [record[s] for s in col.sources()]
-            if hidden[i] and (col.kind != "text" or (j >= n_labels and _missing(values[0]))):
+            blank = col.kind != "text" or j >= n_labels
+            if partly and not _missing(values[0]):
+                blank = False  # the row's own entrants are shown
+            if hidden[i] and blank and (col.kind != "text" or _missing(values[0])):
                 cells.append(SUPPRESSED + mark)
                 marks.add(mark)
                 mark = ""
@@ -485,6 +495,8 @@ def _mark_notes(marks: set[str], reasons: set[str]) -> list[str]:
         "same people)",
         REASON_MARKS["reference suppressed"]: "the group compared with is hidden, so every "
         "ratio against it would reveal it",
+        REASON_MARKS["passers hidden"]: "those who passed are too few to show (they are "
+        "the next stage's entrants, hidden there); the entrants are shown",
     }
     notes = [
         f"{SUPPRESSED}{symbol} not shown: {words[symbol]}."

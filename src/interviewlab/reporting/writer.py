@@ -233,6 +233,7 @@ class ReportWriter:
             within=within,
             hide=reasons == "own",
             hide_reference=reasons == "reference",
+            hide_passers=reasons == "passers",
         )
         if shown["suppressed"].any():
             self.suppressed_tables.append(name)
@@ -260,7 +261,9 @@ class ReportWriter:
         -------
         dict
             ``cells`` (rows of the tables with counts: one group, or one group in one
-            margin, each), ``suppressed`` (rows hidden), ``by_reason`` (their count per
+            margin, each), ``suppressed`` (rows hidden), ``partly`` (rows at a stage
+            showing their entrants but not their passers, which the next stage's row
+            hides: counted as shown cells), ``by_reason`` (hidden rows' count per
             reason), ``combined`` (shown rows of a category combining not-stated people
             with a named group); ``people`` (the people the cells count, each row its
             first count column), ``people_suppressed`` (in hidden rows) and
@@ -346,6 +349,12 @@ class ReportWriter:
             f"report's tables with counts ({loss['share_cells']:.1%}) are hidden"
             + (f" ({reasons})" if reasons else "")
             + (
+                f"; {loss['partly']} more show their entrants but not those who passed, "
+                "who are hidden in the next stage's row"
+                if loss["partly"]
+                else ""
+            )
+            + (
                 f"; {loss['combined']} show a group with {NOT_STATED} people counted in it"
                 if loss["combined"]
                 else ""
@@ -372,6 +381,7 @@ def _reason_key(reason: str) -> str:
 _LOSS_KEYS = (
     "cells",
     "suppressed",
+    "partly",
     "combined",
     "people",
     "people_suppressed",
@@ -400,7 +410,10 @@ def _table_loss(
     A cell shows a combined category when one of its label columns (a group column or
     a generic category column) names one, alone or crossed with another group.
     """
-    hidden = shown["suppressed"].astype(bool).to_numpy()
+    # a row whose passers alone are hidden still shows its own entrants: it is partly
+    # shown, not a hidden cell (its passers are hidden in the next stage's row)
+    partly = (shown["suppression"].astype(str) == "passers hidden").to_numpy()
+    hidden = shown["suppressed"].astype(bool).to_numpy() & ~partly
     reasons = Counter(str(r) for r in shown.loc[hidden, "suppression"])
     labels = [c for c in shown.columns if c in groups or c in CATEGORY_COLUMNS]
     is_combined = np.zeros(len(shown), dtype=bool)
@@ -411,6 +424,7 @@ def _table_loss(
     return {
         "cells": len(shown),
         "suppressed": int(hidden.sum()),
+        "partly": int(partly.sum()),
         "by_reason": dict(sorted(reasons.items())),
         "combined": int(shown_combined.sum()),
         "people": int(people.sum()),
