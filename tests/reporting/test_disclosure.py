@@ -59,15 +59,23 @@ def test_disclosure_applies_to_every_table_and_stage() -> None:
 
 def test_a_stage_row_is_hidden_when_its_passers_are_hidden_at_the_next_stage() -> None:
     # the chain: those who passed s1 are the entrants of s2, so a row at s1 showing d's
-    # passers would print the hidden s2 cell
+    # passers would print the hidden s2 cell; it shows d's 25 applicants only
     cand = _candidates()
     cand.loc[cand["g"] == "d", "s1"] = [1] * 5 + [0] * 20  # d: 25 applicants, 5 pass s1
     plan = Disclosure.from_counts(cand, groups=["g"], stages=["s1", "s2"])
     assert "d" in plan.hidden["g"]["s2"] and "d" not in plan.hidden["g"]["applicants"]
-    audit = pd.DataFrame({"stage": ["s1", "s2"], "category": ["d", "d"], "n": [25, 5]})
-    assert plan.row_reasons(audit).tolist() == ["own", "own"]
-    shown = suppress_small_cells(audit, counts="n", hide=plan.rows_to_hide(audit))
-    assert shown["suppression"].tolist() == ["complementary", "fewer than 10"]
+    audit = pd.DataFrame(
+        {"stage": ["s1", "s2"], "category": ["d", "d"], "n": [25, 5], "selected": [5, 2]}
+    )
+    reasons = plan.row_reasons(audit)
+    assert reasons.tolist() == ["passers", "own"]
+    assert plan.rows_to_hide(audit).tolist() == [True, True]
+    shown = suppress_small_cells(
+        audit, counts="n", within="stage", hide=reasons == "own",
+        hide_passers=reasons == "passers",
+    )  # fmt: skip
+    assert shown["suppression"].tolist() == ["passers hidden", "fewer than 10"]
+    assert shown["n"].tolist()[0] == 25 and shown["selected"].isna().all()
 
 
 def test_a_reference_hidden_hides_the_rows_compared_with_it() -> None:
@@ -313,3 +321,32 @@ def test_a_study_without_periods_is_planned_as_before() -> None:
                                           stages=["s1", "s2"])  # fmt: skip
     plain = Disclosure.from_counts(_candidates(), groups=["g"], stages=["s1", "s2"])
     assert with_periods.hidden == plain.hidden and plain.period is None
+
+
+def test_a_row_whose_passers_alone_are_hidden_keeps_its_entrants() -> None:
+    # c: 30 enter s1, 5 pass it (s2's entrants): hidden at s2 only
+    groups = ["a"] * 40 + ["c"] * 30 + ["d"] * 30
+    passed = [1, 0] * 20 + [1] * 5 + [0] * 25 + [1] * 15 + [0] * 15
+    cand = pd.DataFrame({"g": groups, "s1": passed, "s2": 1})
+    plan = Disclosure.from_counts(cand, groups=["g"], stages=["s1", "s2"])
+    table = pd.DataFrame({"stage": ["s1", "s1", "s1", "s2"], "category": ["a", "c", "d", "c"],
+                          "n": [40, 30, 30, 5], "selected": [20, 5, 15, 5],
+                          "rate": [0.5, 5 / 30, 0.5, 1.0]})  # fmt: skip
+    reasons = plan.row_reasons(table, ["n"])
+    assert reasons.tolist() == ["", "passers", "passers", "own"]  # d: s2's complement
+    shown = suppress_small_cells(
+        table,
+        counts="n",
+        within="stage",
+        hide=reasons == "own",
+        hide_passers=reasons == "passers",
+    )
+    assert shown["suppression"].tolist() == ["", "passers hidden", "passers hidden",
+                                             "fewer than 10"]  # fmt: skip
+    assert shown["n"].tolist()[:3] == [40, 30, 30] and shown["selected"].isna().tolist() == [
+        False, True, True, True]  # fmt: skip
+    assert shown["suppressed"].tolist() == [False, True, True, True]
+    writer = il.ReportWriter(None, disclosure=plan)
+    writer.table(table, "t", counts="n", within="stage")
+    loss = writer.information_loss()
+    assert (loss["suppressed"], loss["partly"], loss["cells"]) == (1, 2, 4)
