@@ -39,7 +39,10 @@ The rule, in order (see the README's "Suppression rules" for the reader's versio
    group, so complementary suppression takes the cells that lose least.
 
 Every table row that shows a hidden cell is hidden: a row at a stage shows its entrants
-and those who passed (the next stage's entrants), so it is hidden when either is.
+and those who passed (the next stage's entrants), so it is hidden when its entrants are;
+when only those who passed are hidden, the row keeps its entrants' counts and loses its
+other figures (``"passers"`` in :meth:`Disclosure.row_reasons`). The audit's comparison
+group at a stage is one the plan shows there (:meth:`Disclosure.not_reference`).
 """
 
 from __future__ import annotations

@@ -332,10 +332,10 @@ class ReportWriter:
             f"`{DISCLOSURE_FILE}`), first counts people who did not state a group with a "
             f"named group where fewer than {n} did not state it, then hides every group "
             f"with fewer than {n} people among the applicants, the entrants of a stage, "
-            "the candidates of a format or of a rater group, and the fewest further "
-            "figures needed so that no hidden one can be worked out from the others "
-            "(subtracting from totals, following the stages or formats, or adding crossed "
-            "groups)."
+            "the candidates of a format, of a rater group or of a period, and the fewest "
+            "further figures needed so that no hidden one can be worked out from the "
+            "others (subtracting from totals, following the stages, formats or periods, or "
+            "adding crossed groups)."
         )
         plan = self.disclosure.describe(self._hidden) if self.disclosure is not None else ""
         if not loss["cells"]:
