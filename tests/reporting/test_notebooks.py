@@ -83,10 +83,12 @@ def test_audit_flags_the_planted_adverse_impact(reports: dict[str, Path]) -> Non
     # the demo plants a shortlisting penalty against Black candidates (study.toml
     # [planted]); only 3 were shortlisted, and those 3 are the appointed stage's Black
     # entrants, fewer than 10: the shortlisting row would print that hidden cell as its
-    # "passed" count, so issue 28 hides it (issue 11 showed it: the chain leak)
+    # "passed" count, so issue 28 hides it (issue 11 showed it: the chain leak) and shows
+    # only the row's entrants
     audit = _table(reports, "adverse_impact_audit", "audit_ugesp_ethnicity")
     row = audit[(audit["stage"] == "shortlisted") & (audit["category"] == "Black")].iloc[0]
-    assert row["suppressed"] and row["suppression"] == "complementary"
+    assert row["suppressed"] and row["suppression"] == "passers hidden"
+    assert row["n"] >= 10 and pd.isna(row["selected"]) and pd.isna(row["rate"])
     funnel = _table(reports, "adverse_impact_audit", "funnel_ethnicity")
     assert {
         "stage",
