@@ -865,9 +865,10 @@ def test_fewer_than_n_only_on_small_rows(published: dict) -> None:
 
 
 def test_demo_information_loss(published: dict) -> None:
-    """The demo audit hides few cells: weighed by the people they count, under 10%."""
+    """The demo audit hides few cells: under 10% of them, and of the people they count."""
     _demo_only(published)
     folder = next(f for f in published["folders"] if f.name.startswith("adverse_impact"))
     loss = json.loads((folder / "disclosure.json").read_text())["information_loss"]
     assert loss["share"] < 0.10, loss
+    assert loss["share_cells"] < 0.10, loss  # cells hidden (rows showing entrants only: shown)
     assert "Information loss" in published["stdout"]
