@@ -205,6 +205,35 @@ def _print_outcomes(outcomes: Sequence[Any], *, study_name: str | None, pdf: boo
     written = [o for o in outcomes if o.status == "written"]
     if written:
         print("Each report folder also holds its tables, figures and provenance.json.")
+    _print_information_loss([o for o in written if not o.simulated], study_name)
+
+
+def _print_information_loss(written: Sequence[Any], study_name: str | None) -> None:
+    """Disclosure control's cost per report and over the study (from disclosure.json)."""
+    import json
+
+    losses = {}
+    for o in written:
+        path = o.folder / "disclosure.json"
+        if path.is_file():
+            losses[o.name] = json.loads(path.read_text(encoding="utf-8"))["information_loss"]
+    if not losses:
+        return
+    print(f"\nInformation loss from disclosure control on the study {study_name!r}:")
+    for name, loss in losses.items():
+        print(
+            f"  {name}: {loss['suppressed']} of {loss['cells']} cells hidden "
+            f"({loss['share_cells']:.1%}); {loss['share']:.1%} of the people counted "
+            "hidden or combined"
+        )
+    cells = sum(v["cells"] for v in losses.values())
+    hidden = sum(v["suppressed"] for v in losses.values())
+    people = sum(v["people"] for v in losses.values())
+    lost = sum(v["people_suppressed"] + v["people_combined"] for v in losses.values())
+    print(
+        f"  all reports: {hidden} of {cells} cells hidden ({hidden / max(cells, 1):.1%}); "
+        f"{lost / max(people, 1):.1%} of the people counted hidden or combined"
+    )
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
@@ -217,7 +246,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from interviewlab.impact.scale import WEIGHT
     from interviewlab.reporting import ReportWriter
     from interviewlab.reporting.bulk_audit import audit_tables
-    from interviewlab.reporting.privacy import Disclosure
+    from interviewlab.reporting.disclosure import Disclosure
 
     started = time.perf_counter()
     groups = list(dict.fromkeys([*args.group, *(args.intersection or [])]))
@@ -264,6 +293,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         stages=args.stages,
         min_cell_size=args.min_cell_size,
         weight=WEIGHT,
+        intersection=args.intersection or (),
     )
     writer = ReportWriter(out, min_cell_size=args.min_cell_size, disclosure=disclosure)
     tables = audit_tables(

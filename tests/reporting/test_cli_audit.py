@@ -13,8 +13,7 @@ from pandas.testing import assert_frame_equal
 from interviewlab.cli import main
 from interviewlab.errors import InterviewLabError
 from interviewlab.impact import count_applicant_files, funnel, stage_audit
-from interviewlab.reporting import ReportWriter, audit_tables
-from interviewlab.reporting.privacy import Disclosure
+from interviewlab.reporting import Disclosure, ReportWriter, audit_tables
 
 pytest.importorskip("dask.dataframe")
 
@@ -60,7 +59,9 @@ def _parquet_folder(rows: pd.DataFrame, folder: Path, parts: int = 3) -> Path:
 def _in_memory(rows: pd.DataFrame, out: Path) -> dict[str, pd.DataFrame]:
     # the single-machine path: the same tables from the applicant rows, no counts, with
     # the disclosure plan decided from the rows
-    plan = Disclosure.from_counts(rows, groups=["sex", "ethnicity"], stages=STAGES)
+    plan = Disclosure.from_counts(
+        rows, groups=["sex", "ethnicity"], stages=STAGES, intersection=["sex", "ethnicity"]
+    )
     return audit_tables(
         rows,
         ReportWriter(out, min_cell_size=10, disclosure=plan),

@@ -208,8 +208,8 @@ def test_subtraction_and_ratio_attacks_fail(attacked: dict[str, Path]) -> None:
     html = (attacked["adverse_impact_audit"] / "adverse_impact_audit.html").read_text()
     summary = html[html.index('id="Executive-summary"') : html.index('id="The-funnel')]
     assert "tiny" not in summary and "HYPERLINK" not in summary
-    # and the report says which categories were hidden and why
-    assert "Categories hidden in every table" in html and "complementary" in html
+    # and the report says which groups were hidden, and why (its own mark per reason)
+    assert "Groups hidden in some rows" in html and "–†" in html
 
 
 def test_rater_drf_never_names_a_group_under_the_minimum(attacked: dict[str, Path]) -> None:

@@ -67,12 +67,38 @@ def test_headers_and_formats(audit):
 
 def test_suppressed_cells_are_marked_with_a_footnote(audit):
     rt = reader_table(audit, columns=COLUMNS, caption="Shortlisting by ethnicity")
-    # Mixed (6 people) is suppressed and one more row beside it (complementary)
-    hidden = [r for r in rt.rows if r[1] == SUPPRESSED]
-    assert {r[0] for r in hidden} == {"Mixed", "<script>alert(1)</script>"}
-    assert all(cell == SUPPRESSED for r in hidden for cell in r[1:])
-    assert any(note.startswith(f"{SUPPRESSED} not shown: fewer than 10") for note in rt.footnotes)
-    assert any("recovered by subtraction" in note for note in rt.footnotes)
+    # Mixed (6 people) is suppressed and one more row beside it (complementary), each
+    # with the symbol of its own reason on its first blank cell (issue 28, item 3)
+    hidden = {r[0]: r[1:] for r in rt.rows if r[1].startswith(SUPPRESSED)}
+    assert hidden == {
+        "Mixed": ("–*", "–", "–", "–", "–"),
+        "<script>alert(1)</script>": ("–†", "–", "–", "–", "–"),
+    }
+    assert rt.footnotes[0] == "–* not shown: fewer than 10 people behind the figures."
+    assert rt.footnotes[1].startswith("–† not shown: hidden so that a figure hidden elsewhere")
+    assert not any("compared with is hidden" in note for note in rt.footnotes)
+
+
+def test_the_footnote_names_only_the_reasons_present(audit):
+    # one reason only: the reference hidden, so every row compared with it is hidden
+    table = suppress_small_cells(
+        audit.drop(columns=["suppressed", "suppression"]).iloc[:3],
+        counts="n",
+        hide_reference=[False, True, True],
+    ).assign(verdict=None)
+    rt = reader_table(table, columns=COLUMNS, caption="c")
+    assert [r[1] for r in rt.rows] == ["1,200", "–‡", "–‡"]
+    assert rt.footnotes == (
+        "–‡ not shown: the group compared with is hidden, so every ratio against it "
+        "would reveal it.",
+    )
+
+
+def test_a_combined_group_is_marked_and_explained():
+    table = pd.DataFrame({"category": ["female", "male or not stated"], "n": [272, 328]})
+    rt = reader_table(table, columns=["category", "n"], caption="c")
+    assert rt.rows == (("female", "272"), ("male or not stated §", "328"))
+    assert rt.footnotes[0].startswith("§ “… or not stated”: people who did not state")
 
 
 def test_no_missing_value_text_and_no_index_column(audit):
@@ -154,10 +180,10 @@ def test_a_suppressed_row_blanks_its_later_text_but_keeps_its_label():
                         "suppression": ["", "fewer than 10"]})  # fmt: skip
     table = reader_table(drf, columns=["rater_id", "n_targets", "drf_low_group"],
                             caption="DRF")  # fmt: skip
-    assert table.rows == (("R01", "145", "male"), ("R02", "–", "–"))
+    assert table.rows == (("R01", "145", "male"), ("R02", "–*", "–"))
     # a missing label in the leading column is still said in words
     groups = pd.DataFrame({"category": [None], "n": [4], "suppressed": [True],
                            "suppression": ["fewer than 10"]})  # fmt: skip
     assert reader_table(groups, columns=["category", "n"], caption="n").rows == (
-        ("(missing)", "–"),
+        ("(missing)", "–*"),
     )

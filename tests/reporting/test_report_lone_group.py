@@ -17,6 +17,9 @@ def test_reliability_report_with_a_one_candidate_group(tmp_path: Path) -> None:
     candidates = demo.candidates.copy()
     lone = candidates.index[0]
     candidates.loc[lone, "ethnicity"] = "Lone"  # a group with one candidate
+    # every ethnicity stated: otherwise the disclosure plan counts the few not stated
+    # with the lone group ("Lone or not stated", issue 28) and no group has one member
+    candidates["ethnicity"] = candidates["ethnicity"].fillna("Other")
     study = il.Study(meta=demo.meta, candidates=candidates, ratings=demo.ratings)
     folder = study.save(tmp_path / "lone")
     report = il.run_report(

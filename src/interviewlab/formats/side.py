@@ -144,9 +144,18 @@ def impact_by_format(
                         f"{k}_{label}": np.nan
                         for k in ("rate", "impact_ratio", "ci_low", "ci_high")
                     }
-                    row[f"n_{label}"] = 0
+                    # the group's own entrants and rate when it has a row in the format
+                    # (e.g. it is the format's highest-rate reference group): never a
+                    # false zero
+                    own = table[(table["category"] == category) & (table["_format"] == label)]
+                    row[f"n_{label}"] = int(own["n"].iloc[0]) if len(own) else 0
+                    if len(own) and int(own["n"].iloc[0]) > 0:
+                        row[f"rate_{label}"] = float(own["rate"].iloc[0])
                     ok = False
-                    reasons.append(f"no {category} or {reference} entrants in {label}")
+                    if len(own) and own["role"].iloc[0] == "reference":
+                        reasons.append(f"{category} is the reference group in {label}")
+                    else:
+                        reasons.append(f"no {category} or {reference} entrants in {label}")
                     continue
                 m = mine.iloc[0]
                 r = ref_rows.loc[[label]].iloc[0]

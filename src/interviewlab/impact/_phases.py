@@ -26,6 +26,7 @@ Phases do not warn: they return their warnings as text (``notes``), and
 from __future__ import annotations
 
 import warnings
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -65,6 +66,7 @@ class _ImpactOptions:
     min_count: int
     small_n: int
     what: str = "selection"
+    not_reference: frozenset[str] = frozenset()
 
     @property
     def overall(self) -> bool:
@@ -207,9 +209,14 @@ class _Comparator:
     notes: tuple[str, ...] = ()
 
 
-def _highest_reference(counts: _ImpactCounts, eligibility: _Eligibility) -> np.ndarray:
-    """The eligible row with the highest rate in each cell (the first one on a tie)."""
-    eligible = eligibility.eligible
+def _highest_reference(
+    counts: _ImpactCounts, eligibility: _Eligibility, barred: frozenset[str] = frozenset()
+) -> np.ndarray:
+    """The eligible row with the highest rate in each cell (the first one on a tie).
+
+    Categories in ``barred`` are never chosen (they are still compared).
+    """
+    eligible = eligibility.eligible & ~np.isin(counts.category, list(barred))
     masked = np.where(eligible, eligibility.rate, -np.inf)
     best = pd.Series(masked).groupby(counts.cells).transform("max").to_numpy()
     candidate = eligible & (masked == best)
@@ -275,7 +282,7 @@ def _choose_reference(
             overall=True,
         )
     if options.reference == "highest":
-        is_ref = _highest_reference(counts, eligibility)
+        is_ref = _highest_reference(counts, eligibility, options.not_reference)
     else:
         name = _reference_label(options.reference)
         is_ref, no_reference, notes = _named_reference(counts, eligibility, name)
@@ -663,11 +670,13 @@ def _impact_core(
     min_count: int,
     small_n: int,
     what: str = "selection",
+    not_reference: Collection[Hashable] = (),
 ) -> pd.DataFrame:
     """Impact-ratio columns for a counts table (one row per cell x category).
 
     ``table`` comes from ``_counts``; ``n_col`` and ``x_col`` name its applicants and
-    selected columns, ``share_col`` (optional) the counts shares are taken of.
+    selected columns, ``share_col`` (optional) the counts shares are taken of;
+    ``not_reference`` names categories never chosen as the ``"highest"`` reference.
     """
     options = _ImpactOptions(
         reference=reference,
@@ -679,6 +688,7 @@ def _impact_core(
         min_count=min_count,
         small_n=small_n,
         what=what,
+        not_reference=frozenset(str(v) for v in not_reference),
     )
     counts = _ImpactCounts.from_table(
         table, by_cols=by_cols, n_col=n_col, x_col=x_col, share_col=share_col

@@ -10,7 +10,7 @@ which rows to flag.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -60,6 +60,7 @@ def stage_audit(
     min_count: int = 0,
     confidence: float = 0.95,
     weight: str | None = None,
+    not_reference: Mapping[str, Collection[Hashable]] | None = None,
 ) -> pd.DataFrame:
     """The regulator's adverse-impact table at every stage, among those who entered it.
 
@@ -86,6 +87,11 @@ def stage_audit(
         Column of frequency counts when each row stands for several candidates (e.g.
         ``n_applicants`` from :func:`interviewlab.applicant_counts`); the table equals
         the one on the candidate rows.
+    not_reference : mapping, optional
+        Stage -> categories never chosen as that stage's reference (e.g. those a
+        report's disclosure plan hides there, from
+        :meth:`interviewlab.reporting.Disclosure.not_reference`: every ratio against a
+        hidden reference would be hidden too); not used by "wres".
 
     Returns
     -------
@@ -135,6 +141,7 @@ def stage_audit(
                 min_count=min_count,
                 confidence=confidence,
                 weight=weight,
+                not_reference=(not_reference or {}).get(stage, ()),
             )
             ref = table.loc[table["role"] == "reference"]
             table["reference_rate"] = float(ref["rate"].iloc[0]) if len(ref) else np.nan

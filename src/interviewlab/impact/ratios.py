@@ -7,7 +7,7 @@ compared with.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Hashable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -140,6 +140,7 @@ def impact_ratios(
     min_count: int = 0,
     small_n: int = 30,
     unknown: Sequence[str] = DEFAULT_UNKNOWN,
+    not_reference: Collection[Hashable] = (),
 ) -> pd.DataFrame:
     r"""Impact ratio of each group's selection rate to a reference rate, with its tests.
 
@@ -183,6 +184,10 @@ def impact_ratios(
         or when the smallest expected count of its 2x2 table is below 5.
     unknown : sequence of str, default ("unknown",)
         Group values that mean "not known" besides missing values (case-insensitive).
+    not_reference : collection, optional
+        Category labels never chosen as the ``"highest"`` reference (e.g. those a
+        report's disclosure plan hides: a ratio against a hidden rate would be hidden
+        too); they are still compared.
 
     Returns
     -------
@@ -303,6 +308,7 @@ def impact_ratios(
         min_share=min_share,
         min_count=min_count,
         small_n=small_n,
+        not_reference=not_reference,
     )
     _small_sample_warning(out)
     return out

@@ -5,7 +5,7 @@ The profiles are UGESP, OFCCP, NYC LL144 and WRES.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -245,6 +245,7 @@ def audit_table(
     min_count: int = 0,
     confidence: float = 0.95,
     weight: str | None = None,
+    not_reference: Collection[Hashable] = (),
 ) -> pd.DataFrame:
     """The adverse-impact table a regulator expects, from the shared statistics.
 
@@ -285,6 +286,9 @@ def audit_table(
     weight : str, optional
         Column of frequency counts when each row stands for several applicants (e.g.
         ``n_applicants`` from :func:`interviewlab.applicant_counts`).
+    not_reference : collection, optional
+        Categories never chosen as the reference (see :func:`impact_ratios`); not
+        used by "wres".
 
     Returns
     -------
@@ -345,6 +349,7 @@ def audit_table(
         min_share=spec.min_share if min_share is None else min_share,
         min_count=min_count,
         weight=weight,
+        not_reference=not_reference,
     )
     exceeds = pd.array(table["z"].abs().to_numpy() >= 2, dtype="boolean")
     exceeds[table["z"].isna().to_numpy()] = pd.NA

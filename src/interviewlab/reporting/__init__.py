@@ -4,6 +4,7 @@ Statistics are not computed here: this layer presents what the analysis layers r
 """
 
 from interviewlab.reporting.bulk_audit import audit_tables
+from interviewlab.reporting.disclosure import Disclosure
 from interviewlab.reporting.pages import headline, write_index
 from interviewlab.reporting.parameters import (
     available_reports,
@@ -19,7 +20,7 @@ from interviewlab.reporting.plots import (
     plot_funnel,
     plot_over_time,
 )
-from interviewlab.reporting.privacy import Disclosure, check_no_identifiers, suppress_small_cells
+from interviewlab.reporting.privacy import check_no_identifiers, suppress_small_cells
 from interviewlab.reporting.runner import run_report
 from interviewlab.reporting.safety import escape_markdown, neutralise_formulas, sanitize_html, slug
 from interviewlab.reporting.summary import audit_summary, detectable_ratios

@@ -146,6 +146,7 @@ def audit_tables(
                     stages=stage_cols,
                     confidence=confidence,
                     weight=weight,
+                    not_reference=_not_reference(writer, col),
                 )
                 counts = ["n"]
             out[name] = writer.table(table, name, counts=counts, within="stage")
@@ -172,6 +173,7 @@ def audit_tables(
                 stages=stage_cols,
                 confidence=confidence,
                 weight=weight,
+                not_reference=_not_reference(writer, crossed),
             )
             out[name] = writer.table(table, name, counts="n", within=["stage", crossed[0]])
         if strata is not None:
@@ -207,3 +209,9 @@ def _focal_values(
             f"{sorted(map(str, values))}."
         )
     return sorted((v for v in values if v != reference), key=str)
+
+
+def _not_reference(writer: ReportWriter, group: str | list[str]) -> dict[str, set[str]] | None:
+    """Per stage, the groups the writer's plan hides: never the comparison group."""
+    plan = writer.disclosure
+    return None if plan is None else plan.not_reference(group)

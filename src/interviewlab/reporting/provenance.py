@@ -110,7 +110,8 @@ def write_provenance(
     """Write ``provenance.json`` into the report folder ``staging``; returns its entries.
 
     ``run`` holds the run's own entries (study, parameters, inputs, times, seed); the
-    versions and the lists of files written are added here.
+    versions, the lists of files written and the information loss of the report's
+    suppression (from ``disclosure.json``, without its per-table detail) are added here.
     """
     everything = {
         "report": name,
@@ -126,6 +127,10 @@ def write_provenance(
         "tables": sorted(p.name for p in (staging / "tables").glob("*.csv")),
         "figures": sorted(p.name for p in (staging / "figures").glob("*.png")),
     }
+    disclosure = staging / "disclosure.json"  # written by the report's ReportWriter
+    if disclosure.is_file():
+        loss = json.loads(disclosure.read_text(encoding="utf-8"))["information_loss"]
+        everything["information_loss"] = {k: v for k, v in loss.items() if k != "tables"}
     (staging / "provenance.json").write_text(
         json.dumps(everything, indent=2, default=str) + "\n", encoding="utf-8"
     )

@@ -25,7 +25,9 @@ import pandas as pd
 from interviewlab.errors import InterviewLabError
 
 __all__ = [
+    "COMBINED_MARK",
     "MIMETYPE",
+    "REASON_MARKS",
     "SUPPRESSED",
     "VERDICT_COLOURS",
     "Column",
@@ -39,6 +41,21 @@ __all__ = [
 
 #: The mark of a suppressed cell.
 SUPPRESSED = "–"
+
+#: The symbol after the first suppressed cell of a row, one per reason (the footnote
+#: under the table explains the symbols present in it).
+REASON_MARKS = {
+    "fewer": "*",
+    "complementary": "†",
+    "reference suppressed": "‡",
+    "passers hidden": "◊",
+}
+
+#: The symbol after a label that combines not-stated people with a named group.
+COMBINED_MARK = "§"
+
+#: How a combined label ends ("male or not stated").
+_COMBINED_SUFFIX = " or not stated"
 
 #: Shown for a figure that could not be estimated (the full table gives the reason).
 NOT_ESTIMABLE = "n/a"
@@ -334,7 +351,13 @@ def reader_table(
     ReaderTable
         The formatted cells (strings only), fills of the verdict column and footnotes.
         Every cell of a suppressed row except its label columns (``kind="text"``) shows
-        ``–``; a figure that is missing in a row that was not suppressed shows ``n/a``.
+        ``–``, the first of them followed by the symbol of the row's reason
+        (:data:`REASON_MARKS`: ``*`` fewer than N people, ``†`` hidden to protect
+        another hidden figure, ``‡`` compared with a hidden group, ``◊`` those who
+        passed hidden: the row's entrants stay shown); a label combining
+        not-stated people with a named group ends in ``§``; a figure that is missing in
+        a row that was not suppressed shows ``n/a``. The footnote under the table
+        explains each symbol present in it, and only those.
 
     Notes
     -----
@@ -350,9 +373,9 @@ def reader_table(
     ...                   columns=[Column("Group", "category"), Column("Applicants", "n", "count"),
     ...                            Column("Selection rate", "rate", "percent")])
     >>> rt.rows
-    (('A', '120', '50.0%'), ('B', '–', '–'))
+    (('A', '120', '50.0%'), ('B', '–*', '–'))
     >>> rt.footnotes[0]
-    '– not shown: fewer than 10 people behind the figure.'
+    '–* not shown: fewer than 10 people behind the figures.'
     """
     if not caption.strip():
         raise InterviewLabError("Every reader table needs a caption saying what it shows.")
@@ -370,10 +393,10 @@ def reader_table(
         if suppressed in table.columns
         else np.zeros(len(table), dtype=bool)
     )
-    reasons = (
-        {str(r) for r in table.loc[hidden, reason].dropna() if str(r)}
+    why = (
+        [str(r) if h else "" for r, h in zip(table[reason].fillna(""), hidden, strict=True)]
         if reason in table.columns
-        else set()
+        else ["fewer" if h else "" for h in hidden]
     )
     not_compared = (
         (table[role].astype(str) != "compared").to_numpy()
@@ -381,13 +404,11 @@ def reader_table(
         else np.zeros(len(table), dtype=bool)
     )
     verdict_at = next((i for i, c in enumerate(shown) if c.kind == "verdict"), -1)
-    rows = _reader_rows(table, shown, hidden=hidden, not_compared=not_compared)
+    rows, marks = _reader_rows(table, shown, hidden=hidden, why=why, not_compared=not_compared)
     fills = [
         VERDICT_COLOURS.get(cells[verdict_at], "") if verdict_at >= 0 else "" for cells in rows
     ]
-    notes = []
-    if hidden.any():
-        notes.append(f"{SUPPRESSED} not shown: {_reason_words(reasons)}.")
+    notes = _mark_notes(marks, {r for r in why if r})
     if any(NOT_ESTIMABLE in r for r in rows):
         notes.append(f"{NOT_ESTIMABLE}: not estimable here; the full table gives the reason.")
     return ReaderTable(
@@ -449,43 +470,77 @@ def _reader_rows(
     columns: Sequence[Column],
     *,
     hidden: np.ndarray,
+    why: Sequence[str],
     not_compared: np.ndarray,
-) -> list[tuple[str, ...]]:
-    """The formatted cells of each row: suppressed, blank (not compared) or the value."""
+) -> tuple[list[tuple[str, ...]], set[str]]:
+    """The formatted cells of each row, and the symbols used in them.
+
+    A cell is suppressed (``–`` and, on the row's first such cell, the symbol of its
+    reason), blank (a figure of a row that is not compared) or the value; a label
+    combining not-stated people with a named group gets the combined mark.
+    """
     # the leading text columns label the row and stay readable when it is suppressed; a
     # later text column blanked by suppression (e.g. the group a rater scored lower) is a
     # suppressed figure, not a missing label
     n_labels = next((i for i, c in enumerate(columns) if c.kind != "text"), len(columns))
     rows: list[tuple[str, ...]] = []
+    marks: set[str] = set()
     for i, record in enumerate(table.reset_index(drop=True).to_dict("records")):
         cells = []
+        mark = _mark(why[i]) if hidden[i] else ""
+        partly = hidden[i] and why[i] == "passers hidden"
         for j, col in enumerate(columns):
             values = [record[s] for s in col.sources()]
-            if hidden[i] and (col.kind != "text" or (j >= n_labels and _missing(values[0]))):
-                cells.append(SUPPRESSED)
+            blank = col.kind != "text" or j >= n_labels
+            if partly and not _missing(values[0]):
+                blank = False  # the row's own entrants are shown
+            if hidden[i] and blank and (col.kind != "text" or _missing(values[0])):
+                cells.append(SUPPRESSED + mark)
+                marks.add(mark)
+                mark = ""
             elif not_compared[i] and _missing(values[0]):
                 cells.append("")
             else:
-                cells.append(_cell(values, col.kind, col.digits))
+                text = _cell(values, col.kind, col.digits)
+                if j < n_labels and text.endswith(_COMBINED_SUFFIX):
+                    text = f"{text} {COMBINED_MARK}"
+                    marks.add(COMBINED_MARK)
+                cells.append(text)
         rows.append(tuple(cells))
-    return rows
+    return rows, marks
 
 
-def _reason_words(reasons: set[str]) -> str:
-    words = []
-    order = ("fewer", "reference", "complementary")
-    for r in sorted(
-        reasons, key=lambda r: (next((i for i, o in enumerate(order) if r.startswith(o)), 9), r)
-    ):
-        if r.startswith("fewer than"):
-            words.append(f"{r} people behind the figure")
-        elif r == "complementary":
-            words.append("hidden too so that a small group cannot be recovered by subtraction")
-        elif r == "reference suppressed":
-            words.append("the group compared with is too small, so every ratio would reveal it")
-        else:
-            words.append(r)
-    return "; ".join(words) if words else "too few people behind the figure"
+def _mark(reason: str) -> str:
+    """The symbol of a suppression reason ("fewer than 10" -> "*")."""
+    key = "fewer" if reason.startswith("fewer than") or not reason else reason
+    return REASON_MARKS.get(key, REASON_MARKS["complementary"])
+
+
+def _mark_notes(marks: set[str], reasons: set[str]) -> list[str]:
+    """One footnote per symbol present, in a fixed order."""
+    fewer = sorted(r for r in reasons if r.startswith("fewer than"))
+    words = {
+        REASON_MARKS["fewer"]: f"{fewer[0] if fewer else 'too few'} people behind the figures",
+        REASON_MARKS["complementary"]: "hidden so that a figure hidden elsewhere cannot be "
+        "worked out from this one (by subtraction from a total, or because it counts the "
+        "same people)",
+        REASON_MARKS["reference suppressed"]: "the group compared with is hidden, so every "
+        "ratio against it would reveal it",
+        REASON_MARKS["passers hidden"]: "those who passed are too few to show (they are "
+        "the next stage's entrants, hidden there); the entrants are shown",
+    }
+    notes = [
+        f"{SUPPRESSED}{symbol} not shown: {words[symbol]}."
+        for symbol in REASON_MARKS.values()
+        if symbol in marks
+    ]
+    if COMBINED_MARK in marks:
+        notes.append(
+            f"{COMBINED_MARK} “… or not stated”: people who did not state this group, too "
+            "few to show on their own, are counted with the named group; the row's figures "
+            "are close to that group's but not its alone."
+        )
+    return notes
 
 
 def impact_verdict(
