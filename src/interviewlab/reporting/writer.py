@@ -197,6 +197,10 @@ class ReportWriter:
             neutralise_formulas(shown).to_csv(
                 path, index=False, lineterminator="\n", float_format="%.10g"
             )
+            # the page's order, for the workbook's sheets (workbook.ORDER_FILE)
+            (path.parent / "order.txt").write_text(
+                "".join(f"{t}\n" for t in dict.fromkeys(self.tables)), encoding="utf-8"
+            )
             if counts is not None:
                 self._write_disclosure()
         return shown
