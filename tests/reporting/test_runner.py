@@ -31,7 +31,10 @@ def test_report_folder_contents(overview: Path) -> None:
     assert len(list((overview / "tables").glob("*.csv"))) >= 5
     assert len(list((overview / "figures").glob("*.png"))) >= 2
     sheets = pd.read_excel(overview / "tables.xlsx", sheet_name=None)
-    assert set(sheets) == {p.stem[:31] for p in (overview / "tables").glob("*.csv")}
+    # the cover sheet first, then one sheet per table in the order the report wrote them
+    order = (overview / "tables" / "order.txt").read_text(encoding="utf-8").split()
+    assert sorted(order) == sorted(p.stem for p in (overview / "tables").glob("*.csv"))
+    assert list(sheets) == ["Cover", *(name[:31] for name in order)]
 
 
 @pytest.mark.slow
