@@ -59,15 +59,14 @@ _HIDDEN_PARAMETERS = ("output_dir", "study")
 #: Headers of the columns every suppressed table has (the reader tables never show them).
 _EXTRA_HEADERS = {"suppressed": "Hidden", "suppression": "Why hidden"}
 
-#: The interval bounds and the estimate each belongs to ("" for the table's first estimate).
-_BOUNDS = {
-    "ci_low": ("", "lower"),
-    "ci_high": ("", "upper"),
-    "stage_ci_low": ("stage_impact_ratio", "lower"),
-    "stage_ci_high": ("stage_impact_ratio", "upper"),
-    "cumulative_ci_low": ("cumulative_impact_ratio", "lower"),
-    "cumulative_ci_high": ("cumulative_impact_ratio", "upper"),
-}
+#: The estimates of the prefixed interval bounds whose prefix is not the estimate's name.
+_BOUND_OF = {"stage": "stage_impact_ratio", "cumulative": "cumulative_impact_ratio"}
+
+#: An interval bound: ``ci_low``, ``stage_ci_high``, ``impact_ratio_mh_ci_low``, ...
+_BOUND = re.compile(r"^(?:(?P<prefix>.+)_)?ci_(?P<side>low|high)$")
+
+#: A p-value's name: ``p``, ``p_value``, ``p_fisher``, ``cumulative_p_fisher``, ``breslow_day_p``
+_P_VALUE = re.compile(r"(^|_)p(_|$)")
 
 #: Excel number formats of the reader tables' kinds of column.
 _FORMATS = {"count": "#,##0", "percent": "0.0%", "p_value": "0.000"}
@@ -177,29 +176,35 @@ def _human(name: str) -> str:
     return name.replace("_", " ").strip().capitalize() or name
 
 
-def _bound_header(table: pd.DataFrame, name: str, confidence: float) -> str:
+def _bound_header(table: pd.DataFrame, prefix: str, side: str, confidence: float) -> str:
     """The header of an interval bound: "Impact ratio: lower 95% limit"."""
-    estimate, side = _BOUNDS[name]
-    if not estimate:
+    estimate = _BOUND_OF.get(prefix, prefix)
+    if not estimate:  # plain ci_low/ci_high: the table's first estimate with an interval
         estimate = next(
             (
                 str(c)
                 for c in table.columns
                 if KNOWN_COLUMNS.get(str(c), ("", "", 0))[1] == "estimate_ci"
-                and str(c) not in ("stage_impact_ratio", "cumulative_impact_ratio")
+                and str(c) not in _BOUND_OF.values()
             ),
             "",
         )
     what = KNOWN_COLUMNS[estimate][0].split(" ({ci}")[0] if estimate in KNOWN_COLUMNS else ""
-    limit = f"{side} {confidence:.0%} limit"
+    what = what or (_human(estimate) if estimate in table.columns or prefix else "")
+    limit = f"{'lower' if side == 'low' else 'upper'} {confidence:.0%} limit"
     return f"{what}: {limit}" if what else limit.capitalize()
 
 
 def _number_format(name: str, kind: str, digits: int, values: pd.Series) -> str | None:
     """The Excel number format of a column (None: text, or left as Excel shows it)."""
-    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+    if (
+        kind == "text"
+        or not pd.api.types.is_numeric_dtype(values)
+        or pd.api.types.is_bool_dtype(values)
+        or values.isna().all()  # an empty column (e.g. no reason given in any row)
+    ):
         return None
-    if name.startswith("p_") or name.endswith("_p"):
+    if _P_VALUE.search(name):
         kind = "p_value"
     elif name.endswith("_rate") and kind == "number":
         kind = "percent"
@@ -227,7 +232,8 @@ def workbook_columns(
     --------
     >>> t = pd.DataFrame({"category": ["a"], "n": [12], "rate": [0.855],
     ...                   "impact_ratio": [0.9], "ci_low": [0.7], "ci_high": [1.1],
-    ...                   "p_fisher": [0.04], "n_applicants": [40], "z": [1.5]})
+    ...                   "p_fisher": [0.04], "n_applicants": [40], "z": [1.5],
+    ...                   "impact_ratio_mh_ci_low": [0.6], "cumulative_p_fisher": [0.2]})
     >>> for header, fmt in workbook_columns(t):
     ...     print(f"{header} | {fmt}")
     Group | None
@@ -239,12 +245,15 @@ def workbook_columns(
     p-value (Fisher's exact) | 0.000
     N applicants | #,##0
     Z | 0.00
+    Impact ratio mh: lower 95% limit | 0.00
+    Cumulative p fisher | 0.000
     """
     names = [str(c) for c in table.columns]
     out = []
     for name in names:
-        if name in _BOUNDS:
-            header = _bound_header(table, name, confidence)
+        bound = _BOUND.match(name)
+        if bound:
+            header = _bound_header(table, bound["prefix"] or "", bound["side"], confidence)
             out.append((header, _number_format(name, "number", 2, table[name])))
             continue
         [column] = columns_for(
