@@ -32,7 +32,7 @@ def test_report_folder_contents(overview: Path) -> None:
     assert len(list((overview / "figures").glob("*.png"))) >= 2
     sheets = pd.read_excel(overview / "tables.xlsx", sheet_name=None)
     # the cover sheet first, then one sheet per table in the order the report wrote them
-    order = (overview / "tables" / "order.txt").read_text(encoding="utf-8").split()
+    order = (overview / "table_order.txt").read_text(encoding="utf-8").split()
     assert sorted(order) == sorted(p.stem for p in (overview / "tables").glob("*.csv"))
     assert list(sheets) == ["Cover", *(name[:31] for name in order)]
 

@@ -54,7 +54,7 @@ def report(tmp_path: Path) -> Path:
     )
     _table(folder, "zz_rates", rates)
     _table(folder, "aa_gaps", pd.DataFrame({"group": ["a"], "d": [-0.123456789], "n": [50]}))
-    (folder / "tables" / "order.txt").write_text("zz_rates\naa_gaps\n")
+    (folder / "table_order.txt").write_text("zz_rates\naa_gaps\n")
     plan = {"min_cell_size": 10, "information_loss": {"cells": 4, "suppressed": 1, "share": 0.02}}
     (folder / "disclosure.json").write_text(json.dumps(plan))
     return folder
@@ -167,7 +167,7 @@ def test_sheets_follow_the_writer_and_the_cover_reads_provenance(tmp_path: Path)
     writer = ReportWriter(tmp_path)
     for name in ("second_b", "first_a", "second_b"):
         writer.table(pd.DataFrame({"x": [1.5]}), name)
-    assert (tmp_path / "tables" / "order.txt").read_text().split() == ["second_b", "first_a"]
+    assert (tmp_path / "table_order.txt").read_text().split() == ["second_b", "first_a"]
     prov = {
         "report": "reliability",
         "title": "Reliability",

@@ -9,7 +9,7 @@ open and read:
   list of sheets with what each shows;
 * **one sheet per table, in the order the page shows them** (the order the report's
   :class:`~interviewlab.reporting.writer.ReportWriter` wrote them, recorded in
-  ``tables/order.txt``), named after its CSV file (at most 31 characters, unique);
+  ``table_order.txt``), named after its CSV file (at most 31 characters, unique);
 * **human headers**, the reader tables' own (:func:`~interviewlab.reporting.tables.columns_for`),
   with a readable fallback for other columns (``n_applicants`` -> "N applicants");
 * **numbers stored at full precision and shown rounded** through Excel number formats:
@@ -44,11 +44,9 @@ from interviewlab.reporting.tables import (
     SUPPRESSED,
     columns_for,
 )
+from interviewlab.reporting.writer import TABLE_ORDER_FILE
 
-__all__ = ["ORDER_FILE", "Cover", "sheet_names", "workbook_columns", "write_workbook"]
-
-#: The file, in a report folder, listing its tables in the order the report wrote them.
-ORDER_FILE = "tables/order.txt"
+__all__ = ["Cover", "sheet_names", "workbook_columns", "write_workbook"]
 
 #: The name of the workbook's first sheet.
 COVER_SHEET = "Cover"
@@ -287,12 +285,12 @@ def _cell_value(value: Any) -> Any:
 def table_order(folder: Path, executed: Any = None) -> list[str]:
     """The report's tables (CSV stems) in page order.
 
-    The order the report wrote them (``tables/order.txt``), then tables the page shows
+    The order the report wrote them (``table_order.txt``), then tables the page shows
     that it does not list, then any others by name.
     """
     present = {p.stem for p in (folder / "tables").glob("*.csv")}
     written: list[str] = []
-    order = folder / ORDER_FILE
+    order = folder / TABLE_ORDER_FILE
     if order.is_file():
         written = order.read_text(encoding="utf-8").split()
     shown = list(captions(executed)) if executed is not None else []
@@ -429,7 +427,7 @@ def write_workbook(
     ----------
     folder : pathlib.Path
         The report folder, with ``tables/*.csv`` (and, when the report has them,
-        ``tables/order.txt`` and ``disclosure.json``).
+        ``table_order.txt`` and ``disclosure.json``).
     cover : Cover, optional
         What the cover says about the report; by default read from the folder's
         ``provenance.json`` (:meth:`Cover.from_folder`).
