@@ -155,6 +155,16 @@ def test_text_from_data_cannot_run_as_a_formula(report: Path) -> None:
     assert "ab" in texts  # a control character a workbook cannot hold is dropped
 
 
+def test_sheets_follow_the_page(report: Path) -> None:
+    # the page shows the gaps before the rates; a table it does not show ("extra",
+    # written after the rates) follows the rates
+    _table(report, "extra", pd.DataFrame({"x": [1]}))
+    (report / "table_order.txt").write_text("zz_rates\nextra\naa_gaps\n")
+    executed = _executed({"aa_gaps": "Score gaps", "zz_rates": "Selection rates"})
+    book = openpyxl.load_workbook(write_workbook(report, _cover(), executed=executed))
+    assert book.sheetnames == ["Cover", "aa_gaps", "zz_rates", "extra"]
+
+
 def test_sheet_names_are_short_and_unique() -> None:
     long = "question_gaps_sex_x_ethnicity_x_age_band"
     names = sheet_names([long, long + "_x", "COVER", "a:b", "A:B"])

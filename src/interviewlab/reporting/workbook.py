@@ -7,8 +7,9 @@ open and read:
 * a **cover sheet** first: the study, the report, when it was written, its parameters,
   the suppression rule (the minimum cell size and what hidden cells look like) and the
   list of sheets with what each shows;
-* **one sheet per table, in the order the page shows them** (the order the report's
-  :class:`~interviewlab.reporting.writer.ReportWriter` wrote them, recorded in
+* **one sheet per table, in the order the page shows them** (a table the page does not
+  show follows the one the report wrote before it: the report's
+  :class:`~interviewlab.reporting.writer.ReportWriter` records its order in
   ``table_order.txt``), named after its CSV file (at most 31 characters, unique);
 * **human headers**, the reader tables' own (:func:`~interviewlab.reporting.tables.columns_for`),
   with a readable fallback for other columns (``n_applicants`` -> "N applicants");
@@ -283,10 +284,17 @@ def _cell_value(value: Any) -> Any:
 
 
 def table_order(folder: Path, executed: Any = None) -> list[str]:
-    """The report's tables (CSV stems) in page order.
+    """The report's tables (CSV stems) in the order the page shows them.
 
-    The order the report wrote them (``table_order.txt``), then tables the page shows
-    that it does not list, then any others by name.
+    The tables the page's reader tables link to come in the page's order; a table the
+    page does not show follows the table the report wrote before it
+    (``table_order.txt``, written by :class:`~interviewlab.reporting.writer.ReportWriter`);
+    any others (a folder without that file) come last, by name.
+
+    Examples
+    --------
+    >>> _merged_order(written=["a", "b", "c", "d"], shown=["c", "a"])
+    ['c', 'd', 'a', 'b']
     """
     present = {p.stem for p in (folder / "tables").glob("*.csv")}
     written: list[str] = []
@@ -294,8 +302,19 @@ def table_order(folder: Path, executed: Any = None) -> list[str]:
     if order.is_file():
         written = order.read_text(encoding="utf-8").split()
     shown = list(captions(executed)) if executed is not None else []
-    ordered = list(dict.fromkeys([*written, *shown, *sorted(present)]))
-    return [name for name in ordered if name in present]
+    ordered = [*_merged_order(written=written, shown=shown), *sorted(present)]
+    return [name for name in dict.fromkeys(ordered) if name in present]
+
+
+def _merged_order(*, written: Sequence[str], shown: Sequence[str]) -> list[str]:
+    """The page's order, each table it does not show after the one written before it."""
+    result = list(dict.fromkeys(shown))
+    previous = None
+    for name in dict.fromkeys(written):
+        if name not in result:
+            result.insert(result.index(previous) + 1 if previous is not None else 0, name)
+        previous = name
+    return result
 
 
 def captions(executed: Any) -> dict[str, str]:
