@@ -242,6 +242,9 @@ def test_index_overview_first_variants_titled_and_reports_not_written(tmp_path: 
             "reason": "boom\non two lines",
         },
     ]
+    kept = tmp_path / "adverse_impact_audit-mine-profile-wres.failed"
+    kept.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), kept / "adverse_impact_audit.ipynb")
     page = write_index(tmp_path, outcomes=outcomes).read_text()
     # the overview first, then the audit and its variant, each titled apart
     assert page.index("study_overview-mine/") < page.index("adverse_impact_audit-mine/")
@@ -251,7 +254,11 @@ def test_index_overview_first_variants_titled_and_reports_not_written(tmp_path: 
     # note does not mark the written reports as earlier ones
     assert "Skipped: it does not apply to this study (study: mine): one &lt;b&gt;" in page
     assert "<h3>Adverse impact audit (profile = wres)</h3>" in page
-    assert "Failed (study: mine): boom on two lines</p>" in page
+    assert (
+        "Failed (study: mine): boom on two lines The partial notebook is in "
+        "adverse_impact_audit-mine-profile-wres.failed/.</p>"
+    ) in page
+    assert page.count("<h3>") == 2  # the recorded failure is not listed twice
     assert "This is an earlier report" not in page
     # a later run writing the ll144 variant leaves the wres variant's note
     done = [dict(outcomes[1], status="written", folder="adverse_impact_audit-mine-profile-ll144")]

@@ -15,9 +15,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from interviewlab.reporting.safety import slug
-
-__all__ = ["Headline", "headline", "notebook_title", "page_header", "write_index"]
+__all__ = [
+    "Headline",
+    "entry_titles",
+    "headline",
+    "notebook_title",
+    "page_header",
+    "parameters_text",
+    "write_index",
+]
 
 #: Display metadata marking a notebook output as the report's headline.
 HEADLINE_KEY = "interviewlab_headline"
@@ -424,9 +430,6 @@ def _note_entry(folder: Path, note: Mapping[str, str]) -> str:
     what = "Skipped: it does not apply to this study" if status == "skipped" else "Failed"
     key = _note_key(note)
     failed = folder / f"{key}.failed"
-    if status == "failed" and not failed.is_dir():  # an outcome recorded without its folder
-        found = sorted(p for p in folder.glob(f"{slug(report)}-*.failed") if p.is_dir())
-        failed = found[0] if found else failed
     where = (
         f" The partial notebook is in {html.escape(failed.name)}/."
         if status == "failed" and failed.is_dir()
