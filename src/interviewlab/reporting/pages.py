@@ -21,6 +21,7 @@ __all__ = [
     "headline",
     "notebook_title",
     "page_header",
+    "parameter_value",
     "parameters_text",
     "write_index",
 ]
@@ -29,7 +30,7 @@ __all__ = [
 HEADLINE_KEY = "interviewlab_headline"
 
 #: Parameters the header leaves out: set by the runner, not chosen by the reader.
-_HIDDEN_PARAMETERS = ("output_dir", "study")
+HIDDEN_PARAMETERS = ("output_dir", "study")
 
 
 class Headline:
@@ -91,7 +92,14 @@ def notebook_title(notebook: Any, default: str) -> str:
     return default
 
 
-def _value(value: Any) -> str:
+def parameter_value(value: Any) -> str:
+    """A parameter's value as the header, the index and the workbook's cover show it.
+
+    Examples
+    --------
+    >>> parameter_value(True), parameter_value(None), parameter_value(["sex", "ethnicity"])
+    ('yes', 'none', 'sex, ethnicity')
+    """
     if isinstance(value, bool):
         return "yes" if value else "no"
     if value is None:
@@ -113,8 +121,8 @@ def page_header(
     ['Study: demo', 'Written 2026-01-02 10:00 UTC by interviewlab 0.1.0',
      'Parameters: min_cell_size = 10']
     """
-    shown = {k: v for k, v in parameters.items() if k not in _HIDDEN_PARAMETERS}
-    params = "; ".join(f"{k} = {_value(v)}" for k, v in shown.items())
+    shown = {k: v for k, v in parameters.items() if k not in HIDDEN_PARAMETERS}
+    params = "; ".join(f"{k} = {parameter_value(v)}" for k, v in shown.items())
     return [
         f"Study: {study}",
         f"Written {written} by interviewlab {version or 'unknown version'}",
@@ -178,7 +186,7 @@ def parameters_text(changed: Mapping[str, Any]) -> str:
     >>> parameters_text({})
     ''
     """
-    return ", ".join(f"{key} = {_value(value)}" for key, value in sorted(changed.items()))
+    return ", ".join(f"{key} = {parameter_value(value)}" for key, value in sorted(changed.items()))
 
 
 def _note_key(note: Mapping[str, Any]) -> str:

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from interviewlab.reporting.pages import HIDDEN_PARAMETERS, parameter_value
 from interviewlab.reporting.privacy import DEFAULT_MIN_CELL_SIZE
 from interviewlab.reporting.safety import FORMULA_TRIGGERS
 from interviewlab.reporting.tables import (
@@ -51,9 +52,6 @@ __all__ = ["Cover", "sheet_names", "workbook_columns", "write_workbook"]
 
 #: The name of the workbook's first sheet.
 COVER_SHEET = "Cover"
-
-#: Parameters the cover leaves out: set by the runner, not chosen by the reader.
-_HIDDEN_PARAMETERS = ("output_dir", "study")
 
 #: Headers of the columns every suppressed table has (the reader tables never show them).
 _EXTRA_HEADERS = {"suppressed": "Hidden", "suppression": "Why hidden"}
@@ -133,16 +131,6 @@ def _text(value: Any) -> str:
     text = _ILLEGAL.sub("", str(value))
     # as neutralise_formulas does for the CSV files: a leading quote makes it text
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
-def _shown_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if value is None:
-        return "none"
-    if isinstance(value, list | tuple):
-        return ", ".join(map(str, value))
-    return str(value)
 
 
 def sheet_names(tables: Sequence[str], *, taken: Iterable[str] = (COVER_SHEET,)) -> list[str]:
@@ -392,10 +380,10 @@ def _write_cover(
             "(rates as percentages, p-values to 3 decimals).",
         ),
     ]
-    shown = {k: v for k, v in cover.parameters.items() if k not in _HIDDEN_PARAMETERS}
+    shown = {k: v for k, v in cover.parameters.items() if k not in HIDDEN_PARAMETERS}
     sections: list[tuple[str, list[tuple[str, str]]]] = [
         ("About this report", rows),
-        ("Parameters", [(k, _shown_value(v)) for k, v in shown.items()] or [("none", "")]),
+        ("Parameters", [(k, parameter_value(v)) for k, v in shown.items()] or [("none", "")]),
         ("Suppression", _suppression_rule(folder, cover)),
     ]
     for heading, entries in sections:
