@@ -53,7 +53,7 @@ def report(tmp_path: Path) -> Path:
         }
     )
     _table(folder, "zz_rates", rates)
-    _table(folder, "aa_gaps", pd.DataFrame({"group": ["a"], "d": [-0.123456789], "n": [50]}))
+    _table(folder, "aa_gaps", pd.DataFrame({"group": ["a"], "d": [-0.123456789], "se": [0.05]}))
     (folder / "table_order.txt").write_text("zz_rates\naa_gaps\n")
     plan = {"min_cell_size": 10, "information_loss": {"cells": 4, "suppressed": 1, "share": 0.02}}
     (folder / "disclosure.json").write_text(json.dumps(plan))
@@ -132,6 +132,7 @@ def test_headers_formats_and_full_precision(report: Path) -> None:
     # a suppressed row: its figures are empty cells, marked and explained
     assert cell(4, "Selection rate").value is None
     assert cell(4, "Hidden").value is True and cell(4, "Why hidden").value == "fewer than 10"
+    assert [c.value for c in book["aa_gaps"][1]] == ["Group", "Hedges' g", "Standard error"]
     assert book["aa_gaps"]["B2"].value == -0.123456789  # a negative number stays a number
     assert book["aa_gaps"]["B2"].number_format == "0.00"
     assert sheet.freeze_panes == "A2"

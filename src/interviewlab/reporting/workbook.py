@@ -53,8 +53,13 @@ __all__ = ["Cover", "sheet_names", "workbook_columns", "write_workbook"]
 #: The name of the workbook's first sheet.
 COVER_SHEET = "Cover"
 
-#: Headers of the columns every suppressed table has (the reader tables never show them).
-_EXTRA_HEADERS = {"suppressed": "Hidden", "suppression": "Why hidden"}
+#: Headers of columns the reader tables never show: suppression's, and abbreviations.
+_EXTRA_HEADERS = {
+    "suppressed": "Hidden",
+    "suppression": "Why hidden",
+    "sd": "Standard deviation",
+    "se": "Standard error",
+}
 
 #: The estimates of the prefixed interval bounds whose prefix is not the estimate's name.
 _BOUND_OF = {"stage": "stage_impact_ratio", "cumulative": "cumulative_impact_ratio"}
