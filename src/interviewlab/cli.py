@@ -150,19 +150,43 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     out_dir = Path(args.out if args.out is not None else Path.cwd() / "reports").resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    records = [
-        {
-            "report": o.name,
-            "study": "simulated"
-            if o.name not in uses_study
-            else (loaded.name if loaded else study),
-            "status": o.status,
-            "reason": o.reason,
-        }
-        for o in ordered
-    ]
+    records = _index_records(
+        ordered,
+        params={
+            n: {k: v for k, v in params.items() if not run_all or k in accepted[n]} for n in names
+        },
+        studies={
+            n: (loaded.name if loaded else study) if n in uses_study else "simulated" for n in names
+        },
+    )
     print(f"\nIndex of the reports: {write_index(out_dir, outcomes=records)}")
     return 1 if any(o.status == "failed" for o in ordered) else 0
+
+
+def _index_records(
+    outcomes: Sequence[Any], *, params: dict[str, dict[str, str]], studies: dict[str, str]
+) -> list[dict[str, str]]:
+    """The index's record of each outcome: report, study, changed parameters, folder, why."""
+    from interviewlab.reporting import notebook_parameters
+    from interviewlab.reporting.pages import parameters_text
+    from interviewlab.reporting.parameters import check_parameters, report_folder_name
+
+    records = []
+    for o in outcomes:
+        defaults = notebook_parameters(o.name)
+        values = check_parameters(o.name, params[o.name])
+        changed = {k: v for k, v in values.items() if k != "study" and v != defaults.get(k)}
+        records.append(
+            {
+                "report": o.name,
+                "study": studies[o.name],
+                "parameters": parameters_text(changed),
+                "folder": report_folder_name(o.name, studies[o.name], changed),
+                "status": o.status,
+                "reason": o.reason,
+            }
+        )
+    return records
 
 
 def _skipped_reports(names: Sequence[str], study: Any) -> dict[str, str]:

@@ -7,12 +7,14 @@ import os
 import re
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 
 import interviewlab as il
 from interviewlab.cli import main
 from interviewlab.data import dataset_path
+from interviewlab.reporting.workbook import captions
 
 DEMO_IDS = set(il.load_study("demo").candidates["candidate_id"])
 
@@ -31,7 +33,14 @@ def test_report_folder_contents(overview: Path) -> None:
     assert len(list((overview / "tables").glob("*.csv"))) >= 5
     assert len(list((overview / "figures").glob("*.png"))) >= 2
     sheets = pd.read_excel(overview / "tables.xlsx", sheet_name=None)
-    assert set(sheets) == {p.stem[:31] for p in (overview / "tables").glob("*.csv")}
+    # the cover sheet first, then one sheet per table, those on the page in its order
+    stems = sorted(p.stem for p in (overview / "tables").glob("*.csv"))
+    assert sorted((overview / "table_order.txt").read_text(encoding="utf-8").split()) == stems
+    first, *others = sheets
+    assert first == "Cover" and sorted(others) == [s[:31] for s in stems]
+    page = captions(nbformat.read(overview / "study_overview.ipynb", as_version=4))
+    shown = [name[:31] for name in page]
+    assert [s for s in sheets if s in shown] == shown
 
 
 @pytest.mark.slow

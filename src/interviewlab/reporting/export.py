@@ -3,7 +3,8 @@
 * :func:`scrub_notebook` drops stderr and absolute paths from the executed notebook that
   the report keeps;
 * :func:`write_html` writes the standalone page: no code, no script, images inline;
-* :func:`write_workbook` gathers the report's CSV tables into ``tables.xlsx``;
+* :func:`~interviewlab.reporting.workbook.write_workbook` gathers the report's CSV tables
+  into ``tables.xlsx``, behind a cover sheet;
 * the A4 PDF is typeset by :func:`interviewlab.reporting.pdf.write_pdf`.
 
 Everything a page shows that could hold markup (Markdown cells, HTML and Markdown
@@ -19,11 +20,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from interviewlab.reporting.pages import HEADLINE_KEY, find_headline, header_html
 from interviewlab.reporting.provenance import hide_paths
-from interviewlab.reporting.safety import neutralise_formulas, sanitize_html
+from interviewlab.reporting.safety import sanitize_html
+from interviewlab.reporting.workbook import Cover, write_workbook
 
 __all__ = ["export_report", "scrub_notebook", "scrub_or_remove", "write_html", "write_workbook"]
 
@@ -32,16 +32,30 @@ _AS_IS = ("image/png", "image/jpeg", "text/plain")
 
 
 def export_report(
-    executed: Path, folder: Path, *, title: str, study: str, header: list[str], pdf: bool
+    executed: Path,
+    folder: Path,
+    *,
+    title: str,
+    study: str,
+    header: list[str],
+    pdf: bool,
+    cover: Cover | None = None,
 ) -> None:
     """Write the page, the workbook and (with ``pdf``) the PDF of ``executed`` into ``folder``.
 
     ``title`` is the report's title, ``study`` the study's name, ``header`` the lines
-    under the title (study, date, parameters).
+    under the title (study, date, parameters); ``cover`` what the workbook's cover sheet
+    says (by default the title and study alone).
     """
+    import nbformat
+
     stem = executed.stem
     write_html(executed, folder / f"{stem}.html", title=f"{title} - {study}", header=header)
-    write_workbook(folder)
+    write_workbook(
+        folder,
+        cover if cover is not None else Cover(title=title, study=study),
+        executed=nbformat.read(executed, as_version=4),
+    )
     if pdf:
         from interviewlab.reporting.pdf import write_pdf
 
@@ -160,22 +174,3 @@ def write_html(executed: Path, target: Path, *, title: str, header: list[str]) -
     # the template escapes the title (it holds the study's name)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     target.write_text(body, encoding="utf-8")
-
-
-def write_workbook(folder: Path) -> None:
-    """``tables.xlsx``: one sheet per CSV table of ``folder/tables``, formulas neutralised."""
-    tables = sorted((folder / "tables").glob("*.csv"))
-    if not tables:
-        return
-    used: set[str] = set()
-    with pd.ExcelWriter(folder / "tables.xlsx", engine="openpyxl") as writer:
-        for path in tables:
-            sheet = path.stem[:31]
-            suffix = 1
-            while sheet in used:
-                suffix += 1
-                sheet = f"{path.stem[:28]}_{suffix}"
-            used.add(sheet)
-            # labels such as "NA" or "None" stay text; only empty cells are missing
-            table = pd.read_csv(path, keep_default_na=False, na_values=[""])
-            neutralise_formulas(table).to_excel(writer, sheet_name=sheet, index=False)

@@ -299,7 +299,16 @@ def _write_report_files(
         parameters=dict(shown),
         version=version("interviewlab"),
     )
-    export.export_report(executed, staging, title=title, study=run["study"], header=header, pdf=pdf)
+    cover = export.Cover(
+        title=title,
+        study=run["study"],
+        written=started.strftime("%Y-%m-%d %H:%M UTC"),
+        version=version("interviewlab") or "",
+        parameters=dict(shown),
+    )
+    export.export_report(
+        executed, staging, title=title, study=run["study"], header=header, pdf=pdf, cover=cover
+    )
     everything = write_provenance(
         staging,
         name=name,

@@ -62,6 +62,10 @@ def file_name(name: str) -> str:
 #: information loss.
 DISCLOSURE_FILE = "disclosure.json"
 
+#: The file, in each report folder, naming its tables in the order the report wrote them
+#: (one a line): the order of the workbook's sheets.
+TABLE_ORDER_FILE = "table_order.txt"
+
 
 class ReportWriter:
     """Where a notebook sends its tables and figures.
@@ -196,6 +200,10 @@ class ReportWriter:
             path.parent.mkdir(parents=True, exist_ok=True)
             neutralise_formulas(shown).to_csv(
                 path, index=False, lineterminator="\n", float_format="%.10g"
+            )
+            # the page's order, for the workbook's sheets
+            (self.output_dir / TABLE_ORDER_FILE).write_text(
+                "".join(f"{t}\n" for t in dict.fromkeys(self.tables)), encoding="utf-8"
             )
             if counts is not None:
                 self._write_disclosure()
