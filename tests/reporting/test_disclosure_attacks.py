@@ -254,7 +254,13 @@ def _row_category(row: pd.Series, cls: tuple[str, ...], generic: str | None) -> 
         values = tuple(_label(row[c]) for c in cls)
     elif "category" in row.index and row["category"]:
         parts = tuple(_label(v) for v in row["category"].split(" × "))
-        values = parts if len(parts) == len(cls) else (MISSING,) * len(cls)
+        # a crossed category names its groups in the order of the table's columns,
+        # which need not be the study's order of group columns
+        order = [c for c in row.index if c in cls]
+        if len(parts) == len(cls) and sorted(order) == sorted(cls):
+            values = tuple(dict(zip(order, parts, strict=True))[c] for c in cls)
+        else:
+            values = parts if len(parts) == len(cls) else (MISSING,) * len(cls)
     elif generic and generic in row.index:
         return (_label(row[generic]),)
     else:
