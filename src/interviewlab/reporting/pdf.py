@@ -30,7 +30,18 @@ __all__ = ["write_pdf"]
 
 # A4 content area with the margins below, in cm
 _CONTENT_WIDTH_CM = 21.0 - 2 * 1.6
-_CONTENT_HEIGHT_CM = 29.7 - 2 * 1.8 - 1.5
+
+# Figures print at this share of their saved size, and at most this tall (cm): a chart
+# never fills a page
+_FIGURE_SCALE = 0.72
+_FIGURE_MAX_CM = 9.0
+
+# Reader tables: an average character of their 7.5 pt text and a cell's side inset, in pt
+_CHAR_PT = 3.3
+_INSET_PT = 3.5
+
+# A cell with this tag starts a new page (the audit's one-page summary ends before it)
+NEW_PAGE_TAG = "new-page"
 
 
 def _template() -> str:
@@ -98,17 +109,50 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 def _image_block(data: bytes, path: str) -> dict[str, Any]:
     width, height = _png_size(data)
-    # figures are saved at 110 dpi; never wider than the page, never taller than it
-    width_cm = min(width / 110 * 2.54, _CONTENT_WIDTH_CM)
-    height_cm = width_cm * height / width
-    fit_height = height_cm > _CONTENT_HEIGHT_CM
+    # figures are saved at 110 dpi; printed at _FIGURE_SCALE of that size (their 10 pt
+    # labels at about 7 pt), never wider than the text, never taller than _FIGURE_MAX_CM
+    width_cm = width / 110 * 2.54 * _FIGURE_SCALE
+    scale = min(1.0, _CONTENT_WIDTH_CM / width_cm, _FIGURE_MAX_CM / (width_cm * height / width))
+    width_cm *= scale
     return {
         "t": "image",
         "path": path,
         "width_cm": round(width_cm, 3),
-        "height_cm": round(_CONTENT_HEIGHT_CM if fit_height else height_cm, 3),
-        "fit_height": fit_height,
+        "height_cm": round(width_cm * height / width, 3),
     }
+
+
+def _column_widths(table: Mapping[str, Any]) -> list[float]:
+    """Widths (pt) of a reader table's columns: each as wide as its longest cell.
+
+    Headers wrap at their words; numbers never wrap. When the table is wider than the
+    text, the word columns give up width in proportion to theirs (longest first), so
+    that labels wrap rather than numbers.
+    """
+    headers = [str(h) for h in table["headers"]]
+    rows = [[str(c) for c in r] for r in table["rows"]]
+    words = set(table.get("text_columns", range(len(headers))))
+    widths = []
+    for j, header in enumerate(headers):
+        longest_word = max((len(w) for w in header.split()), default=1)
+        cells = max((len(r[j]) for r in rows), default=1)
+        widths.append(max(cells, longest_word, 2) * _CHAR_PT + 2 * _INSET_PT)
+    room = _CONTENT_WIDTH_CM / 2.54 * 72 - 1.0
+    # the verdict words keep their width: they are what a reader looks for
+    wordy = [j for j in range(len(widths)) if j in words and j != table.get("verdict_column")]
+    fixed = sum(w for j, w in enumerate(widths) if j not in words)
+    if sum(widths) > room and wordy:
+        # the widest word columns come down to a common width (never below 60 pt)
+        low, high = 60.0, max(widths[j] for j in wordy)
+        for _ in range(40):
+            level = (low + high) / 2
+            if fixed + sum(min(widths[j], level) for j in wordy) > room:
+                high = level
+            else:
+                low = level
+        for j in wordy:
+            widths[j] = min(widths[j], low)
+    return [round(w, 1) for w in widths]
 
 
 def _notebook_blocks(notebook: Any, images: Path) -> list[dict[str, Any]]:
@@ -116,6 +160,8 @@ def _notebook_blocks(notebook: Any, images: Path) -> list[dict[str, Any]]:
     n_images = 0
     titled = False
     for cell in notebook.cells:
+        if NEW_PAGE_TAG in cell.get("metadata", {}).get("tags", []):
+            blocks.append({"t": "pagebreak"})
         if cell.cell_type == "markdown":
             parsed = _markdown(str(cell.source))
             if not titled and parsed and parsed[0]["t"] == "heading" and parsed[0]["level"] == 1:
@@ -131,7 +177,7 @@ def _notebook_blocks(notebook: Any, images: Path) -> list[dict[str, Any]]:
                 continue  # shown once, under the title
             if MIMETYPE in data:
                 table = data[MIMETYPE]
-                blocks.append({"t": "table", "table": table})
+                blocks.append({"t": "table", "table": table, "widths": _column_widths(table)})
             elif "image/png" in data:
                 png = base64.b64decode(data["image/png"])
                 n_images += 1
