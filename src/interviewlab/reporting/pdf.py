@@ -33,12 +33,16 @@ _CONTENT_WIDTH_CM = 21.0 - 2 * 1.6
 
 # Figures print at this share of their saved size, and at most this tall (cm): a chart
 # never fills a page
-_FIGURE_SCALE = 0.72
+_FIGURE_SCALE = 0.62
 _FIGURE_MAX_CM = 9.0
 
 # Reader tables: an average character of their 7.5 pt text and a cell's side inset, in pt
 _CHAR_PT = 3.3
 _INSET_PT = 3.5
+
+# An output whose metadata sets this key is left to the HTML page (the PDF shows the
+# same figures elsewhere, e.g. a table that repeats the regulator's table's columns)
+HTML_ONLY_KEY = "interviewlab.html_only"
 
 # A cell with this tag starts a new page (the audit's one-page summary ends before it)
 NEW_PAGE_TAG = "new-page"
@@ -134,7 +138,8 @@ def _column_widths(table: Mapping[str, Any]) -> list[float]:
     words = set(table.get("text_columns", range(len(headers))))
     widths = []
     for j, header in enumerate(headers):
-        longest_word = max((len(w) for w in header.split()), default=1)
+        # bold header words are about a tenth wider than the cells' text
+        longest_word = round(max((len(w) for w in header.split()), default=1) * 1.15)
         cells = max((len(r[j]) for r in rows), default=1)
         widths.append(max(cells, longest_word, 2) * _CHAR_PT + 2 * _INSET_PT)
     room = _CONTENT_WIDTH_CM / 2.54 * 72 - 1.0
@@ -152,13 +157,33 @@ def _column_widths(table: Mapping[str, Any]) -> list[float]:
                 low = level
         for j in wordy:
             widths[j] = min(widths[j], low)
+    if sum(widths) > room:  # still too wide: every column gives up its share
+        widths = [w * room / sum(widths) for w in widths]
     return [round(w, 1) for w in widths]
+
+
+def _short_footnotes(table: dict[str, Any], seen: set[str]) -> dict[str, Any]:
+    """The table with each footnote already printed under an earlier table shortened.
+
+    The mark stays explained: a repeated note reads "–* as under the tables above".
+    """
+    notes = []
+    for note in table.get("footnotes", []):
+        text = str(note)
+        if text in seen:
+            mark = text.split(" ", 1)[0]
+            notes.append(f"{mark} as under the tables above.")
+        else:
+            seen.add(text)
+            notes.append(text)
+    return {**table, "footnotes": notes}
 
 
 def _notebook_blocks(notebook: Any, images: Path) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     n_images = 0
     titled = False
+    seen: set[str] = set()
     for cell in notebook.cells:
         if NEW_PAGE_TAG in cell.get("metadata", {}).get("tags", []):
             blocks.append({"t": "pagebreak"})
@@ -175,8 +200,10 @@ def _notebook_blocks(notebook: Any, images: Path) -> list[dict[str, Any]]:
             data = output.get("data", {})
             if output.get("metadata", {}).get(HEADLINE_KEY):
                 continue  # shown once, under the title
+            if output.get("metadata", {}).get(HTML_ONLY_KEY):
+                continue
             if MIMETYPE in data:
-                table = data[MIMETYPE]
+                table = _short_footnotes(data[MIMETYPE], seen)
                 blocks.append({"t": "table", "table": table, "widths": _column_widths(table)})
             elif "image/png" in data:
                 png = base64.b64decode(data["image/png"])
