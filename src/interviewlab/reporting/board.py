@@ -154,13 +154,11 @@ def verdict_grid(
                 marks.add(COMBINED_MARK)
             texts = tuple(cells.get((category, stage), "") for stage in stages)
             rows.append((str(column) if k == 0 else "", label, *texts))
-            fills.append(
-                ("", "")
-                + tuple(
-                    _REFERENCE_FILL if text == "reference" else VERDICT_COLOURS.get(text, "")
-                    for text in texts
-                )
-            )
+            colours = [
+                _REFERENCE_FILL if text == "reference" else VERDICT_COLOURS.get(text, "")
+                for text in texts
+            ]
+            fills.append(("", "", *colours))
     notes = _mark_notes(marks, {r for r in reasons if r != "fewer"})
     return ReaderTable(
         caption=caption,

@@ -36,10 +36,6 @@ _CONTENT_WIDTH_CM = 21.0 - 2 * 1.6
 _FIGURE_SCALE = 0.62
 _FIGURE_MAX_CM = 9.0
 
-# Reader tables: an average character of their 7.5 pt text and a cell's side inset, in pt
-_CHAR_PT = 3.3
-_INSET_PT = 3.5
-
 # An output whose metadata sets this key is left to the HTML page (the PDF shows the
 # same figures elsewhere, e.g. a table that repeats the regulator's table's columns)
 HTML_ONLY_KEY = "interviewlab.html_only"
@@ -126,42 +122,6 @@ def _image_block(data: bytes, path: str) -> dict[str, Any]:
     }
 
 
-def _column_widths(table: Mapping[str, Any]) -> list[float]:
-    """Widths (pt) of a reader table's columns: each as wide as its longest cell.
-
-    Headers wrap at their words; numbers never wrap. When the table is wider than the
-    text, the word columns give up width in proportion to theirs (longest first), so
-    that labels wrap rather than numbers.
-    """
-    headers = [str(h) for h in table["headers"]]
-    rows = [[str(c) for c in r] for r in table["rows"]]
-    words = set(table.get("text_columns", range(len(headers))))
-    widths = []
-    for j, header in enumerate(headers):
-        # bold header words are about a tenth wider than the cells' text
-        longest_word = round(max((len(w) for w in header.split()), default=1) * 1.15)
-        cells = max((len(r[j]) for r in rows), default=1)
-        widths.append(max(cells, longest_word, 2) * _CHAR_PT + 2 * _INSET_PT)
-    room = _CONTENT_WIDTH_CM / 2.54 * 72 - 1.0
-    # the verdict words keep their width: they are what a reader looks for
-    wordy = [j for j in range(len(widths)) if j in words and j != table.get("verdict_column")]
-    fixed = sum(w for j, w in enumerate(widths) if j not in words)
-    if sum(widths) > room and wordy:
-        # the widest word columns come down to a common width (never below 60 pt)
-        low, high = 60.0, max(widths[j] for j in wordy)
-        for _ in range(40):
-            level = (low + high) / 2
-            if fixed + sum(min(widths[j], level) for j in wordy) > room:
-                high = level
-            else:
-                low = level
-        for j in wordy:
-            widths[j] = min(widths[j], low)
-    if sum(widths) > room:  # still too wide: every column gives up its share
-        widths = [w * room / sum(widths) for w in widths]
-    return [round(w, 1) for w in widths]
-
-
 def _short_footnotes(table: dict[str, Any], seen: set[str]) -> dict[str, Any]:
     """The table with each footnote already printed under an earlier table shortened.
 
@@ -204,7 +164,7 @@ def _notebook_blocks(notebook: Any, images: Path) -> list[dict[str, Any]]:
                 continue
             if MIMETYPE in data:
                 table = _short_footnotes(data[MIMETYPE], seen)
-                blocks.append({"t": "table", "table": table, "widths": _column_widths(table)})
+                blocks.append({"t": "table", "table": table})
             elif "image/png" in data:
                 png = base64.b64decode(data["image/png"])
                 n_images += 1
@@ -244,10 +204,20 @@ def write_pdf(
     Notes
     -----
     The prose, reader tables and figures appear in notebook order; code and raw
-    DataFrame outputs do not (the full tables are in ``tables/`` and ``tables.xlsx``).
-    Reader tables have few columns by design; Typst's automatic column widths wrap
-    the cells so that every table fits the A4 text width. The PDF's creation date is
-    fixed at 1 January 1980 so that the same input gives the same file.
+    DataFrame outputs do not (the full tables are in ``tables/`` and ``tables.xlsx``),
+    nor do outputs whose metadata sets ``interviewlab.html_only`` (:data:`HTML_ONLY_KEY`).
+    A cell tagged ``new-page`` (:data:`NEW_PAGE_TAG`) starts a new page: the audit's
+    one-page summary ends there.
+
+    Layout: each table's caption stays with its first rows and a row never splits across
+    pages; words are left-aligned and numbers right-aligned (the table's
+    ``text_columns``); the columns are measured by Typst, and when a table is wider than
+    the text its labels and notes wrap at their words while numbers and verdicts never
+    do. A footnote already printed under an earlier table is shortened to its mark ("–*
+    as under the tables above"). Figures print at a fixed share of their saved size
+    (:data:`_FIGURE_SCALE`), never wider than the text nor taller than
+    :data:`_FIGURE_MAX_CM`, so no chart fills a page. The PDF's creation date is fixed at
+    1 January 1980 so that the same input gives the same file.
     """
     import nbformat
     import typst
