@@ -122,6 +122,25 @@ def _image_block(data: bytes, path: str) -> dict[str, Any]:
     }
 
 
+def page_titles(title: str) -> tuple[str, str]:
+    """The PDF's title and its short form for the page footers.
+
+    A question in the title is not followed by the colon before the study's name, and
+    the footer keeps the title's first clause and the study.
+
+    Examples
+    --------
+    >>> page_titles("Async vs live: do the formats rate people differently?: demo")
+    ('Async vs live: do the formats rate people differently? – demo', 'Async vs live: demo')
+    >>> page_titles("Adverse impact audit: demo")
+    ('Adverse impact audit: demo', 'Adverse impact audit: demo')
+    """
+    full = title.replace("?: ", "? – ")
+    parts = title.split(": ")
+    short = f"{parts[0]}: {parts[-1]}" if len(parts) > 2 else full
+    return full, short
+
+
 def _short_footnotes(table: dict[str, Any], seen: set[str]) -> dict[str, Any]:
     """The table with each footnote already printed under an earlier table shortened.
 
@@ -228,7 +247,8 @@ def write_pdf(
         root = Path(tmp)
         found = find_headline(nb)
         content = {
-            "title": title,
+            "title": page_titles(title)[0],
+            "short_title": page_titles(title)[1],
             "header": list(header),
             "headline": _markdown(f"**In short:** {found}") if found else [],
             "blocks": _notebook_blocks(nb, root),
