@@ -65,6 +65,14 @@ def test_grid_never_shows_the_verdict_of_a_suppressed_row() -> None:
     assert any(note.startswith("§") for note in grid.footnotes)
 
 
+def test_grid_leaves_out_a_group_hidden_at_every_stage() -> None:
+    table = _stage_audit()
+    table.loc[table["category"] == "B", ["suppressed", "suppression"]] = [True, "fewer than 10"]
+    grid = verdict_grid({"sex": table}, stages=["apply", "offer"])
+    assert "B" not in [r[1] for r in grid.rows]  # the summary never names it
+    assert any("1 group(s) hidden at every stage" in note for note in grid.footnotes)
+
+
 def test_grid_cells_carry_the_verdict_colours() -> None:
     grid = verdict_grid({"sex": _stage_audit()}, stages=["apply", "offer"])
     assert grid.cell_fills[1][2] == VERDICT_COLOURS["below, significant"]

@@ -33,8 +33,8 @@ _REFERENCE_FILL = "#e6e6e6"
 
 def _grid_cells(
     table: pd.DataFrame, *, stages: Sequence[str], below: str, p_value: str, alpha: float
-) -> tuple[dict[tuple[str, str], str], list[str], set[str], set[str]]:
-    """Each (category, stage) cell's text, the categories in order, marks and reasons."""
+) -> tuple[dict[tuple[str, str], str], list[str], set[str]]:
+    """Each (category, stage) cell's text, the categories in order, and the reasons used."""
     verdicts = impact_verdict(table, below=below, p_value=p_value, alpha=alpha)
     hidden = (
         table["suppressed"].fillna(False).astype(bool)
@@ -48,7 +48,6 @@ def _grid_cells(
     )
     cells: dict[tuple[str, str], str] = {}
     categories: list[str] = []
-    marks: set[str] = set()
     used: set[str] = set()
     for i in table.index:
         category, stage = str(table.at[i, "category"]), str(table.at[i, "stage"])
@@ -57,14 +56,12 @@ def _grid_cells(
         if category not in categories:
             categories.append(category)
         if hidden[i]:
-            mark = _mark(reasons[i])
-            cells[category, stage] = SUPPRESSED + mark
-            marks.add(mark)
+            cells[category, stage] = SUPPRESSED + _mark(reasons[i])
             used.add(reasons[i] or "fewer")
         else:
             word = verdicts[i]
             cells[category, stage] = NOT_ESTIMABLE if word is None else str(word)
-    return cells, categories, marks, used
+    return cells, categories, used
 
 
 def verdict_grid(
@@ -108,7 +105,9 @@ def verdict_grid(
     Notes
     -----
     The verdict of a row hidden by suppression is never shown, whatever its table still
-    holds: the cell shows the row's mark, the same as in the reader tables.
+    holds: the cell shows the row's mark, the same as in the reader tables. A group
+    hidden at every stage is left out (a footnote counts them), so the summary never
+    names a group too small to show.
 
     Examples
     --------
@@ -136,30 +135,41 @@ def verdict_grid(
     fills: list[tuple[str, ...]] = []
     marks: set[str] = set()
     reasons: set[str] = set()
+    left_out = 0
     for column, table in tables.items():
         missing = [c for c in ("stage", "category") if c not in table.columns]
         if missing:
             raise InterviewLabError(
                 f"The table for {column!r} has no column(s) {missing}; pass stage_audit tables."
             )
-        cells, categories, used_marks, used = _grid_cells(
+        cells, categories, used = _grid_cells(
             table, stages=stages, below=below, p_value=p_value, alpha=alpha
         )
-        marks |= used_marks
         reasons |= used
-        for k, category in enumerate(categories):
+        first = True
+        for category in categories:
+            texts = tuple(cells.get((category, stage), "") for stage in stages)
+            if all(text == "" or text.startswith(SUPPRESSED) for text in texts):
+                left_out += 1  # hidden at every stage: the summary does not name it
+                continue
             label = category
             if category.endswith(_COMBINED_SUFFIX):
                 label = f"{category} {COMBINED_MARK}"
                 marks.add(COMBINED_MARK)
-            texts = tuple(cells.get((category, stage), "") for stage in stages)
-            rows.append((str(column) if k == 0 else "", label, *texts))
+            marks |= {text[len(SUPPRESSED) :] for text in texts if text.startswith(SUPPRESSED)}
+            rows.append((str(column) if first else "", label, *texts))
+            first = False
             colours = [
                 _REFERENCE_FILL if text == "reference" else VERDICT_COLOURS.get(text, "")
                 for text in texts
             ]
             fills.append(("", "", *colours))
     notes = _mark_notes(marks, {r for r in reasons if r != "fewer"})
+    if left_out:
+        notes.append(
+            f"{left_out} group(s) hidden at every stage are left out of the grid; the tables "
+            "mark them."
+        )
     return ReaderTable(
         caption=caption,
         headers=("Characteristic", "Group", *stages),
