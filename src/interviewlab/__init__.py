@@ -132,6 +132,7 @@ from interviewlab.reporting import (
     run_report,
     suppress_small_cells,
     trend_finding,
+    verdict_grid,
     write_index,
     write_pdf,
 )
@@ -245,6 +246,7 @@ __all__ = [
     "suppress_small_cells",
     "synthesize_recordings",
     "trend_finding",
+    "verdict_grid",
     "with_synthetic_recordings",
     "write_index",
     "write_pdf",

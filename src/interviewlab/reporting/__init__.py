@@ -3,6 +3,7 @@
 Statistics are not computed here: this layer presents what the analysis layers return.
 """
 
+from interviewlab.reporting.board import verdict_grid
 from interviewlab.reporting.bulk_audit import audit_tables
 from interviewlab.reporting.disclosure import Disclosure
 from interviewlab.reporting.pages import headline, write_index
@@ -65,6 +66,7 @@ __all__ = [
     "slug",
     "suppress_small_cells",
     "trend_finding",
+    "verdict_grid",
     "write_index",
     "write_pdf",
 ]

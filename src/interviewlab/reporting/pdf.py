@@ -30,7 +30,18 @@ __all__ = ["write_pdf"]
 
 # A4 content area with the margins below, in cm
 _CONTENT_WIDTH_CM = 21.0 - 2 * 1.6
-_CONTENT_HEIGHT_CM = 29.7 - 2 * 1.8 - 1.5
+
+# Figures print at this share of their saved size, and at most this tall (cm): a chart
+# never fills a page
+_FIGURE_SCALE = 0.62
+_FIGURE_MAX_CM = 9.0
+
+# An output whose metadata sets this key is left to the HTML page (the PDF shows the
+# same figures elsewhere, e.g. a table that repeats the regulator's table's columns)
+HTML_ONLY_KEY = "interviewlab.html_only"
+
+# A cell with this tag starts a new page (the audit's one-page summary ends before it)
+NEW_PAGE_TAG = "new-page"
 
 
 def _template() -> str:
@@ -98,24 +109,63 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 def _image_block(data: bytes, path: str) -> dict[str, Any]:
     width, height = _png_size(data)
-    # figures are saved at 110 dpi; never wider than the page, never taller than it
-    width_cm = min(width / 110 * 2.54, _CONTENT_WIDTH_CM)
-    height_cm = width_cm * height / width
-    fit_height = height_cm > _CONTENT_HEIGHT_CM
+    # figures are saved at 110 dpi; printed at _FIGURE_SCALE of that size (their 10 pt
+    # labels at about 7 pt), never wider than the text, never taller than _FIGURE_MAX_CM
+    width_cm = width / 110 * 2.54 * _FIGURE_SCALE
+    scale = min(1.0, _CONTENT_WIDTH_CM / width_cm, _FIGURE_MAX_CM / (width_cm * height / width))
+    width_cm *= scale
     return {
         "t": "image",
         "path": path,
         "width_cm": round(width_cm, 3),
-        "height_cm": round(_CONTENT_HEIGHT_CM if fit_height else height_cm, 3),
-        "fit_height": fit_height,
+        "height_cm": round(width_cm * height / width, 3),
     }
+
+
+def page_titles(title: str) -> tuple[str, str]:
+    """The PDF's title and its short form for the page footers.
+
+    A question in the title is not followed by the colon before the study's name, and
+    the footer keeps the title's first clause and the study.
+
+    Examples
+    --------
+    >>> page_titles("Async vs live: do the formats rate people differently?: demo")
+    ('Async vs live: do the formats rate people differently? – demo', 'Async vs live: demo')
+    >>> page_titles("Adverse impact audit: demo")
+    ('Adverse impact audit: demo', 'Adverse impact audit: demo')
+    """
+    full = title.replace("?: ", "? – ")
+    parts = title.split(": ")
+    short = f"{parts[0]}: {parts[-1]}" if len(parts) > 2 else full
+    return full, short
+
+
+def _short_footnotes(table: dict[str, Any], seen: set[str]) -> dict[str, Any]:
+    """The table with each footnote already printed under an earlier table shortened.
+
+    The mark stays explained: a repeated note reads "–* as under the tables above".
+    """
+    notes = []
+    for note in table.get("footnotes", []):
+        text = str(note)
+        if text in seen:
+            mark = text.split(" ", 1)[0]
+            notes.append(f"{mark} as under the tables above.")
+        else:
+            seen.add(text)
+            notes.append(text)
+    return {**table, "footnotes": notes}
 
 
 def _notebook_blocks(notebook: Any, images: Path) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     n_images = 0
     titled = False
+    seen: set[str] = set()
     for cell in notebook.cells:
+        if NEW_PAGE_TAG in cell.get("metadata", {}).get("tags", []):
+            blocks.append({"t": "pagebreak"})
         if cell.cell_type == "markdown":
             parsed = _markdown(str(cell.source))
             if not titled and parsed and parsed[0]["t"] == "heading" and parsed[0]["level"] == 1:
@@ -129,8 +179,10 @@ def _notebook_blocks(notebook: Any, images: Path) -> list[dict[str, Any]]:
             data = output.get("data", {})
             if output.get("metadata", {}).get(HEADLINE_KEY):
                 continue  # shown once, under the title
+            if output.get("metadata", {}).get(HTML_ONLY_KEY):
+                continue
             if MIMETYPE in data:
-                table = data[MIMETYPE]
+                table = _short_footnotes(data[MIMETYPE], seen)
                 blocks.append({"t": "table", "table": table})
             elif "image/png" in data:
                 png = base64.b64decode(data["image/png"])
@@ -171,10 +223,20 @@ def write_pdf(
     Notes
     -----
     The prose, reader tables and figures appear in notebook order; code and raw
-    DataFrame outputs do not (the full tables are in ``tables/`` and ``tables.xlsx``).
-    Reader tables have few columns by design; Typst's automatic column widths wrap
-    the cells so that every table fits the A4 text width. The PDF's creation date is
-    fixed at 1 January 1980 so that the same input gives the same file.
+    DataFrame outputs do not (the full tables are in ``tables/`` and ``tables.xlsx``),
+    nor do outputs whose metadata sets ``interviewlab.html_only`` (:data:`HTML_ONLY_KEY`).
+    A cell tagged ``new-page`` (:data:`NEW_PAGE_TAG`) starts a new page: the audit's
+    one-page summary ends there.
+
+    Layout: each table's caption stays with its first rows and a row never splits across
+    pages; words are left-aligned and numbers right-aligned (the table's
+    ``text_columns``); the columns are measured by Typst, and when a table is wider than
+    the text its labels and notes wrap at their words while numbers and verdicts never
+    do. A footnote already printed under an earlier table is shortened to its mark ("–*
+    as under the tables above"). Figures print at a fixed share of their saved size
+    (:data:`_FIGURE_SCALE`), never wider than the text nor taller than
+    :data:`_FIGURE_MAX_CM`, so no chart fills a page. The PDF's creation date is fixed at
+    1 January 1980 so that the same input gives the same file.
     """
     import nbformat
     import typst
@@ -185,7 +247,8 @@ def write_pdf(
         root = Path(tmp)
         found = find_headline(nb)
         content = {
-            "title": title,
+            "title": page_titles(title)[0],
+            "short_title": page_titles(title)[1],
             "header": list(header),
             "headline": _markdown(f"**In short:** {found}") if found else [],
             "blocks": _notebook_blocks(nb, root),

@@ -103,7 +103,7 @@ def plot_estimates(
     longest = max((len(n) for n in names), default=10)
     from matplotlib.figure import Figure  # imported here: `import interviewlab` stays fast
 
-    fig = Figure(figsize=(7 + max(longest - 28, 0) * 0.06, 0.42 * len(table) + 2.1))
+    fig = Figure(figsize=(7 + max(longest - 28, 0) * 0.06, 0.3 * len(table) + 2.1))
     ax = fig.subplots()
     est = table[estimate].to_numpy(dtype=float)
     lo = table[ci[0]].to_numpy(dtype=float)

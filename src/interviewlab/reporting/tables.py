@@ -141,6 +141,12 @@ class ReaderTable:
         Notes under the table (suppression, not estimable, full-table link).
     full_table : str
         Name of the full table in ``tables/`` ("" when there is none).
+    text_columns : tuple of int
+        Positions of the columns holding words (left-aligned); the others hold numbers
+        (right-aligned).
+    cell_fills : tuple of tuple of str
+        Per row and column, a background colour ("" for none); empty when only the
+        verdict column is coloured (``fills``).
     """
 
     caption: str
@@ -151,6 +157,7 @@ class ReaderTable:
     footnotes: tuple[str, ...] = ()
     full_table: str = ""
     text_columns: tuple[int, ...] = ()
+    cell_fills: tuple[tuple[str, ...], ...] = ()
     _uuid: str = field(default="", repr=False)
 
     def frame(self) -> pd.DataFrame:
@@ -204,6 +211,13 @@ class ReaderTable:
                 ]
 
             styler = styler.apply(colour, subset=[column], axis=0)
+        if self.cell_fills:
+            grid = pd.DataFrame(
+                [[f"background-color: {f}" if f else "" for f in row] for row in self.cell_fills],
+                index=frame.index,
+                columns=frame.columns,
+            )
+            styler = styler.apply(lambda _: grid, axis=None)
         return styler
 
     def to_html(self) -> str:
@@ -232,6 +246,8 @@ class ReaderTable:
             "verdict_column": self.verdict_column,
             "footnotes": list(self.footnotes),
             "full_table": self.full_table,
+            "text_columns": list(self.text_columns),
+            "cell_fills": [list(r) for r in self.cell_fills],
         }
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
