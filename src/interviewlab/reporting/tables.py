@@ -34,6 +34,7 @@ __all__ = [
     "ReaderTable",
     "columns_for",
     "format_interval",
+    "format_number",
     "format_p",
     "impact_verdict",
     "reader_table",
@@ -266,19 +267,46 @@ def _missing(value: Any) -> bool:
     return False
 
 
-def format_p(p: float) -> str:
+def format_p(p: float, *, sentence: bool = False) -> str:
     """A p-value for readers: three decimals, ``< 0.001`` and ``> 0.999`` at the ends.
+
+    With ``sentence``, the phrase a sentence uses: ``p = 0.011``, ``p < 0.001``.
 
     Examples
     --------
     >>> format_p(0.0112), format_p(4.973e-08), format_p(1.0)
     ('0.011', '< 0.001', '> 0.999')
+    >>> format_p(0.0067, sentence=True), format_p(2e-5, sentence=True)
+    ('p = 0.007', 'p < 0.001')
     """
     if p < 0.001:
-        return "< 0.001"
-    if p > 0.999:
-        return "> 0.999"
-    return f"{p:.3f}"
+        text = "< 0.001"
+    elif p > 0.999:
+        text = "> 0.999"
+    else:
+        text = f"{p:.3f}"
+    if not sentence:
+        return text
+    return f"p {text}" if text[0] in "<>" else f"p = {text}"
+
+
+def format_number(value: float, digits: int = 2, *, sign: bool = False) -> str:
+    """A number rounded for readers, never as a negative zero.
+
+    ``sign`` writes ``+`` before a positive value (for changes and gaps); a value that
+    rounds to zero has no sign either way.
+
+    Examples
+    --------
+    >>> format_number(-0.001), format_number(-0.004, sign=True), format_number(0.25, sign=True)
+    ('0.00', '0.00', '+0.25')
+    >>> format_number(-1.2345, 3)
+    '-1.234'
+    """
+    text = f"{value:{'+' if sign else ''}.{digits}f}"
+    if float(text) == 0:
+        return f"{0:.{digits}f}"
+    return text
 
 
 def format_interval(low: float, high: float, digits: int = 2) -> str:
@@ -289,9 +317,10 @@ def format_interval(low: float, high: float, digits: int = 2) -> str:
     >>> format_interval(0.3712, 0.9), format_interval(-0.2, 0.05)
     ('0.37-0.90', '-0.20 to 0.05')
     """
-    if low < 0 or high < 0:
-        return f"{low:.{digits}f} to {high:.{digits}f}"
-    return f"{low:.{digits}f}-{high:.{digits}f}"
+    low_text, high_text = format_number(low, digits), format_number(high, digits)
+    if low_text.startswith("-") or high_text.startswith("-"):
+        return f"{low_text} to {high_text}"
+    return f"{low_text}-{high_text}"
 
 
 def _cell(values: Sequence[Any], kind: str, digits: int) -> str:
@@ -305,7 +334,7 @@ def _cell(values: Sequence[Any], kind: str, digits: int) -> str:
             return str(int(value))  # a label such as a number of raters: 3, not 3.0
         return str(value)
     if kind == "estimate_ci" and not _missing(values[0]) and any(_missing(v) for v in values):
-        return f"{float(values[0]):.{digits}f}"
+        return format_number(float(values[0]), digits)
     if any(_missing(v) for v in values):
         return NOT_ESTIMABLE
     numbers = [float(v) for v in values]
@@ -314,13 +343,13 @@ def _cell(values: Sequence[Any], kind: str, digits: int) -> str:
     if kind == "percent":
         return f"{100 * numbers[0]:.{max(digits - 1, 0)}f}%"
     if kind == "number":
-        return f"{numbers[0]:.{digits}f}"
+        return format_number(numbers[0], digits)
     if kind == "p_value":
         return format_p(numbers[0])
     if kind == "interval":
         return format_interval(numbers[0], numbers[1], digits)
     estimate, low, high = numbers
-    return f"{estimate:.{digits}f} ({format_interval(low, high, digits)})"
+    return f"{format_number(estimate, digits)} ({format_interval(low, high, digits)})"
 
 
 def reader_table(

@@ -108,8 +108,7 @@ def _rank(row: Mapping[Any, Any], confidence: float) -> tuple[int, float]:
 
 
 def _p_words(p: float) -> str:
-    text = format_p(p)
-    return f"p {text}" if text.startswith("<") else f"p = {text}"
+    return format_p(p, sentence=True)
 
 
 def change_finding(
