@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from page_rules import broken_rules, page_text
 
 from interviewlab.cli import main
 
@@ -122,6 +123,20 @@ def test_every_figure_is_on_its_page(run: dict) -> None:
         for figure in sorted((folder / "figures").glob("*.png")):
             encoded = base64.b64encode(figure.read_bytes()).decode("ascii")
             assert encoded in page, (run["name"], report, figure.name)
+
+
+def test_page_rules_find_what_they_should() -> None:
+    text = "gap -0.00 (x); p = 0.011, p < 0.001, p = 0.0067; Welch p = 1.000; clear (p < 0.05)"
+    assert [t.split()[-1] for t in broken_rules(text)] == ["-0.00", "0.0067", "1.000"]
+
+
+@pytest.mark.slow
+def test_every_page_writes_numbers_one_way(run: dict) -> None:
+    # issue 23, item 3: no negative zero, one p-value format in every sentence and table
+    for folder in (p for p in run["out"].iterdir() if (p / "provenance.json").is_file()):
+        report = json.loads((folder / "provenance.json").read_text())["report"]
+        broken = broken_rules(page_text(folder / f"{report}.html"))
+        assert not broken, (run["name"], report, broken)
 
 
 @pytest.mark.slow

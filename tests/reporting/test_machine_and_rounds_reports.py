@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from page_rules import broken_rules, page_text
 
 import interviewlab as il
 
@@ -42,6 +43,12 @@ def test_page_is_complete_and_private(reports: dict[str, Path], name: str) -> No
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
         assert not DEMO_IDS & set(table.to_numpy().ravel()), path.name
         assert "unknown" not in set(table.get("role", [])), path.name
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_page_writes_numbers_one_way(reports: dict[str, Path], name: str) -> None:
+    # issue 23, item 3: no negative zero, one p-value format (tests/page_rules.py)
+    assert not broken_rules(page_text(reports[name] / f"{name}.html"))
 
 
 def test_automated_scores_finds_the_planted_machine_bias(reports: dict[str, Path]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from page_rules import broken_rules, page_text
 
 import interviewlab as il
 
@@ -208,6 +209,12 @@ def test_page_has_a_title_header_and_reader_tables(reports: dict[str, Path], nam
     text = re.sub(r"<[^>]+>", " ", text)
     for bad in ("NaN", "<NA>", "&lt;NA&gt;", "True", "False"):
         assert bad not in text.split(), bad
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_page_writes_numbers_one_way(reports: dict[str, Path], name: str) -> None:
+    # issue 23, item 3: no negative zero, one p-value format (tests/page_rules.py)
+    assert not broken_rules(page_text(reports[name] / f"{name}.html"))
 
 
 def test_index_page_lists_every_report_with_its_headline(reports: dict[str, Path]) -> None:
