@@ -73,6 +73,17 @@ def test_grid_leaves_out_a_group_hidden_at_every_stage() -> None:
     assert any("1 group(s) hidden at every stage" in note for note in grid.footnotes)
 
 
+def test_grid_escapes_labels_from_the_data() -> None:
+    # group labels come from the study's files: a script or a formula stays text
+    table = pd.DataFrame({"stage": ["s1", "s1"],
+                          "category": ["A", '<script>alert(1)</script>=HYPERLINK("x")'],
+                          "role": ["reference", "compared"],
+                          "below_threshold": [False, True], "p_fisher": [None, 0.01]})  # fmt: skip
+    page = il.verdict_grid({"<b>sex</b>": table}, stages=["s1"]).to_html()
+    assert "<script>" not in page and "<b>sex</b>" not in page
+    assert "&lt;script&gt;" in page and "&lt;b&gt;sex&lt;/b&gt;" in page
+
+
 def test_grid_cells_carry_the_verdict_colours() -> None:
     grid = verdict_grid({"sex": _stage_audit()}, stages=["apply", "offer"])
     assert grid.cell_fills[1][2] == VERDICT_COLOURS["below, significant"]

@@ -165,8 +165,8 @@ def audit_summary(
 
 
 def _p_words(p: float) -> str:
-    text = format_p(p)
-    return text if text.startswith(("<", ">")) else f"= {text}"
+    """What follows a test's name ending in "p": "= 0.011", "< 0.001"."""
+    return format_p(p, sentence=True).removeprefix("p ")
 
 
 def detectable_ratios(
